@@ -1,0 +1,55 @@
+import type { Command } from 'commander';
+import { withDatabase } from '../context.ts';
+import { printRecords } from '../output.ts';
+
+interface OutboxRow {
+  id: string;
+  channel: string;
+  status: string;
+  attempts: number;
+  message_id: string | null;
+  payload: Record<string, unknown>;
+  last_error: string | null;
+  in_doubt: boolean;
+  created_at: Date;
+  next_attempt_at: Date;
+  sent_at: Date | null;
+}
+
+export function registerOutboxCommands(program: Command): void {
+  const outbox = program.command('outbox').description('outgoing messages and their delivery state');
+  outbox
+    .command('list')
+    .description('list outbox rows, newest first')
+    .option('--json', 'print a JSON array')
+    .option('--status <status>', 'only rows in this state (pending, sending, sent, failed, cancelled)')
+    .option('--limit <n>', 'at most this many rows', '100')
+    .action(async (opts: { json?: boolean; status?: string; limit: string }) => {
+      await withDatabase(async ({ db }) => {
+        const rows = await db.orm.em
+          .fork()
+          .getConnection()
+          .execute<OutboxRow[]>(
+            `select * from outbox_message where (?::text is null or status = ?) order by id desc limit ?`,
+            [opts.status ?? null, opts.status ?? null, Number(opts.limit) || 100],
+          );
+        printRecords(
+          rows.map((r) => ({
+            id: r.id,
+            channel: r.channel,
+            status: r.status,
+            attempts: r.attempts,
+            to: r.channel === 'email' ? ((r.payload.to as string[]) ?? []).join(', ') : String(r.payload.channel ?? ''),
+            subject: r.channel === 'email' ? String(r.payload.subject ?? '') : String(r.payload.kind ?? ''),
+            messageId: r.message_id,
+            inDoubt: r.in_doubt,
+            lastError: r.last_error,
+            createdAt: r.created_at,
+            nextAttemptAt: r.next_attempt_at,
+            sentAt: r.sent_at,
+          })),
+          { json: opts.json, columns: ['id', 'channel', 'status', 'attempts', 'to', 'subject', 'lastError'] },
+        );
+      });
+    });
+}

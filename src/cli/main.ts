@@ -1,0 +1,91 @@
+import { Command, CommanderError } from 'commander';
+import { loadConfig, ConfigError } from '../config/load-config.ts';
+import { createLogger } from '../logging/logger.ts';
+import { startDaemon } from '../app/daemon.ts';
+import { withDatabase } from './context.ts';
+import { registerOutboxCommands } from './commands/outbox.ts';
+import { EmbeddedPostgresError } from '../db/embedded-postgres.ts';
+
+const program = new Command('mailroom')
+  .description('Mailroom: the shared-inbox bot')
+  .showHelpAfterError()
+  .exitOverride();
+
+program
+  .command('start')
+  .description('run the daemon (embedded PostgreSQL and .eml outbox when nothing is configured)')
+  .action(async () => {
+    const config = loadConfig();
+    const log = createLogger(config.env.LOG_LEVEL);
+    const daemon = await startDaemon(config, log);
+    await new Promise<void>((resolve) => {
+      let stopping = false;
+      const onSignal = (sig: string) => {
+        if (stopping) {
+          log.warn({ sig }, 'second signal: exiting now');
+          process.exit(130);
+        }
+        stopping = true;
+        log.info({ sig }, 'stopping');
+        daemon.stop().then(resolve, (e) => {
+          log.error({ err: e }, 'stop failed');
+          resolve();
+        });
+      };
+      process.once('SIGINT', () => onSignal('SIGINT'));
+      process.once('SIGTERM', () => onSignal('SIGTERM'));
+    });
+  });
+
+program
+  .command('migrate')
+  .description('bring the database schema up to date')
+  .action(async () => {
+    await withDatabase(async () => {
+      process.stdout.write('database is up to date\n');
+    });
+  });
+
+program
+  .command('config')
+  .description('configuration')
+  .command('check')
+  .description('validate environment and config/mailroom.yaml without starting anything')
+  .action(() => {
+    const config = loadConfig();
+    process.stdout.write(
+      `config ok: ${config.configFile}; database ${config.embeddedDatabase ? 'embedded' : 'external'}; mail ${config.env.SMTP_URL ? 'smtp' : 'eml files in ' + config.dataDir + '/outbox'}; slack ${config.env.SLACK_BOT_TOKEN ? 'on' : 'off'}\n`,
+    );
+  });
+
+registerOutboxCommands(program);
+
+/** Expected failures get one line and a non-zero exit; only bugs show a stack trace. */
+function fail(e: unknown): never {
+  if (e instanceof CommanderError) process.exit(e.exitCode);
+  if (e instanceof ConfigError) {
+    process.stderr.write(`mailroom: config error: ${e.message}\n`);
+    process.exit(2);
+  }
+  if (e instanceof EmbeddedPostgresError) {
+    process.stderr.write(`mailroom: database error: ${e.message}\n`);
+    process.exit(1);
+  }
+  const err = e as NodeJS.ErrnoException;
+  if (err?.code === 'EADDRINUSE') {
+    process.stderr.write(`mailroom: HTTP_PORT: port is already in use\n`);
+    process.exit(1);
+  }
+  if (err?.code === 'ECONNREFUSED' || err?.code === 'ENOTFOUND' || /password authentication|does not exist/.test(String(err?.message))) {
+    process.stderr.write(`mailroom: database error: cannot connect (${err.code ?? String(err.message).split('\n')[0]}); check DATABASE_URL\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`mailroom: ${err?.stack ?? String(e)}\n`);
+  process.exit(1);
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  fail(e);
+}

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+
+const duration = z.number().int().nonnegative();
+
+/** Behaviour lives in config/mailroom.yaml; every key has a default so an empty file works. */
+export const behaviourSchema = z
+  .object({
+    organisation: z
+      .object({
+        name: z.string().default('InfraComfort AS'),
+        /** Domains whose mail is our own: used for loop detection and never treated as customers. */
+        ownDomains: z.array(z.string()).default([]),
+      })
+      .strict()
+      .prefault({}),
+    mail: z
+      .object({
+        fromName: z.string().default('Mailroom'),
+        /** Domain part of Message-IDs we generate; defaults to MAIL_FROM's domain. */
+        messageIdDomain: z.string().optional(),
+      })
+      .strict()
+      .prefault({}),
+    outbox: z
+      .object({
+        batchSize: z.number().int().min(1).max(1000).default(50),
+        concurrency: z.number().int().min(1).max(100).default(8),
+        pollIntervalMs: duration.default(500),
+        maxAttempts: z.number().int().min(1).max(100).default(8),
+        backoffBaseMs: duration.default(2_000),
+        backoffMaxMs: duration.default(15 * 60_000),
+        /** A row claimed longer than this is assumed to belong to a dead dispatcher. */
+        claimTimeoutMs: duration.default(5 * 60_000),
+        smtpPoolSize: z.number().int().min(1).max(50).default(5),
+      })
+      .strict()
+      .prefault({}),
+    ingest: z
+      .object({
+        afterFiling: z.enum(['keep', 'move']).default('keep'),
+        keyword: z.string().default('$Mailroom'),
+        moveTo: z.string().default('Archive'),
+        idleDelayMs: duration.default(200),
+        socketTimeoutMs: duration.default(60_000),
+        watchdogIntervalMs: duration.default(30_000),
+        alertAfterMs: duration.default(5 * 60_000),
+        maxAttempts: z.number().int().min(1).max(50).default(5),
+        archiveMode: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
+    ids: z
+      .object({
+        ticketPrefix: z.string().regex(/^[A-Z]{2,8}$/, 'must be 2-8 capital letters').default('SUP'),
+        leadPrefix: z.string().regex(/^[A-Z]{2,8}$/, 'must be 2-8 capital letters').default('LEAD'),
+        privacyPrefix: z.string().regex(/^[A-Z]{2,8}$/, 'must be 2-8 capital letters').default('PRV'),
+      })
+      .strict()
+      .prefault({}),
+    acknowledgements: z
+      .object({
+        enabled: z.boolean().default(true),
+        maxPerRecipientPerHour: z.number().int().min(0).default(3),
+      })
+      .strict()
+      .prefault({}),
+    /** Routing rules; the schema is owned by src/classify/routing-rules.ts. */
+    routing: z.unknown().optional(),
+    slack: z
+      .object({
+        channels: z
+          .object({
+            support: z.string().default('#support'),
+            sales: z.string().default('#sales'),
+            triage: z.string().default('#triage'),
+            privacy: z.string().default('#privacy'),
+            alerts: z.string().default('#mailroom-alerts'),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type Behaviour = z.infer<typeof behaviourSchema>;

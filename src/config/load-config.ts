@@ -1,0 +1,105 @@
+import { readFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import type { z } from 'zod';
+import { envSchema, cleanEnv, type Env } from './env-schema.ts';
+import { behaviourSchema, type Behaviour } from './behaviour-schema.ts';
+
+export interface Config {
+  env: Env;
+  behaviour: Behaviour;
+  dataDir: string;
+  configFile: string;
+  /** True when no DATABASE_URL is given and the daemon runs its own PostgreSQL. */
+  embeddedDatabase: boolean;
+  secret: string;
+  messageIdDomain: string;
+}
+
+/** A configuration problem, worded as the one line an operator needs. */
+export class ConfigError extends Error {
+  constructor(
+    readonly key: string,
+    readonly problem: string,
+  ) {
+    super(`${key}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function firstIssue(error: z.ZodError, prefix: string, values?: Record<string, unknown>): ConfigError {
+  const issue = error.issues[0]!;
+  const key = issue.path.join('.');
+  let problem = issue.message;
+  if (issue.code === 'unrecognized_keys') {
+    return new ConfigError(
+      [prefix, key, issue.keys[0]].filter(Boolean).join('.').replace(/^(.*?):\./, '$1: '),
+      'unknown key (check its spelling)',
+    );
+  }
+  if (values && key in values) problem += ` (got ${JSON.stringify(values[key])})`;
+  return new ConfigError(prefix ? `${prefix}${key}` : key, problem);
+}
+
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const raw = cleanEnv(source);
+  const parsed = envSchema.safeParse(raw);
+  if (!parsed.success) {
+    const err = firstIssue(parsed.error, '', raw);
+    // Never echo secrets back, even when they are malformed.
+    if (/SECRET|PASSWORD|TOKEN|DATABASE_URL|SMTP_URL/.test(err.key)) {
+      throw new ConfigError(err.key, parsed.error.issues[0]!.message);
+    }
+    throw err;
+  }
+  return parsed.data;
+}
+
+export function loadBehaviour(file: string): Behaviour {
+  let doc: unknown = {};
+  if (existsSync(file)) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new ConfigError(file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    try {
+      doc = parseYaml(text) ?? {};
+    } catch (e) {
+      const where = e instanceof YAMLParseError && e.linePos ? ` at line ${e.linePos[0].line}` : '';
+      throw new ConfigError(file, `is not valid YAML${where}`);
+    }
+    if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(file, 'must be a YAML mapping');
+  }
+  const parsed = behaviourSchema.safeParse(doc);
+  if (!parsed.success) throw firstIssue(parsed.error, `${file}: `);
+  return parsed.data;
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const env = loadEnv(source);
+  const behaviour = loadBehaviour(env.MAILROOM_CONFIG);
+  const dataDir = path.resolve(env.MAILROOM_DATA_DIR);
+  const embeddedDatabase = !env.DATABASE_URL;
+  if (!env.MAILROOM_SECRET && !embeddedDatabase) {
+    throw new ConfigError('MAILROOM_SECRET', 'is required when DATABASE_URL is set (signs links and tokens)');
+  }
+  const secret = env.MAILROOM_SECRET ?? embeddedSecret(dataDir);
+  const messageIdDomain = behaviour.mail.messageIdDomain ?? env.MAIL_FROM.split('@')[1]!;
+  return { env, behaviour, dataDir, configFile: env.MAILROOM_CONFIG, embeddedDatabase, secret, messageIdDomain };
+}
+
+/**
+ * The embedded default needs no set-up, yet its links must still be unguessable: a random key
+ * is made once and kept beside the data, so tokens stay valid across restarts.
+ */
+function embeddedSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'secret.key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
+  return secret;
+}

@@ -1,0 +1,9 @@
+import { Migration20261126000001_outbox } from './Migration20261126000001_outbox.ts';
+
+/**
+ * Migrations are listed explicitly rather than found by a file glob, so they run the same
+ * from a source checkout under tsx, from the CLI and from tests.
+ */
+export const migrationsList = [
+  { name: 'Migration20261126000001_outbox', class: Migration20261126000001_outbox },
+];

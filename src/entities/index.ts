@@ -1,0 +1,5 @@
+import { OutboxMessage } from './outbox-message.ts';
+
+export { OutboxMessage };
+
+export const allEntities = [OutboxMessage];

@@ -1,0 +1,23 @@
+import { Registry, Counter, Histogram, Gauge, collectDefaultMetrics } from 'prom-client';
+
+/** One registry per daemon (not the global one), so tests can run several side by side. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'mailroom_' });
+  const m = {
+    registry,
+    outboxDelivered: new Counter({ name: 'mailroom_outbox_delivered_total', help: 'Outbox rows delivered', labelNames: ['channel'], registers: [registry] }),
+    outboxFailed: new Counter({ name: 'mailroom_outbox_failed_total', help: 'Outbox rows that failed for good', labelNames: ['channel'], registers: [registry] }),
+    outboxRetried: new Counter({ name: 'mailroom_outbox_retried_total', help: 'Outbox delivery attempts that will be retried', labelNames: ['channel'], registers: [registry] }),
+    outboxDeliverySeconds: new Histogram({ name: 'mailroom_outbox_delivery_seconds', help: 'Time to hand one outbox row to its transport', labelNames: ['channel'], registers: [registry], buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30] }),
+    outboxPending: new Gauge({ name: 'mailroom_outbox_pending', help: 'Outbox rows by status', labelNames: ['status'], registers: [registry] }),
+    ingestStored: new Counter({ name: 'mailroom_ingest_stored_total', help: 'Inbound messages stored', registers: [registry] }),
+    ingestFiled: new Counter({ name: 'mailroom_ingest_filed_total', help: 'Inbound messages filed, by outcome', labelNames: ['outcome'], registers: [registry] }),
+    ingestQuarantined: new Counter({ name: 'mailroom_ingest_quarantined_total', help: 'Inbound messages quarantined', registers: [registry] }),
+    mailboxUp: new Gauge({ name: 'mailroom_mailbox_up', help: '1 when the IMAP mailbox is connected and watched', registers: [registry] }),
+    mailboxLastActivity: new Gauge({ name: 'mailroom_mailbox_last_activity_seconds', help: 'Unix time of the last IMAP activity', registers: [registry] }),
+  };
+  return m;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,21 @@
+export interface DeliveryResult {
+  /** Stored on the row; e.g. the SMTP reply or a Slack message timestamp. */
+  result?: Record<string, unknown>;
+}
+
+export interface ClaimedRow {
+  id: string;
+  channel: string;
+  payload: Record<string, unknown>;
+  messageId: string | null;
+  attempts: number;
+  /** True when an earlier attempt may have landed (its dispatcher died mid-send). */
+  inDoubt: boolean;
+  result: Record<string, unknown> | null;
+}
+
+/** One per outbox channel (email, slack): the dispatcher never knows which is behind it. */
+export interface Deliverer {
+  deliver(row: ClaimedRow): Promise<DeliveryResult>;
+  close?(): Promise<void>;
+}

@@ -1,0 +1,183 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from '../logging/logger.ts';
+import type { ClaimedRow, Deliverer } from './deliverer.ts';
+import { DeliveryError } from './delivery-error.ts';
+import { backoffDelayMs } from './backoff.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+
+export interface DispatcherOptions {
+  em: EntityManager;
+  deliverers: Partial<Record<string, Deliverer>>;
+  /** Must equal the application_name of this process's database connections. */
+  workerId: string;
+  log: Logger;
+  metrics?: Metrics;
+  batchSize: number;
+  concurrency: number;
+  pollIntervalMs: number;
+  maxAttempts: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  claimTimeoutMs: number;
+}
+
+interface RowRecord {
+  id: string;
+  channel: string;
+  payload: Record<string, unknown>;
+  message_id: string | null;
+  attempts: number;
+  in_doubt: boolean;
+  result: Record<string, unknown> | null;
+}
+
+/**
+ * Delivers outbox rows. Several dispatchers may share one database: claiming uses
+ * FOR UPDATE SKIP LOCKED, and every later update is guarded by `claimed_by`, so a row is only
+ * ever finished by the dispatcher that holds it.
+ */
+export class OutboxDispatcher {
+  private running = false;
+  private loop?: Promise<void>;
+  private wakeUp?: () => void;
+  private lastRecovery = 0;
+
+  constructor(private readonly o: DispatcherOptions) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Finishes the rows in hand, then stops. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+  }
+
+  /** Called after a commit that enqueued something, to skip the poll wait. */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let handled = 0;
+      try {
+        if (Date.now() - this.lastRecovery > 1_000) {
+          await this.recoverOrphans();
+          this.lastRecovery = Date.now();
+        }
+        handled = await this.runOnce();
+      } catch (e) {
+        this.o.log.error({ err: e }, 'outbox dispatcher cycle failed; retrying');
+      }
+      if (handled === 0 && this.running) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, this.o.pollIntervalMs);
+          this.wakeUp = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+        this.wakeUp = undefined;
+      }
+    }
+  }
+
+  private exec<T>(sql: string, params: unknown[]): Promise<T> {
+    return this.o.em.getConnection().execute(sql, params as never[], 'all') as Promise<T>;
+  }
+
+  /**
+   * Rows held by a dispatcher whose database session is gone (its process died) go back to
+   * pending. They are marked in doubt: the old dispatcher may have handed them over already.
+   */
+  async recoverOrphans(): Promise<number> {
+    const rows = await this.exec<{ id: string }[]>(
+      `update outbox_message set status = 'pending', in_doubt = true, claimed_by = null, updated_at = now()
+       where status = 'sending'
+         and (claimed_by is null
+              or claimed_at < now() - make_interval(secs => ?)
+              or claimed_by not in (select application_name from pg_stat_activity where application_name is not null))
+       returning id`,
+      [this.o.claimTimeoutMs / 1000],
+    );
+    if (rows.length) this.o.log.warn({ count: rows.length }, 'outbox rows of a stopped dispatcher taken back');
+    return rows.length;
+  }
+
+  /** Claims one batch and delivers it; returns how many rows were handled. */
+  async runOnce(): Promise<number> {
+    const rows = await this.exec<RowRecord[]>(
+      `with due as (
+         select id from outbox_message
+         where status = 'pending' and next_attempt_at <= now() and channel = any(?::text[])
+         order by next_attempt_at, id
+         limit ? for update skip locked)
+       update outbox_message o
+          set status = 'sending', claimed_by = ?, claimed_at = now(), attempts = o.attempts + 1, updated_at = now()
+         from due where o.id = due.id
+       returning o.id, o.channel, o.payload, o.message_id, o.attempts, o.in_doubt, o.result`,
+      [`{${Object.keys(this.o.deliverers).join(',')}}`, this.o.batchSize, this.o.workerId],
+    );
+    if (rows.length === 0) return 0;
+    let next = 0;
+    const worker = async () => {
+      while (next < rows.length) {
+        const row = rows[next++]!;
+        await this.deliverOne(row);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.o.concurrency, rows.length) }, worker));
+    return rows.length;
+  }
+
+  private async deliverOne(r: RowRecord): Promise<void> {
+    const row: ClaimedRow = {
+      id: r.id,
+      channel: r.channel,
+      payload: r.payload,
+      messageId: r.message_id,
+      attempts: r.attempts,
+      inDoubt: r.in_doubt,
+      result: r.result,
+    };
+    const deliverer = this.o.deliverers[row.channel]!;
+    const started = performance.now();
+    try {
+      const { result } = await deliverer.deliver(row);
+      await this.exec(
+        `update outbox_message set status = 'sent', sent_at = now(), result = ?, last_error = null, updated_at = now()
+         where id = ? and claimed_by = ? and status = 'sending'`,
+        [JSON.stringify(result ?? {}), row.id, this.o.workerId],
+      );
+      this.o.metrics?.outboxDelivered.inc({ channel: row.channel });
+      this.o.metrics?.outboxDeliverySeconds.observe({ channel: row.channel }, (performance.now() - started) / 1000);
+    } catch (e) {
+      const err = e instanceof DeliveryError ? e : new DeliveryError(String((e as Error)?.message ?? e), false);
+      const final = err.permanent || row.attempts >= this.o.maxAttempts;
+      if (final) {
+        await this.exec(
+          `update outbox_message set status = 'failed', last_error = ?, updated_at = now()
+           where id = ? and claimed_by = ? and status = 'sending'`,
+          [err.message, row.id, this.o.workerId],
+        );
+        this.o.metrics?.outboxFailed.inc({ channel: row.channel });
+        this.o.log.error({ outboxId: row.id, channel: row.channel, attempts: row.attempts, reason: err.message }, 'outbox delivery failed for good');
+      } else {
+        const delay = err.retryAfterMs ?? backoffDelayMs(row.attempts, this.o.backoffBaseMs, this.o.backoffMaxMs);
+        await this.exec(
+          `update outbox_message set status = 'pending', last_error = ?, claimed_by = null,
+                  next_attempt_at = now() + make_interval(secs => ?), updated_at = now()
+           where id = ? and claimed_by = ? and status = 'sending'`,
+          [err.message, delay / 1000, row.id, this.o.workerId],
+        );
+        this.o.metrics?.outboxRetried.inc({ channel: row.channel });
+        this.o.log.warn({ outboxId: row.id, channel: row.channel, attempts: row.attempts, retryInMs: delay, reason: err.message }, 'outbox delivery will be retried');
+      }
+    }
+  }
+}

@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { OutgoingEmail } from './outgoing-email.ts';
+import type { OutboxChannel } from '../entities/outbox-message.ts';
+
+export function newMessageId(domain: string): string {
+  return `<${Date.now().toString(36)}.${randomBytes(9).toString('base64url')}@${domain}>`;
+}
+
+export interface EnqueueOptions {
+  /** Same key, same effect: a handler that runs twice enqueues once. */
+  dedupeKey?: string;
+  notBefore?: Date;
+}
+
+/**
+ * Writes an outbox row through `em`, so it commits or rolls back with the caller's transaction.
+ * Returns the row id, or null when a row with the same dedupe key already exists.
+ */
+export async function enqueue(
+  em: EntityManager,
+  channel: OutboxChannel,
+  payload: Record<string, unknown>,
+  opts: EnqueueOptions & { messageId?: string } = {},
+): Promise<string | null> {
+  const rows = await em.getConnection().execute<{ id: string }[]>(
+    `insert into outbox_message (channel, dedupe_key, payload, message_id, next_attempt_at)
+     values (?, ?, ?, ?, coalesce(?, now()))
+     on conflict (dedupe_key) do nothing
+     returning id`,
+    [channel, opts.dedupeKey ?? null, JSON.stringify(payload), opts.messageId ?? null, opts.notBefore ?? null],
+    'all',
+    em.getTransactionContext(),
+  );
+  return rows[0]?.id ?? null;
+}
+
+export function enqueueEmail(em: EntityManager, mail: OutgoingEmail, opts: EnqueueOptions = {}): Promise<string | null> {
+  return enqueue(em, 'email', mail as unknown as Record<string, unknown>, { ...opts, messageId: mail.messageId });
+}
