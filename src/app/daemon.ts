@@ -10,6 +10,7 @@ import { OutboxDispatcher } from '../outbox/dispatcher.ts';
 import type { Deliverer } from '../outbox/deliverer.ts';
 import { SmtpDeliverer } from '../outbox/transports/smtp-transport.ts';
 import { EmlFileDeliverer } from '../outbox/transports/eml-file-transport.ts';
+import { DeliveryJournal } from '../outbox/delivery-journal.ts';
 
 export interface Daemon {
   db: Database;
@@ -22,9 +23,16 @@ export function newInstanceId(): string {
   return `mailroom:${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 }
 
-export function createEmailDeliverer(config: Config): Deliverer {
+export function journalDir(config: Config): string {
+  return path.join(config.dataDir, 'outbox-journal');
+}
+
+export function createEmailDeliverer(config: Config, instanceId: string): Deliverer {
   return config.env.SMTP_URL
-    ? new SmtpDeliverer(config.env.SMTP_URL, { poolSize: config.behaviour.outbox.smtpPoolSize })
+    ? new SmtpDeliverer(config.env.SMTP_URL, {
+        poolSize: config.behaviour.outbox.smtpPoolSize,
+        journalFile: DeliveryJournal.file(journalDir(config), instanceId),
+      })
     : new EmlFileDeliverer(path.join(config.dataDir, 'outbox'));
 }
 
@@ -38,7 +46,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   const metrics = createMetrics();
   const stops: (() => Promise<void>)[] = [];
   try {
-    const email = createEmailDeliverer(config);
+    const email = createEmailDeliverer(config, instanceId);
     const o = config.behaviour.outbox;
     const dispatcher = new OutboxDispatcher({
       em: db.orm.em.fork(),
@@ -47,6 +55,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       log: log.child({ part: 'outbox' }),
       metrics,
       ...o,
+      journalDir: journalDir(config),
     });
     dispatcher.start();
     stops.push(async () => {

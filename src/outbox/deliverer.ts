@@ -17,5 +17,7 @@ export interface ClaimedRow {
 /** One per outbox channel (email, slack): the dispatcher never knows which is behind it. */
 export interface Deliverer {
   deliver(row: ClaimedRow): Promise<DeliveryResult>;
+  /** Called when every row handed over so far has its outcome recorded in the database. */
+  idle?(): void;
   close?(): Promise<void>;
 }

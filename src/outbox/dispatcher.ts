@@ -4,6 +4,7 @@ import type { ClaimedRow, Deliverer } from './deliverer.ts';
 import { DeliveryError } from './delivery-error.ts';
 import { backoffDelayMs } from './backoff.ts';
 import type { Metrics } from '../metrics/metrics.ts';
+import { DeliveryJournal } from './delivery-journal.ts';
 
 export interface DispatcherOptions {
   em: EntityManager;
@@ -19,6 +20,8 @@ export interface DispatcherOptions {
   backoffBaseMs: number;
   backoffMaxMs: number;
   claimTimeoutMs: number;
+  /** Where deliverers on this host journal accepted rows (see delivery-journal.ts); without it, in-doubt rows are resent. */
+  journalDir?: string;
 }
 
 interface RowRecord {
@@ -41,7 +44,6 @@ export class OutboxDispatcher {
   private loop?: Promise<void>;
   private wakeUp?: () => void;
   private lastRecovery = 0;
-
   constructor(private readonly o: DispatcherOptions) {}
 
   start(): void {
@@ -55,6 +57,7 @@ export class OutboxDispatcher {
     this.running = false;
     this.wake();
     await this.loop;
+    if (this.o.journalDir) DeliveryJournal.remove(this.o.journalDir, this.o.workerId);
   }
 
   /** Called after a commit that enqueued something, to skip the poll wait. */
@@ -93,20 +96,41 @@ export class OutboxDispatcher {
 
   /**
    * Rows held by a dispatcher whose database session is gone (its process died) go back to
-   * pending. They are marked in doubt: the old dispatcher may have handed them over already.
+   * pending, marked in doubt: the dead dispatcher may have handed them over already. Where its
+   * delivery journal on this host says the peer accepted a row, the row is marked sent instead.
    */
   async recoverOrphans(): Promise<number> {
-    const rows = await this.exec<{ id: string }[]>(
-      `update outbox_message set status = 'pending', in_doubt = true, claimed_by = null, updated_at = now()
+    const orphans = await this.exec<{ id: string; claimed_by: string | null }[]>(
+      `select id, claimed_by from outbox_message
        where status = 'sending'
          and (claimed_by is null
               or claimed_at < now() - make_interval(secs => ?)
-              or claimed_by not in (select application_name from pg_stat_activity where application_name is not null))
-       returning id`,
+              or claimed_by not in (select application_name from pg_stat_activity where application_name is not null))`,
       [this.o.claimTimeoutMs / 1000],
     );
-    if (rows.length) this.o.log.warn({ count: rows.length }, 'outbox rows of a stopped dispatcher taken back');
-    return rows.length;
+    if (orphans.length === 0) return 0;
+    const journals = this.o.journalDir ? DeliveryJournal.readOthers(this.o.journalDir, this.o.workerId) : new Map<string, Set<string>>();
+    const delivered = orphans.filter((r) => r.claimed_by && journals.get(r.claimed_by)?.has(r.id)).map((r) => r.id);
+    const undecided = orphans.filter((r) => !delivered.includes(r.id)).map((r) => r.id);
+    if (delivered.length) {
+      await this.exec(
+        `update outbox_message set status = 'sent', sent_at = now(), claimed_by = null, result = '{"recoveredFromJournal":true}', updated_at = now()
+         where status = 'sending' and id = any(?::bigint[])`,
+        [`{${delivered.join(',')}}`],
+      );
+    }
+    if (undecided.length) {
+      await this.exec(
+        `update outbox_message set status = 'pending', in_doubt = true, claimed_by = null, updated_at = now()
+         where status = 'sending' and id = any(?::bigint[])`,
+        [`{${undecided.join(',')}}`],
+      );
+    }
+    for (const worker of new Set(orphans.map((r) => r.claimed_by).filter((w): w is string => !!w))) {
+      if (this.o.journalDir) DeliveryJournal.remove(this.o.journalDir, worker);
+    }
+    this.o.log.warn({ delivered: delivered.length, inDoubt: undecided.length }, 'outbox rows of a stopped dispatcher taken back');
+    return orphans.length;
   }
 
   /** Claims one batch and delivers it; returns how many rows were handled. */
@@ -132,6 +156,7 @@ export class OutboxDispatcher {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.o.concurrency, rows.length) }, worker));
+    for (const d of Object.values(this.o.deliverers)) d?.idle?.();
     return rows.length;
   }
 
