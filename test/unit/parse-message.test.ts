@@ -225,7 +225,7 @@ function* chunks(buf: Buffer, size: number) {
 }
 
 describe('TNEF (winmail.dat)', () => {
-  const tnefFile = readFileSync(new URL('../../node_modules/node-tnef/testFiles/attachments.dat', import.meta.url));
+  const tnefFile = readFileSync(new URL('../fixtures/tnef/attachments.dat', import.meta.url));
 
   it('unpackTnef extracts files with their long names', () => {
     const r = unpackTnef(tnefFile);
