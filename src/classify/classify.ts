@@ -1,0 +1,373 @@
+/**
+ * Decides where a new inbound message belongs: a queue (support, sales, privacy,
+ * newsletter-reply) or 'triage' when the evidence is weak or split. Pure: everything it
+ * needs (the contact and organisation already looked up, the routing config) is passed
+ * in, so it can be tested from literals and re-run on stored mail after a rule change.
+ *
+ * Threading is decided elsewhere (src/threading/resolve-thread.ts); this is only
+ * consulted for messages that start something new.
+ */
+import { bodyText, headerValues, type MailAddress, type MessageFacts } from './message-facts.ts';
+import { detectLanguage, type Language } from './language.ts';
+import {
+  compileGlob,
+  compileTerm,
+  effectiveKeywordRules,
+  PRIVACY_RIGHTS,
+  QUEUES,
+  type KeywordRule,
+  type OrganisationKind,
+  type PrivacyRight,
+  type Queue,
+  type QueueWeights,
+  type RoutingConfig,
+} from './routing-rules.ts';
+import { splitReply } from '../threading/quote-split.ts';
+import { domainOf, normaliseAddress } from '../threading/normalise-address.ts';
+
+export type Route = Queue | 'triage';
+
+export interface ClassifyContext {
+  knownContact?: { id: string; organisationId?: string; roles: string[] };
+  organisation?: { id: string; kind: OrganisationKind };
+  config: RoutingConfig;
+}
+
+export interface ContactFormData {
+  name?: string;
+  email: string;
+  company?: string;
+  phone?: string;
+  dealerNumber?: string;
+  message?: string;
+}
+
+export interface Classification {
+  route: Route;
+  language: Language;
+  scores: Record<Queue, number>;
+  reasons: string[];
+  privacyRights?: PrivacyRight[];
+  contactForm?: ContactFormData;
+  /**
+   * Who the message is really from: the person in a contact form, else From. The caller
+   * looks this person up as the contact (and acknowledges them). Privacy answers must
+   * still go to the address on file, never to this when it came from Reply-To.
+   */
+  requester: MailAddress;
+}
+
+// ---------------------------------------------------------------------------------------
+// Compiled rules, cached per config object: configs are parsed once at start-up.
+// ---------------------------------------------------------------------------------------
+interface CompiledRule {
+  rule: KeywordRule;
+  patterns: { term: string; re: RegExp }[];
+}
+interface CompiledConfig {
+  rules: CompiledRule[];
+  recipients: { re: RegExp; pattern: string; weights: QueueWeights }[];
+  senderDomains: { re: RegExp; pattern: string; weights: QueueWeights }[];
+  attachments: { name?: RegExp; type?: RegExp; label: string; weights: QueueWeights }[];
+  newsletterIds: RegExp[];
+  formFrom: RegExp[];
+  formSubject: RegExp[];
+  formHeaders: string[];
+  dealerPatterns: RegExp[];
+  fieldLabels: Map<string, keyof ContactFormData>;
+}
+const compiledCache = new WeakMap<RoutingConfig, CompiledConfig>();
+
+function compile(config: RoutingConfig): CompiledConfig {
+  const cached = compiledCache.get(config);
+  if (cached) return cached;
+  const rules = effectiveKeywordRules(config).map((rule) => {
+    const terms = [...(rule.terms.nb ?? []), ...(rule.terms.nn ?? []), ...(rule.terms.en ?? []), ...(rule.terms.all ?? [])];
+    const unique = [...new Set(terms.map((t) => t.trim()))];
+    return { rule, patterns: unique.map((term) => ({ term, re: compileTerm(term) })) };
+  });
+  const fieldLabels = new Map<string, keyof ContactFormData>();
+  for (const [field, labels] of Object.entries(config.contactForm.fields) as [keyof ContactFormData, string[]][]) {
+    for (const label of labels) fieldLabels.set(normaliseLabel(label), field);
+  }
+  const compiled: CompiledConfig = {
+    rules,
+    recipients: config.recipients.map((r) => ({ re: compileGlob(r.pattern), pattern: r.pattern, weights: r.weights })),
+    senderDomains: config.sender.domains.map((r) => ({ re: compileGlob(r.pattern), pattern: r.pattern, weights: r.weights })),
+    attachments: config.attachments.map((a) => ({
+      name: a.filename ? compileGlob(a.filename) : undefined,
+      type: a.contentType ? compileGlob(a.contentType) : undefined,
+      label: a.filename ?? a.contentType ?? '*',
+      weights: a.weights,
+    })),
+    newsletterIds: config.newsletter.messageIdPatterns.map(compileGlob),
+    formFrom: config.contactForm.fromPatterns.map(compileGlob),
+    formSubject: config.contactForm.subjectTerms.map(compileTerm),
+    formHeaders: config.contactForm.headers.map((h) => h.toLowerCase()),
+    dealerPatterns: config.contactForm.dealerNumberPatterns.map((p) => new RegExp(p, 'iu')),
+    fieldLabels,
+  };
+  compiledCache.set(config, compiled);
+  return compiled;
+}
+
+function normaliseLabel(label: string): string {
+  return label.trim().toLowerCase().replace(/[.\s]+$/, '').replace(/\s+/g, ' ');
+}
+
+// ---------------------------------------------------------------------------------------
+// Contact forms
+// ---------------------------------------------------------------------------------------
+const EMAIL_SHAPE = /^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/;
+
+function parseFormFields(text: string, labels: Map<string, keyof ContactFormData>): Partial<ContactFormData> & { count: number } {
+  const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  const out: Partial<ContactFormData> = {};
+  let count = 0;
+  const fieldOf = (line: string): { field: keyof ContactFormData; value: string } | undefined => {
+    const m = /^\s*([\p{L}][\p{L}\p{N} ./-]{0,40}?)\s*[:：]\s*(.*)$/u.exec(line);
+    if (!m) return undefined;
+    const field = labels.get(normaliseLabel(m[1]));
+    return field ? { field, value: m[2].trim() } : undefined;
+  };
+  for (let i = 0; i < lines.length; i++) {
+    const hit = fieldOf(lines[i]);
+    if (!hit || out[hit.field] !== undefined) continue;
+    if (hit.field === 'message') {
+      // The message runs over several lines until the next field or the form's footer.
+      const parts = hit.value ? [hit.value] : [];
+      let j = i + 1;
+      for (; j < lines.length; j++) {
+        if (/^-- ?$/.test(lines[j]) || fieldOf(lines[j])) break;
+        parts.push(lines[j]);
+      }
+      const message = parts.join('\n').trim();
+      if (message) out.message = message;
+      i = j - 1;
+      continue;
+    }
+    if (!hit.value) continue;
+    out[hit.field] = hit.value;
+    count++;
+  }
+  return { ...out, count };
+}
+
+function detectContactForm(
+  facts: MessageFacts,
+  text: string,
+  cc: CompiledConfig,
+  config: RoutingConfig,
+  reasons: string[],
+): ContactFormData | undefined {
+  if (!config.contactForm.enabled) return undefined;
+  const from = normaliseAddress(facts.from.address);
+  const robotFrom = cc.formFrom.some((re) => re.test(from));
+  const header = cc.formHeaders.find((h) => headerValues(facts, h).length > 0);
+  const subject = cc.formSubject.some((re) => re.test(facts.subject));
+  if (!robotFrom && !header && !subject) return undefined;
+
+  const fields = parseFormFields(text, cc.fieldLabels);
+  if (fields.count < config.contactForm.minFields) return undefined;
+
+  const fieldEmail = fields.email && EMAIL_SHAPE.test(normaliseAddress(fields.email)) ? normaliseAddress(fields.email) : undefined;
+  const replyTo = facts.replyTo.map((a) => normaliseAddress(a.address)).find((a) => a && a !== from);
+  const email = fieldEmail ?? replyTo;
+  if (!email) return undefined;
+  if (fieldEmail && replyTo && fieldEmail !== replyTo) {
+    reasons.push(`contact form: Email field ${fieldEmail} differs from Reply-To ${replyTo}; using the field`);
+  }
+
+  let dealerNumber = fields.dealerNumber ? /\d{2,8}/.exec(fields.dealerNumber)?.[0] : undefined;
+  if (!dealerNumber) {
+    for (const re of cc.dealerPatterns) {
+      const m = re.exec(facts.subject) ?? re.exec(text);
+      if (m?.[1]) {
+        dealerNumber = m[1];
+        break;
+      }
+    }
+  }
+  const replyToName = facts.replyTo.find((a) => normaliseAddress(a.address) === email)?.name;
+  const form: ContactFormData = { email };
+  const name = fields.name ?? replyToName;
+  if (name) form.name = name;
+  if (fields.company) form.company = fields.company;
+  if (fields.phone) form.phone = fields.phone;
+  if (dealerNumber) form.dealerNumber = dealerNumber;
+  if (fields.message) form.message = fields.message;
+  const why = [robotFrom && `From ${from} is a form robot`, header && `header ${header}`, subject && 'subject names a form']
+    .filter(Boolean)
+    .join(', ');
+  reasons.push(`contact form detected (${why}; ${fields.count} fields); requester ${email}`);
+  return form;
+}
+
+// ---------------------------------------------------------------------------------------
+// Scoring
+// ---------------------------------------------------------------------------------------
+/**
+ * Rules look at the first this-many characters of the body. What decides a route is
+ * said early; the cap keeps a multi-megabyte log paste from costing seconds of regex.
+ */
+const MAX_KEYWORD_TEXT = 20_000;
+
+const FORWARD_SUBJECT = /^\s*(fwd?|vs|wg|tr)\s*:/i;
+
+function addWeights(scores: Record<Queue, number>, weights: QueueWeights, reasons: string[], why: string): void {
+  const parts: string[] = [];
+  for (const q of QUEUES) {
+    const w = weights[q];
+    if (!w) continue;
+    scores[q] += w;
+    parts.push(`${q} ${w > 0 ? '+' : ''}${w}`);
+  }
+  if (parts.length) reasons.push(`${why}: ${parts.join(', ')}`);
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+export function classifyMessage(facts: MessageFacts, context: ClassifyContext): Classification {
+  const { config } = context;
+  const cc = compile(config);
+  const reasons: string[] = [];
+  const scores = Object.fromEntries(QUEUES.map((q) => [q, 0])) as Record<Queue, number>;
+  const rightEvidence = new Map<PrivacyRight, number>();
+
+  const fullText = bodyText(facts).slice(0, MAX_KEYWORD_TEXT * 5);
+  const split = splitReply(fullText);
+  const contactForm = detectContactForm(facts, fullText, cc, config, reasons);
+
+  // Keywords look at what the sender wrote now, not at the history they quoted (which
+  // is often our own acknowledgement). A forward's point is the forwarded mail, though.
+  let keywordText = split.newText;
+  if (FORWARD_SUBJECT.test(facts.subject) || split.newText.length < 20) {
+    keywordText = [split.newText, split.quoted.replace(/^\s*>+ ?/gm, '')].filter(Boolean).join('\n');
+  }
+  if (contactForm?.message) keywordText = `${keywordText}\n${contactForm.message}`;
+  keywordText = keywordText.slice(0, MAX_KEYWORD_TEXT);
+
+  const language = detectLanguage(`${facts.subject}\n${(contactForm?.message ?? split.newText) || keywordText}`);
+
+  const requester: MailAddress = contactForm
+    ? { address: contactForm.email, ...(contactForm.name ? { name: contactForm.name } : {}) }
+    : { ...facts.from, address: normaliseAddress(facts.from.address) || facts.from.address };
+
+  // --- sender
+  if (context.knownContact) {
+    addWeights(scores, config.sender.knownContact, reasons, 'known contact');
+    for (const role of context.knownContact.roles) {
+      const w = config.sender.roles[role];
+      if (w) addWeights(scores, w, reasons, `contact role ${role}`);
+    }
+  } else {
+    addWeights(scores, config.sender.unknownSender, reasons, 'unknown sender');
+  }
+  if (context.organisation) {
+    addWeights(scores, config.sender.organisationKinds[context.organisation.kind], reasons, `organisation is a ${context.organisation.kind}`);
+  }
+  const senderDomain = domainOf(requester.address);
+  if (senderDomain) {
+    for (const d of cc.senderDomains) {
+      if (d.re.test(senderDomain)) addWeights(scores, d.weights, reasons, `sender domain matches ${d.pattern}`);
+    }
+  }
+
+  // --- recipients (Delivered-To/X-Original-To reveal the address used when we were Bcc'd)
+  const recipients = new Set(
+    [
+      ...facts.to.map((a) => a.address),
+      ...facts.cc.map((a) => a.address),
+      ...headerValues(facts, 'delivered-to'),
+      ...headerValues(facts, 'x-original-to'),
+    ]
+      .map((a) => normaliseAddress(a))
+      .filter(Boolean),
+  );
+  for (const r of cc.recipients) {
+    const hit = [...recipients].find((a) => r.re.test(a));
+    if (hit) addWeights(scores, r.weights, reasons, `recipient ${hit} matches ${r.pattern}`);
+  }
+
+  // --- keywords
+  for (const { rule, patterns } of cc.rules) {
+    const where: Array<['subject' | 'body', string]> = [];
+    if (rule.in !== 'body') where.push(['subject', facts.subject]);
+    if (rule.in !== 'subject') where.push(['body', keywordText]);
+    for (const [place, text] of where) {
+      const hit = patterns.find((p) => p.re.test(text));
+      if (!hit) continue;
+      scores[rule.queue] += rule.weight;
+      if (rule.right) rightEvidence.set(rule.right, (rightEvidence.get(rule.right) ?? 0) + rule.weight);
+      reasons.push(`${rule.id}: "${hit.term}" in ${place}: ${rule.queue} ${rule.weight > 0 ? '+' : ''}${rule.weight}`);
+    }
+  }
+
+  // --- attachments
+  for (const a of cc.attachments) {
+    const hit = (facts.attachments ?? []).find(
+      (f) => (!a.name || (f.filename !== undefined && a.name.test(f.filename))) && (!a.type || a.type.test(f.contentType)),
+    );
+    if (hit) addWeights(scores, a.weights, reasons, `attachment ${hit.filename ?? hit.contentType} matches ${a.label}`);
+  }
+
+  // --- reply to one of our campaigns
+  const threadIds = [facts.inReplyTo, ...facts.references]
+    .filter((x): x is string => !!x)
+    .map((id) => id.trim().replace(/^<|>$/g, '').toLowerCase());
+  const campaignId = threadIds.find((id) => cc.newsletterIds.some((re) => re.test(id)));
+  if (campaignId) addWeights(scores, config.newsletter.weights, reasons, `replies to campaign mail ${campaignId}`);
+
+  // --- contact form
+  if (contactForm) {
+    addWeights(scores, config.contactForm.weights, reasons, 'web contact form');
+    if (contactForm.dealerNumber) addWeights(scores, config.contactForm.dealerWeights, reasons, `dealer ${contactForm.dealerNumber}`);
+  }
+
+  for (const q of QUEUES) scores[q] = round(scores[q]);
+
+  // --- decision
+  const { minScore, margin } = config.thresholds;
+  const privacyQualifies = scores.privacy >= config.privacy.minScore;
+  // Privacy evidence below its own threshold means "not a privacy request"; it must not
+  // then hold back another queue either (a fault report that says "slette" is support).
+  const candidates = QUEUES.filter((q) => q !== 'privacy' || privacyQualifies);
+  const ranked = [...candidates].sort((a, b) => scores[b] - scores[a]);
+  const [top, second] = ranked;
+  const runnerUp = second === undefined ? 0 : scores[second];
+  const lead = round(scores[top] - runnerUp);
+  if (!privacyQualifies && scores.privacy > 0) {
+    reasons.push(`privacy evidence ${scores.privacy} < privacy.minScore ${config.privacy.minScore}: not a privacy request`);
+  }
+  let route: Route;
+  if (privacyQualifies && (top === 'privacy' || scores.privacy === scores[top])) {
+    // A privacy request has a legal deadline and every disclosure is approved by a human
+    // anyway, so once the evidence is strong enough a narrow lead is still privacy.
+    route = 'privacy';
+    reasons.push(`route privacy: ${scores.privacy} ≥ privacy.minScore ${config.privacy.minScore}`);
+  } else if (privacyQualifies) {
+    // Never let a real privacy request disappear into a ticket queue unseen.
+    route = 'triage';
+    reasons.push(`triage: privacy evidence ${scores.privacy} ≥ ${config.privacy.minScore} but ${top} scores ${scores[top]}`);
+  } else if (scores[top] < minScore) {
+    route = 'triage';
+    reasons.push(`triage: best score ${top} ${scores[top]} < minScore ${minScore}`);
+  } else if (lead < margin) {
+    route = 'triage';
+    reasons.push(`triage: ${top} ${scores[top]} leads ${second} ${runnerUp} by ${lead} < margin ${margin}`);
+  } else {
+    route = top;
+    reasons.push(`route ${top}: ${scores[top]}, ahead of ${second} by ${lead}`);
+  }
+
+  const result: Classification = { route, language, scores, reasons, requester };
+  const rights = PRIVACY_RIGHTS.filter((r) => (rightEvidence.get(r) ?? 0) >= config.privacy.rightMinScore);
+  if (route === 'privacy' || route === 'newsletter-reply' || (route === 'triage' && rights.length > 0)) {
+    result.privacyRights = rights;
+    if (route === 'privacy' && rights.length === 0) reasons.push('privacy request without a recognised right: the privacy handler must ask');
+  }
+  if (contactForm) result.contactForm = contactForm;
+  return result;
+}

@@ -1,0 +1,155 @@
+/**
+ * Separates what the sender wrote now from the history they quoted and from their
+ * signature, so a ticket shows each message's new text once. The raw message is stored
+ * whole elsewhere; this only decides presentation and what keyword rules look at.
+ *
+ * Bias: when unsure, text stays in `newText`. Showing a bit of history twice is a
+ * nuisance; hiding a customer's sentence from staff is a defect.
+ */
+
+export interface SplitReply {
+  newText: string;
+  quoted: string;
+  signature: string;
+}
+
+// Attribution lines that introduce quoted history. Each requires something a person
+// would not write in ordinary prose at the end of a line (a date, an address, '<').
+const ATTRIBUTION: RegExp[] = [
+  /^\s*On\s.{4,300}\bwrote:\s*$/i,
+  /^\s*(Den\s)?.{0,300}\bskre(v|iv)\b.{0,300}:\s*$/i,
+  /^\s*Am\s.{4,300}\bschrieb\b.{0,200}:\s*$/i,
+  /^\s*Le\s.{4,300}\ba écrit\s*:\s*$/i,
+];
+const ATTRIBUTION_NEEDS = /\d|@|</;
+
+const SEPARATORS: RegExp[] = [
+  /^\s*-{2,}\s*(Original Message|Opprinnelig melding|Originalmelding|Opphavleg melding|Forwarded message|Videresendt melding|Vidaresendt melding)\s*-{2,}\s*$/i,
+  /^\s*(Begin forwarded message|Start på videresendt melding|Start of forwarded message)\s*:\s*$/i,
+];
+
+// Outlook puts no '>' before history, only a header block: From/Fra then Sent/Sendt.
+const OUTLOOK_FROM = /^\s*\*?(From|Fra|Frå)\s*:\*?\s*\S/i;
+const OUTLOOK_NEXT = /^\s*\*?(Sent|Sendt|Date|Dato|To|Til|Subject|Emne|Cc|Kopi)\s*:\*?/i;
+const UNDERSCORES = /^\s*_{8,}\s*$/;
+
+const SIG_DELIMITER = /^-- ?$/;
+const SIGN_OFF =
+  /^\s*(med vennlig hilsen|vennlig hilsen|vennleg helsing|venleg helsing|beste hilsen|beste helsing|mvh\.?|m\.v\.h\.?|hilsen|helsing|best regards|kind regards|warm regards|regards|best wishes|cheers|yours sincerely|sincerely)\b[\s,.!:]*([\p{L} .,'&-]{0,40})$/iu;
+const DEVICE_LINE =
+  /^\s*(sent from my (iphone|ipad|android|mobile|samsung|galaxy|phone)|sendt fra min (iphone|ipad|android|mobil|samsung)|send frå (min|mi) (iphone|ipad|mobil)|sent from outlook|get outlook for (ios|android)|hent outlook for (ios|android)|sendt fra outlook)\b.*$/i;
+
+/** How far from the end a sign-off may stand and still be read as the signature. */
+const MAX_SIGNATURE_LINES = 10;
+
+function isQuoteLine(line: string): boolean {
+  return /^\s*>/.test(line);
+}
+
+/** Attribution lines are short; the bound also keeps the regexes cheap on huge lines. */
+const MAX_ATTRIBUTION_LENGTH = 400;
+
+function isAttribution(lines: string[], i: number): number {
+  // Clients wrap long attribution lines; try the line alone, then joined with the next.
+  const one = lines[i];
+  if (one.length > MAX_ATTRIBUTION_LENGTH || one.trim() === '') return 0;
+  const candidates: Array<[string, number]> = [[one, 1]];
+  if (i + 1 < lines.length && lines[i + 1].trim() !== '') candidates.push([`${one} ${lines[i + 1].trim()}`, 2]);
+  for (const [text, span] of candidates) {
+    if (text.length > MAX_ATTRIBUTION_LENGTH * 2) continue;
+    if (ATTRIBUTION.some((r) => r.test(text)) && ATTRIBUTION_NEEDS.test(text)) return span;
+  }
+  return 0;
+}
+
+function isOutlookBlock(lines: string[], i: number): boolean {
+  if (!OUTLOOK_FROM.test(lines[i])) return false;
+  let seen = 0;
+  for (let j = i + 1; j < Math.min(lines.length, i + 6); j++) {
+    if (OUTLOOK_NEXT.test(lines[j])) seen++;
+  }
+  return seen >= 2;
+}
+
+function trimBlock(lines: string[]): string {
+  let s = 0;
+  let e = lines.length;
+  while (s < e && lines[s].trim() === '') s++;
+  while (e > s && lines[e - 1].trim() === '') e--;
+  return lines.slice(s, e).join('\n');
+}
+
+/** Finds where history that runs to the end of the message starts; -1 when none. */
+function historyStart(lines: string[]): number {
+  for (let i = 0; i < lines.length; i++) {
+    if (SEPARATORS.some((r) => r.test(lines[i]))) return i;
+    if (UNDERSCORES.test(lines[i]) && i + 1 < lines.length && isOutlookBlock(lines, i + 1)) return i;
+    if (isOutlookBlock(lines, i)) return i;
+    const span = isAttribution(lines, i);
+    if (span) {
+      // "On … wrote:" followed by '>' lines may be a bottom-posted or interleaved reply;
+      // that case is handled line by line. Without '>' lines the rest is history.
+      const next = lines.slice(i + span).find((l) => l.trim() !== '');
+      if (next === undefined || !isQuoteLine(next)) return i;
+    }
+  }
+  return -1;
+}
+
+function splitSignature(lines: string[]): { body: string[]; signature: string[] } {
+  let end = lines.length;
+  while (end > 0 && lines[end - 1].trim() === '') end--;
+  // The standard delimiter wins wherever it is: the sender marked it explicitly.
+  for (let i = end - 1; i >= 0; i--) {
+    if (SIG_DELIMITER.test(lines[i])) return { body: lines.slice(0, i), signature: lines.slice(i + 1, end) };
+  }
+  for (let i = 0; i < end; i++) {
+    const remaining = end - i - 1;
+    if (remaining > MAX_SIGNATURE_LINES) continue;
+    const line = lines[i];
+    if (DEVICE_LINE.test(line)) return { body: lines.slice(0, i), signature: lines.slice(i, end) };
+    if (!SIGN_OFF.test(line)) continue;
+    // A sign-off must start a paragraph-ish tail: everything after it short (name,
+    // title, phone), otherwise it is a sentence that happens to start with "Hilsen".
+    const tail = lines.slice(i + 1, end);
+    if (tail.every((l) => l.trim().length <= 80) && i > 0) {
+      return { body: lines.slice(0, i), signature: lines.slice(i, end) };
+    }
+  }
+  return { body: lines.slice(0, end), signature: [] };
+}
+
+export function splitReply(text: string): SplitReply {
+  const lines = (text ?? '').replace(/\r\n?/g, '\n').split('\n');
+
+  const start = historyStart(lines);
+  const head = start >= 0 ? lines.slice(0, start) : lines;
+  const history = start >= 0 ? lines.slice(start) : [];
+
+  // Within the part before the history, '>' lines (and the attribution right above a
+  // run of them) are quotes; every other line is the sender's and is kept in order,
+  // which preserves interleaved answers.
+  const fresh: string[] = [];
+  const quoted: string[] = [];
+  for (let i = 0; i < head.length; i++) {
+    const span = isAttribution(head, i);
+    if (span) {
+      const next = head.slice(i + span).find((l) => l.trim() !== '');
+      if (next !== undefined && isQuoteLine(next)) {
+        quoted.push(...head.slice(i, i + span));
+        i += span - 1;
+        continue;
+      }
+    }
+    if (isQuoteLine(head[i])) quoted.push(head[i]);
+    else fresh.push(head[i]);
+  }
+  quoted.push(...history);
+
+  const { body, signature } = splitSignature(fresh);
+  return {
+    newText: trimBlock(body),
+    quoted: trimBlock(quoted),
+    signature: trimBlock(signature),
+  };
+}

@@ -1,0 +1,324 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { simpleParser } from 'mailparser';
+import { factsFromParsedMail, type MessageFacts } from '../../src/classify/message-facts.ts';
+import { classifyMessage, type ClassifyContext } from '../../src/classify/classify.ts';
+import {
+  compileTerm,
+  DEFAULT_KEYWORD_RULES,
+  defaultRoutingConfig,
+  routingConfigSchema,
+} from '../../src/classify/routing-rules.ts';
+
+const fixtureDir = new URL('../fixtures/mail/', import.meta.url);
+
+async function fixture(name: string): Promise<MessageFacts> {
+  return factsFromParsedMail(await simpleParser(readFileSync(new URL(name, fixtureDir))));
+}
+
+const config = defaultRoutingConfig;
+const kari: ClassifyContext = {
+  knownContact: { id: 'contact-kari', organisationId: 'org-fjordvarme', roles: ['support-contact'] },
+  organisation: { id: 'org-fjordvarme', kind: 'customer' },
+  config,
+};
+const unknown: ClassifyContext = { config };
+
+function facts(partial: Partial<MessageFacts> & { text: string }): MessageFacts {
+  return {
+    references: [],
+    from: { address: 'someone@customer.example', name: 'Someone' },
+    replyTo: [],
+    to: [{ address: 'post@infracomfort.example' }],
+    cc: [],
+    subject: '',
+    headers: {},
+    ...partial,
+  };
+}
+
+describe('classifyMessage on fixtures', () => {
+  it('01: known customer contact reporting a portal fault → support, nb', async () => {
+    const r = classifyMessage(await fixture('01-support-nb.eml'), kari);
+    expect(r.route).toBe('support');
+    expect(r.language).toBe('nb');
+    expect(r.privacyRights).toBeUndefined();
+    expect(r.requester.address).toBe('kari.nordmann@fjordvarme.example');
+    expect(r.reasons.some((x) => x.startsWith('known contact'))).toBe(true);
+  });
+
+  it('02: dealer-page contact form → sales lead for the person in Reply-To', async () => {
+    const r = classifyMessage(await fixture('02-quote-request-en.eml'), unknown);
+    expect(r.route).toBe('sales');
+    expect(r.language).toBe('en');
+    expect(r.contactForm).toEqual({
+      name: "Liam O'Brien",
+      email: 'liam@nordicbuild.example',
+      company: 'Nordic Build Ltd',
+      phone: '+47 401 22 333',
+      dealerNumber: '1042',
+      message:
+        'We are planning 40 apartments in Stavanger and would like a quote for\ninfrared heating panels, including installation by your local dealer.',
+    });
+    expect(r.requester).toEqual({ address: 'liam@nordicbuild.example', name: "Liam O'Brien" });
+  });
+
+  it('03: innsyn → privacy access', async () => {
+    const r = classifyMessage(await fixture('03-privacy-access-nb.eml'), kari);
+    expect(r.route).toBe('privacy');
+    expect(r.privacyRights).toEqual(['access']);
+    expect(r.language).toBe('nb');
+  });
+
+  it('04: erasure request → privacy erasure, en (a newsletter mention does not add unsubscribe)', async () => {
+    const r = classifyMessage(await fixture('04-privacy-erasure-en.eml'), unknown);
+    expect(r.route).toBe('privacy');
+    expect(r.privacyRights).toEqual(['erasure']);
+    expect(r.language).toBe('en');
+  });
+
+  it('05: reply text (quoted acknowledgement ignored) reads as support', async () => {
+    const r = classifyMessage(await fixture('05-reply-to-ticket-nb.eml'), kari);
+    expect(r.route).toBe('support');
+  });
+
+  it('08: Latin-1 warranty question from an unknown private person → support', async () => {
+    const r = classifyMessage(await fixture('08-latin1-nb.eml'), unknown);
+    expect(r.route).toBe('support');
+    expect(r.language).toBe('nb');
+  });
+
+  it('09: HTML-only English error report → support, en', async () => {
+    const r = classifyMessage(await fixture('09-html-inline-image-en.eml'), unknown);
+    expect(r.route).toBe('support');
+    expect(r.language).toBe('en');
+  });
+
+  it('10: order with PDF → sales (the CRM keeps "e-mail about the purchase"), even from a customer', async () => {
+    const f = await fixture('10-order-attachment-nb.eml');
+    expect(classifyMessage(f, unknown).route).toBe('sales');
+    const customer: ClassifyContext = { ...kari, knownContact: { id: 'c-siri', roles: [] } };
+    const r = classifyMessage(f, customer);
+    expect(r.route).toBe('sales');
+    expect(r.reasons.some((x) => x.includes('attachment bestilling-4471.pdf'))).toBe(true);
+  });
+
+  it('11: reply to a newsletter asking to be removed → newsletter-reply with unsubscribe', async () => {
+    const r = classifyMessage(await fixture('11-unsubscribe-reply-nb.eml'), unknown);
+    expect(r.route).toBe('newsletter-reply');
+    expect(r.privacyRights).toEqual(['unsubscribe']);
+    expect(r.language).toBe('nb');
+  });
+
+  it('13: new mobile number → privacy rectification, despite the word "feil"', async () => {
+    const r = classifyMessage(await fixture('13-privacy-rectify-nb.eml'), kari);
+    expect(r.route).toBe('privacy');
+    expect(r.privacyRights).toEqual(['rectification']);
+  });
+
+  it('12: malformed mail does not throw', async () => {
+    const r = classifyMessage(await fixture('12-malformed.eml'), unknown);
+    expect(['triage', 'support', 'sales', 'privacy', 'newsletter-reply']).toContain(r.route);
+  });
+});
+
+describe('privacy needs a strong phrase or several signals', () => {
+  it('"slette" in a fault report stays support', () => {
+    const r = classifyMessage(
+      facts({
+        subject: 'Feil ved sletting av bruker',
+        text: 'Hei,\n\nNår vi prøver å slette en bruker i portalen får vi feilmelding 500. Kan dere hjelpe oss?\n\nMvh\nOla',
+      }),
+      kari,
+    );
+    expect(r.route).toBe('support');
+    expect(r.privacyRights).toBeUndefined();
+    expect(r.scores.privacy).toBeLessThan(config.privacy.minScore);
+  });
+
+  it('"delete" alone in English is not privacy', () => {
+    const r = classifyMessage(
+      facts({ subject: 'Cannot delete schedule', text: 'The app shows an error when I try to delete a heating schedule.' }),
+      unknown,
+    );
+    expect(r.route).toBe('support');
+  });
+
+  it('one weak privacy word with nothing else goes to triage, not privacy', () => {
+    const r = classifyMessage(facts({ subject: 'Slett', text: 'Kan dere slette den?' }), unknown);
+    expect(r.route).toBe('triage');
+  });
+
+  it('weak words add up: "slett" + "personopplysninger" + "GDPR" is privacy erasure', () => {
+    const r = classifyMessage(
+      facts({ subject: 'GDPR', text: 'Hei, vennligst slett alt dere har av personopplysninger om oss.' }),
+      unknown,
+    );
+    expect(r.route).toBe('privacy');
+    expect(r.privacyRights).toContain('erasure');
+  });
+
+  it('several rights in one mail are each reported', () => {
+    const r = classifyMessage(
+      facts({
+        subject: 'Personvern',
+        text: 'Jeg ber om innsyn i hvilke personopplysninger dere har om meg. Jeg vil også ha rettet mobilnummeret: riktig nummer er 900 00 000. Og meld meg av nyhetsbrevet.',
+      }),
+      unknown,
+    );
+    expect(r.route).toBe('privacy');
+    expect(r.privacyRights).toEqual(expect.arrayContaining(['access', 'rectification', 'unsubscribe']));
+  });
+
+  it('nynorsk objection and do-not-track', () => {
+    const r = classifyMessage(
+      facts({ subject: 'Reservasjon', text: 'Eg reserverer meg mot marknadsføring, og ikkje spor meg i nyheitsbrevet.' }),
+      unknown,
+    );
+    expect(r.route).toBe('privacy');
+    expect(r.privacyRights).toEqual(expect.arrayContaining(['objection', 'do-not-track']));
+  });
+
+  it('a privacy request mixed with a strong support topic is never filed as a ticket', () => {
+    const r = classifyMessage(
+      facts({
+        subject: 'Panel virker ikke, feilmelding E42, garanti?',
+        text: 'Panelet virker ikke og viser feilkode E42. Reklamasjon? Får ikke logget inn heller. Og slett meg.',
+      }),
+      kari,
+    );
+    expect(r.scores.support).toBeGreaterThan(r.scores.privacy);
+    expect(r.route).toBe('triage');
+    expect(r.privacyRights).toContain('erasure');
+  });
+});
+
+describe('other routing signals', () => {
+  it('post+salg@ recipient routes to sales', () => {
+    const r = classifyMessage(
+      facts({ to: [{ address: 'Post+Salg@InfraComfort.example' }], subject: 'Spørsmål', text: 'Hei, har dere dette på lager?' }),
+      unknown,
+    );
+    expect(r.route).toBe('sales');
+  });
+
+  it('support@ via Delivered-To (we were Bcc-ed) routes to support', () => {
+    const r = classifyMessage(
+      facts({ to: [{ address: 'someone@else.example' }], headers: { 'delivered-to': 'support@infracomfort.example' }, subject: 'Hei', text: 'Kan dere ringe meg?' }),
+      unknown,
+    );
+    expect(r.route).toBe('support');
+  });
+
+  it('no signal at all → triage', () => {
+    const r = classifyMessage(facts({ subject: 'Hei', text: 'Ring meg.' }), unknown);
+    expect(r.route).toBe('triage');
+  });
+
+  it('evenly split evidence → triage', () => {
+    const r = classifyMessage(
+      facts({ subject: 'Spørsmål', text: 'Vi ønsker tilbud på nye paneler, og det gamle panelet har en feil og virker ikke.' }),
+      unknown,
+    );
+    expect(r.scores.sales).toBe(r.scores.support);
+    expect(r.route).toBe('triage');
+  });
+
+  it('forwarded mail is classified on what was forwarded', () => {
+    const r = classifyMessage(
+      facts({
+        subject: 'Fwd: Error code E42',
+        text: 'See below.\n\n---------- Forwarded message ---------\nFrom: Tom <tom@x.example>\nDate: Mon, 2 Nov 2026\nSubject: Error code E42\n\nThe controller is not working and shows an error after the firmware update.',
+      }),
+      unknown,
+    );
+    expect(r.route).toBe('support');
+  });
+
+  it('keywords quoted from our own acknowledgement do not count', () => {
+    const r = classifyMessage(
+      facts({
+        subject: 'SV: Panelet',
+        text: 'Takk for raskt svar, panelet virker ikke fortsatt og viser feilmelding.\n\n> Takk for bestillingen. Vi sender tilbud og ordrebekreftelse.',
+      }),
+      unknown,
+    );
+    expect(r.scores.sales).toBe(0);
+    expect(r.route).toBe('support');
+  });
+
+  it('a no-reply sender without form fields is not a contact form', () => {
+    const r = classifyMessage(
+      facts({ from: { address: 'noreply@vendor.example' }, subject: 'Your invoice', text: 'Your invoice is attached.' }),
+      unknown,
+    );
+    expect(r.contactForm).toBeUndefined();
+  });
+
+  it('Norwegian form with form header and Forhandler field', () => {
+    const r = classifyMessage(
+      facts({
+        from: { address: 'skjema@infracomfort.example' },
+        replyTo: [{ address: 'ida@byggmester.example', name: 'Ida' }],
+        headers: { 'x-mailroom-form': 'dealer' },
+        subject: 'Henvendelse',
+        text: 'Navn: Ida Berg\nFirma: Byggmester Berg AS\nTlf.: 900 11 222\nE-post: ida@byggmester.example\nForhandler: 2077\n\nMelding:\nVi ønsker pristilbud på 12 paneler.\nLevering i januar.',
+      }),
+      unknown,
+    );
+    expect(r.route).toBe('sales');
+    expect(r.language).toBe('nb');
+    expect(r.contactForm).toEqual({
+      name: 'Ida Berg',
+      email: 'ida@byggmester.example',
+      company: 'Byggmester Berg AS',
+      phone: '900 11 222',
+      dealerNumber: '2077',
+      message: 'Vi ønsker pristilbud på 12 paneler.\nLevering i januar.',
+    });
+  });
+
+  it('prospects lean to sales, customers to support', () => {
+    const f = facts({ subject: 'Spørsmål', text: 'Hei, kan dere ringe meg om panelene?' });
+    expect(classifyMessage(f, { config, organisation: { id: 'o', kind: 'prospect' } }).scores.sales).toBeGreaterThan(0);
+    expect(classifyMessage(f, { config, organisation: { id: 'o', kind: 'customer' } }).scores.support).toBeGreaterThan(0);
+  });
+});
+
+describe('routing config', () => {
+  it('an absent section gives the defaults; every shipped term compiles', () => {
+    expect(routingConfigSchema.parse(undefined)).toEqual(defaultRoutingConfig);
+    for (const rule of DEFAULT_KEYWORD_RULES) {
+      for (const t of Object.values(rule.terms).flat()) expect(() => compileTerm(t)).not.toThrow();
+    }
+    expect(new Set(DEFAULT_KEYWORD_RULES.map((r) => r.id)).size).toBe(DEFAULT_KEYWORD_RULES.length);
+  });
+
+  it('rejects unknown keys and queues with a path naming them', () => {
+    const bad = routingConfigSchema.safeParse({ thresholds: { minScroe: 2 } });
+    expect(bad.success).toBe(false);
+    expect(JSON.stringify(bad.error?.issues)).toContain('minScroe');
+    const badQueue = routingConfigSchema.safeParse({ recipients: [{ pattern: 'x@*', weights: { billing: 3 } }] });
+    expect(badQueue.success).toBe(false);
+    const badRegex = routingConfigSchema.safeParse({ contactForm: { dealerNumberPatterns: ['(unclosed'] } });
+    expect(badRegex.success).toBe(false);
+  });
+
+  it('extra rules and re-weighting change the outcome', () => {
+    const tuned = routingConfigSchema.parse({
+      keywords: [{ id: 'sales.heatpump', queue: 'sales', weight: 4, terms: { nb: ['varmepumpe*'] } }],
+      ruleWeights: { 'support.fault': 0 },
+    });
+    const r = classifyMessage(facts({ subject: 'Varmepumpe', text: 'Vi har en feil og vurderer varmepumpe.' }), { config: tuned });
+    expect(r.route).toBe('sales');
+    expect(r.reasons.some((x) => x.startsWith('support.fault'))).toBe(false);
+  });
+
+  it('term syntax: stems, gaps and whole words', () => {
+    expect(compileTerm('slett* .. personopplysning*').test('slette alle mine personopplysninger')).toBe(true);
+    expect(compileTerm('slett* .. personopplysning*').test('slette personopplysningene')).toBe(true);
+    expect(compileTerm('feil').test('feilfri')).toBe(false);
+    expect(compileTerm('meld meg av').test('Meld\nmeg av')).toBe(true);
+    expect(compileTerm('art. 15').test('jf. art. 15 GDPR')).toBe(true);
+  });
+});
