@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { routingConfigSchema } from '../classify/routing-rules.ts';
 
 const duration = z.number().int().nonnegative();
 
@@ -64,8 +65,8 @@ export const behaviourSchema = z
       })
       .strict()
       .prefault({}),
-    /** Routing rules; the schema is owned by src/classify/routing-rules.ts. */
-    routing: z.unknown().optional(),
+    /** Routing rules; the schema and its defaults live in src/classify/routing-rules.ts. */
+    routing: routingConfigSchema,
     slack: z
       .object({
         channels: z

@@ -33,10 +33,7 @@ function firstIssue(error: z.ZodError, prefix: string, values?: Record<string, u
   const key = issue.path.join('.');
   let problem = issue.message;
   if (issue.code === 'unrecognized_keys') {
-    return new ConfigError(
-      [prefix, key, issue.keys[0]].filter(Boolean).join('.').replace(/^(.*?):\./, '$1: '),
-      'unknown key (check its spelling)',
-    );
+    return new ConfigError(prefix + [...issue.path, issue.keys[0]].join('.'), 'unknown key (check its spelling)');
   }
   if (values && key in values) problem += ` (got ${JSON.stringify(values[key])})`;
   return new ConfigError(prefix ? `${prefix}${key}` : key, problem);

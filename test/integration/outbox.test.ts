@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   peer.reset();
-  await db.orm.em.fork().getConnection().execute('truncate outbox_message');
+  await db.orm.em.fork().getConnection().execute('truncate outbox_message cascade');
 });
 
 describe('outbox', () => {

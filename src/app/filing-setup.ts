@@ -1,0 +1,22 @@
+import path from 'node:path';
+import type { Config } from '../config/load-config.ts';
+import { TemplateRenderer } from '../templates/render-template.ts';
+import type { FilingDeps } from '../handlers/filing-deps.ts';
+
+/** Builds the filing stage's dependencies from the validated configuration. */
+export function filingDepsFromConfig(config: Config, extra: Partial<FilingDeps> = {}): FilingDeps {
+  return {
+    routing: config.behaviour.routing,
+    prefixes: { ticketPrefix: config.behaviour.ids.ticketPrefix, leadPrefix: config.behaviour.ids.leadPrefix },
+    secret: config.secret,
+    messageIdDomain: config.messageIdDomain,
+    mailFrom: config.env.MAIL_FROM,
+    fromName: config.behaviour.mail.fromName,
+    orgName: config.behaviour.organisation.name,
+    ownDomains: [...config.behaviour.organisation.ownDomains, config.env.MAIL_FROM.split('@')[1]!],
+    maxAcksPerHour: config.behaviour.acknowledgements.maxPerRecipientPerHour,
+    acknowledgementsEnabled: config.behaviour.acknowledgements.enabled,
+    templates: new TemplateRenderer(path.resolve(path.dirname(config.configFile), 'templates')),
+    ...extra,
+  };
+}

@@ -1,0 +1,198 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sqlOf, pgArray } from '../db/sql.ts';
+import type { Filer, FilingOutcome } from '../ingest/ingest-processor.ts';
+import { FileLaterError } from '../ingest/ingest-processor.ts';
+import type { InboundForFiling, StoredParse } from '../ingest/inbound-record.ts';
+import type { MessageFacts } from '../classify/message-facts.ts';
+import { classifyMessage, type Classification } from '../classify/classify.ts';
+import { resolveThread, threadLookupKeys, normaliseMessageId, messageIdsIn } from '../threading/resolve-thread.ts';
+import { splitReply } from '../threading/quote-split.ts';
+import { normaliseAddress } from '../threading/normalise-address.ts';
+import { findContact, findOrganisation, findOrganisationByDomain, findDealer, ensureContact, ensureProspectOrganisation } from '../records/contacts.ts';
+import { lookupMessageIds, lookupRecords, rememberMessageId } from '../records/threads.ts';
+import { nextRef, kindOfRef } from '../records/record-ids.ts';
+import { createTicket, findTicket, addParticipant, addRecordMessage, logEmail } from '../records/tickets.ts';
+import { createLead, findLead } from '../records/leads.ts';
+import { acknowledge } from './acknowledge.ts';
+import type { FilingDeps } from './filing-deps.ts';
+
+export function factsOf(p: StoredParse): MessageFacts {
+  return {
+    messageId: p.messageId,
+    inReplyTo: p.inReplyTo,
+    references: p.references ?? [],
+    from: p.from ?? { address: '' },
+    replyTo: p.replyTo ?? [],
+    to: p.to ?? [],
+    cc: p.cc ?? [],
+    subject: p.subject ?? '',
+    text: p.text ?? '',
+    html: p.html,
+    date: p.date ? new Date(p.date) : undefined,
+    headers: p.headers ?? {},
+    attachments: p.attachments,
+  };
+}
+
+/**
+ * The handler stage: one parsed message in, records and outbox rows out, all in the caller's
+ * transaction. Read top to bottom: robots are recorded and never answered; replies join the
+ * record they belong to; everything else is classified and becomes a ticket, a lead or a
+ * triage item for staff.
+ */
+export function createFiler(deps: FilingDeps): Filer {
+  return async (em, message) => {
+    const automated = message.parsed.automated;
+    if (automated.kind !== 'human') return { outcome: automated.kind };
+
+    const facts = factsOf(message.parsed);
+    const thread = await decideThread(em, facts, deps);
+    if (thread.kind === 'existing') return appendToRecord(em, message, facts, thread.recordRef);
+    await waitForEarlierMessagesOfThread(em, message, facts);
+
+    const classification = await classify(em, facts, deps);
+    switch (classification.route) {
+      case 'support':
+        return openTicket(em, message, facts, classification, deps, thread.kind === 'new-linked' ? thread.linkedRef : undefined);
+      case 'sales':
+        return openLead(em, message, facts, classification, deps);
+      default:
+        // Privacy requests and newsletter replies get their own handlers; until then, and for
+        // anything uncertain, staff decide. Never a ticket by default.
+        return openTriage(em, message, facts, classification, deps);
+    }
+  };
+}
+
+async function decideThread(em: EntityManager, facts: MessageFacts, deps: FilingDeps) {
+  const prefixes = [deps.prefixes.ticketPrefix, deps.prefixes.leadPrefix];
+  const keys = threadLookupKeys(facts, prefixes, deps.secret);
+  return resolveThread(facts, {
+    secret: deps.secret,
+    prefixes,
+    messageIds: await lookupMessageIds(em, keys.messageIds),
+    records: await lookupRecords(em, keys.recordRefs),
+  });
+}
+
+/**
+ * A reply can overtake its original when several instances file at once. If a message this
+ * one answers is stored but not yet filed, file this one after it, so it joins the thread.
+ */
+async function waitForEarlierMessagesOfThread(em: EntityManager, message: InboundForFiling, facts: MessageFacts): Promise<void> {
+  const ids = [...messageIdsIn(facts.inReplyTo), ...facts.references.flatMap((r) => messageIdsIn(r))];
+  if (ids.length === 0) return;
+  const pending = await sqlOf(em)(
+    `select 1 from inbound_message
+      where id < ? and state in ('stored', 'parsed') and lower(trim(both '<>' from message_id)) = any(?::text[]) limit 1`,
+    [message.id, pgArray(ids.map(normaliseMessageId))],
+  );
+  if (pending.length) throw new FileLaterError('an earlier message of this thread is still being filed');
+}
+
+async function classify(em: EntityManager, facts: MessageFacts, deps: FilingDeps): Promise<Classification> {
+  // The requester may be a contact-form person rather than From; look them up, then decide.
+  const first = classifyMessage(facts, { config: deps.routing });
+  const contact = await findContact(em, first.requester.address);
+  const organisation = contact?.organisation_id
+    ? await findOrganisation(em, contact.organisation_id)
+    : await findOrganisationByDomain(em, first.requester.address);
+  return classifyMessage(facts, {
+    config: deps.routing,
+    knownContact: contact ? { id: contact.id, organisationId: contact.organisation_id ?? undefined, roles: contact.roles } : undefined,
+    organisation: organisation ? { id: organisation.id, kind: organisation.kind } : undefined,
+  });
+}
+
+function splitBody(facts: MessageFacts) {
+  const { newText, quoted, signature } = splitReply(facts.text || '');
+  return { bodyNew: newText, bodyQuoted: quoted, signature };
+}
+
+async function appendToRecord(em: EntityManager, message: InboundForFiling, facts: MessageFacts, ref: string): Promise<FilingOutcome> {
+  const sender = await ensureContact(em, { address: facts.from.address, name: facts.from.name });
+  const ticket = await findTicket(em, ref);
+  if (ticket) {
+    await addParticipant(em, ticket.id, sender.id);
+    // A customer writing on a closed case wants it looked at again.
+    await sqlOf(em)(`update ticket set status = case when status = 'closed' then 'open' else status end, updated_at = now() where id = ?`, [ticket.id]);
+  }
+  const lead = ticket ? null : await findLead(em, ref);
+  await addRecordMessage(em, { recordRef: ref, direction: 'in', inboundMessageId: message.id, messageId: facts.messageId, fromAddress: normaliseAddress(facts.from.address), subject: facts.subject, ...splitBody(facts) });
+  await rememberMessageId(em, facts.messageId, ref);
+  await logEmail(em, { contactId: sender.id, leadId: lead?.id, recordRef: ref, direction: 'in', subject: facts.subject, messageId: facts.messageId, inboundMessageId: message.id });
+  return { outcome: ticket ? 'ticket-reply' : 'lead-reply', recordRef: ref };
+}
+
+async function openTicket(
+  em: EntityManager,
+  message: InboundForFiling,
+  facts: MessageFacts,
+  c: Classification,
+  deps: FilingDeps,
+  linkedRef?: string,
+): Promise<FilingOutcome> {
+  const requester = await ensureContact(em, { address: c.requester.address, name: c.requester.name });
+  const ref = await nextRef(em, 'ticket', deps.prefixes);
+  await createTicket(em, { ref, subject: facts.subject, requesterId: requester.id, organisationId: requester.organisation_id, language: c.language, linkedRef });
+  await addRecordMessage(em, { recordRef: ref, direction: 'in', inboundMessageId: message.id, messageId: facts.messageId, fromAddress: normaliseAddress(facts.from.address), subject: facts.subject, ...splitBody(facts) });
+  await rememberMessageId(em, facts.messageId, ref);
+  await logEmail(em, { contactId: requester.id, recordRef: ref, direction: 'in', subject: facts.subject, messageId: facts.messageId, inboundMessageId: message.id });
+  if (!message.archive) {
+    if (deps.acknowledgementsEnabled) {
+      await acknowledge(em, { kind: 'ticket', ref, to: c.requester, contactId: requester.id, language: c.language, subject: facts.subject, inReplyTo: facts.messageId, references: facts.references }, deps);
+    }
+    const org = requester.organisation_id ? await findOrganisation(em, requester.organisation_id) : null;
+    await deps.notifyStaff?.(em, { kind: 'new-ticket', ref, subject: facts.subject, organisation: org?.name });
+  }
+  return { outcome: 'ticket', recordRef: ref, language: c.language };
+}
+
+async function openLead(em: EntityManager, message: InboundForFiling, facts: MessageFacts, c: Classification, deps: FilingDeps): Promise<FilingOutcome> {
+  const form = c.contactForm;
+  const organisation = form?.company ? await ensureProspectOrganisation(em, form.company, c.requester.address) : null;
+  const contact = await ensureContact(em, { address: c.requester.address, name: c.requester.name ?? form?.name, organisationId: organisation?.id, phone: form?.phone });
+  const dealer = form?.dealerNumber ? await findDealer(em, form.dealerNumber) : null;
+  const ref = await nextRef(em, 'lead', deps.prefixes);
+  const source = form ? (form.dealerNumber ? 'dealer-page' : 'web-form') : 'email';
+  const lead = await createLead(em, {
+    ref,
+    source,
+    subject: facts.subject,
+    contactId: contact.id,
+    organisationId: contact.organisation_id ?? organisation?.id ?? null,
+    dealerId: dealer?.id ?? null,
+    language: c.language,
+    formData: form ? { ...form, ...(dealer ? {} : form.dealerNumber ? { dealerNumberUnknown: true } : {}) } : undefined,
+  });
+  await addRecordMessage(em, { recordRef: ref, direction: 'in', inboundMessageId: message.id, messageId: facts.messageId, fromAddress: normaliseAddress(facts.from.address), subject: facts.subject, ...splitBody(facts) });
+  await rememberMessageId(em, facts.messageId, ref);
+  await logEmail(em, { contactId: contact.id, leadId: lead.id, recordRef: ref, direction: 'in', subject: facts.subject, messageId: facts.messageId, inboundMessageId: message.id });
+  if (!message.archive) {
+    if (deps.acknowledgementsEnabled) {
+      await acknowledge(em, { kind: 'lead', ref, to: c.requester, contactId: contact.id, leadId: lead.id, language: c.language, subject: facts.subject, inReplyTo: facts.messageId, references: facts.references }, deps);
+    }
+    await deps.notifyStaff?.(em, { kind: 'new-lead', ref, subject: facts.subject, organisation: organisation?.name, dealer: dealer?.name ?? form?.dealerNumber });
+  }
+  return { outcome: 'lead', recordRef: ref, language: c.language };
+}
+
+async function openTriage(em: EntityManager, message: InboundForFiling, facts: MessageFacts, c: Classification, deps: FilingDeps): Promise<FilingOutcome> {
+  const reason =
+    c.route === 'privacy'
+      ? `privacy request (${(c.privacyRights ?? []).join(', ') || 'unspecified'}): handled by staff until the privacy handler exists`
+      : c.route === 'newsletter-reply'
+        ? `newsletter reply (${(c.privacyRights ?? []).join(', ') || 'reply'}): handled by staff until the newsletter handler exists`
+        : `route uncertain: ${c.reasons.slice(0, 3).join('; ')}`;
+  const [row] = await sqlOf(em)<{ id: string }>(
+    `insert into triage_item (inbound_message_id, suggested_route, reason, scores) values (?, ?, ?, ?)
+     on conflict (inbound_message_id) do update set reason = excluded.reason returning id`,
+    [message.id, c.route, reason, JSON.stringify({ scores: c.scores, privacyRights: c.privacyRights ?? [], language: c.language })],
+  );
+  if (!message.archive) {
+    await deps.notifyStaff?.(em, { kind: 'triage', triageId: row!.id, suggestedRoute: c.route, subject: facts.subject, reason });
+  }
+  return { outcome: 'triage', recordRef: `TRIAGE-${row!.id}`, language: c.language };
+}
+
+export { kindOfRef };

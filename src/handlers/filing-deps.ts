@@ -1,0 +1,26 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { RoutingConfig } from '../classify/routing-rules.ts';
+import type { TemplateRenderer } from '../templates/render-template.ts';
+import type { IdPrefixes } from '../records/record-ids.ts';
+
+/** Something staff should hear about (Slack when configured; the CLI lists it otherwise). */
+export type StaffEvent =
+  | { kind: 'new-ticket'; ref: string; subject: string; organisation?: string }
+  | { kind: 'new-lead'; ref: string; subject: string; organisation?: string; dealer?: string }
+  | { kind: 'triage'; triageId: string; suggestedRoute: string; subject: string; reason: string };
+
+export interface FilingDeps {
+  routing: RoutingConfig;
+  prefixes: IdPrefixes;
+  secret: string;
+  messageIdDomain: string;
+  mailFrom: string;
+  fromName: string;
+  orgName: string;
+  ownDomains: string[];
+  maxAcksPerHour: number;
+  acknowledgementsEnabled: boolean;
+  templates: TemplateRenderer;
+  /** Called inside the filing transaction, so a staff task commits with the record it is about. */
+  notifyStaff?: (em: EntityManager, event: StaffEvent) => Promise<void>;
+}

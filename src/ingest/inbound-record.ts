@@ -1,0 +1,51 @@
+import type { ParsedMessage } from './parse-message.ts';
+import type { AutomatedMailResult } from './automated-mail.ts';
+
+/** What the parse stage keeps of a message (inbound_message.parsed): enough to file it. */
+export interface StoredParse {
+  messageId?: string;
+  inReplyTo?: string;
+  references: string[];
+  from?: { address: string; name: string };
+  to: { address: string; name: string }[];
+  cc: { address: string; name: string }[];
+  replyTo: { address: string; name: string }[];
+  subject: string;
+  date?: string;
+  text: string;
+  html?: string;
+  headers: Record<string, string | string[]>;
+  contentType: string;
+  attachments: { filename?: string; contentType: string; size: number; sha256: string; inline: boolean }[];
+  problems: string[];
+  automated: AutomatedMailResult;
+}
+
+export function toStoredParse(p: ParsedMessage, automated: AutomatedMailResult): StoredParse {
+  return {
+    messageId: p.messageId,
+    inReplyTo: p.inReplyTo,
+    references: p.references,
+    from: p.from,
+    to: p.to,
+    cc: p.cc,
+    replyTo: p.replyTo,
+    subject: p.subject,
+    date: p.date?.toISOString(),
+    text: p.text,
+    html: p.html,
+    headers: p.headers,
+    contentType: p.contentType,
+    attachments: p.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size, sha256: a.sha256, inline: a.inline })),
+    problems: p.problems,
+    automated,
+  };
+}
+
+/** An inbound message as the handler stage sees it. */
+export interface InboundForFiling {
+  id: string;
+  archive: boolean;
+  receivedAt: Date;
+  parsed: StoredParse;
+}

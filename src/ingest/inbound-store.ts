@@ -1,0 +1,153 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sqlOf } from '../db/sql.ts';
+
+export const RAW_CHUNK_BYTES = 1 << 20;
+
+export interface StoreRawInput {
+  source: 'imap' | 'import';
+  mailbox?: string;
+  uidValidity?: string | number | bigint;
+  uid?: number;
+  raw: Buffer | Readable | AsyncIterable<Buffer>;
+  internalDate?: Date;
+  /** File without acknowledging anyone or creating tasks (imports, first sync of old mail). */
+  archive?: boolean;
+}
+
+export interface StoreRawResult {
+  id: string;
+  /** Already stored under the same mailbox/UIDVALIDITY/UID: nothing was written. */
+  alreadyStored: boolean;
+  /** Same Message-ID and bytes as a message stored before (e.g. after a UIDVALIDITY change). */
+  duplicateOf?: string;
+}
+
+/** The Message-ID from the header block, without parsing the rest of the message. */
+export function headerMessageId(head: Buffer): string | null {
+  const text = head.toString('latin1');
+  const end = text.search(/\r?\n\r?\n/);
+  const block = (end >= 0 ? text.slice(0, end) : text).replace(/\r?\n[ \t]+/g, ' ');
+  const m = /^message-id:[ \t]*(<[^>\s]+>|\S+)/im.exec(block);
+  return m ? m[1]!.trim() : null;
+}
+
+async function* chunksOf(raw: StoreRawInput['raw']): AsyncIterable<Buffer> {
+  if (Buffer.isBuffer(raw)) {
+    for (let i = 0; i < raw.length; i += RAW_CHUNK_BYTES) yield raw.subarray(i, i + RAW_CHUNK_BYTES);
+    return;
+  }
+  let pending: Buffer[] = [];
+  let size = 0;
+  for await (const piece of raw as AsyncIterable<Buffer | string>) {
+    const buf = typeof piece === 'string' ? Buffer.from(piece, 'latin1') : piece;
+    pending.push(buf);
+    size += buf.length;
+    while (size >= RAW_CHUNK_BYTES) {
+      const all = Buffer.concat(pending);
+      yield all.subarray(0, RAW_CHUNK_BYTES);
+      pending = [all.subarray(RAW_CHUNK_BYTES)];
+      size = pending[0]!.length;
+    }
+  }
+  if (size > 0) yield Buffer.concat(pending);
+}
+
+/**
+ * Durable first: writes the raw bytes and advances the mailbox cursor in the caller's
+ * transaction, before any parsing. Idempotent on (mailbox, UIDVALIDITY, UID); a message seen
+ * again under a new UIDVALIDITY (same Message-ID and bytes) is recorded as a duplicate.
+ */
+export async function storeRaw(em: EntityManager, input: StoreRawInput): Promise<StoreRawResult> {
+  const sql = sqlOf(em);
+  const uidValidity = input.uidValidity === undefined ? null : String(input.uidValidity);
+  if (input.source === 'imap') {
+    const [existing] = await sql<{ id: string }>(
+      'select id from inbound_message where mailbox = ? and uid_validity = ? and uid = ?',
+      [input.mailbox, uidValidity, input.uid],
+    );
+    if (existing) {
+      await advanceCursor(em, input.mailbox!, uidValidity!, input.uid!);
+      return { id: existing.id, alreadyStored: true };
+    }
+  }
+  const [row] = await sql<{ id: string }>(
+    `insert into inbound_message (source, mailbox, uid_validity, uid, content_sha256, size, internal_date, archive)
+     values (?, ?, ?, ?, '', 0, ?, ?) returning id`,
+    [input.source, input.mailbox ?? null, uidValidity, input.uid ?? null, input.internalDate ?? null, input.archive ?? false],
+  );
+  const id = row!.id;
+  const hash = createHash('sha256');
+  let size = 0;
+  let seq = 0;
+  let head: Buffer | null = null;
+  for await (const chunk of chunksOf(input.raw)) {
+    hash.update(chunk);
+    size += chunk.length;
+    if (!head) head = chunk.subarray(0, 64 * 1024);
+    await sql('insert into inbound_raw_chunk (inbound_message_id, seq, bytes) values (?, ?, ?)', [id, seq++, chunk]);
+  }
+  const sha = hash.digest('hex');
+  const messageId = head ? headerMessageId(head) : null;
+  const [dup] = await sql<{ id: string }>(
+    `select id from inbound_message
+     where content_sha256 = ? and message_id is not distinct from ? and id <> ? and state <> 'duplicate'
+     order by id limit 1`,
+    [sha, messageId, id],
+  );
+  if (dup) {
+    await sql('delete from inbound_raw_chunk where inbound_message_id = ?', [id]);
+  }
+  await sql(
+    `update inbound_message set content_sha256 = ?, size = ?, message_id = ?, state = ?, duplicate_of = ?, outcome = ?
+     where id = ?`,
+    [sha, size, messageId, dup ? 'duplicate' : 'stored', dup?.id ?? null, dup ? 'duplicate' : null, id],
+  );
+  if (input.source === 'imap') await advanceCursor(em, input.mailbox!, uidValidity!, input.uid!);
+  return { id, alreadyStored: false, duplicateOf: dup?.id };
+}
+
+export async function advanceCursor(em: EntityManager, mailbox: string, uidValidity: string, uid: number): Promise<void> {
+  await sqlOf(em)(
+    `insert into imap_cursor (mailbox, uid_validity, last_uid) values (?, ?, ?)
+     on conflict (mailbox, uid_validity) do update
+       set last_uid = greatest(imap_cursor.last_uid, excluded.last_uid), updated_at = now()`,
+    [mailbox, uidValidity, uid],
+  );
+}
+
+export async function readCursor(em: EntityManager, mailbox: string, uidValidity: string): Promise<number> {
+  const [row] = await sqlOf(em)<{ last_uid: string }>(
+    'select last_uid from imap_cursor where mailbox = ? and uid_validity = ?',
+    [mailbox, uidValidity],
+  );
+  return row ? Number(row.last_uid) : 0;
+}
+
+/** Streams a stored message's raw bytes back, one chunk at a time. */
+export function readRaw(em: EntityManager, inboundId: string): Readable {
+  const sql = sqlOf(em);
+  let seq = 0;
+  return Readable.from(
+    (async function* () {
+      for (;;) {
+        const [row] = await sql<{ bytes: Buffer }>(
+          'select bytes from inbound_raw_chunk where inbound_message_id = ? and seq = ?',
+          [inboundId, seq++],
+        );
+        if (!row) return;
+        yield row.bytes;
+      }
+    })(),
+    { objectMode: false },
+  );
+}
+
+export async function readRawBuffer(em: EntityManager, inboundId: string): Promise<Buffer> {
+  const rows = await sqlOf(em)<{ bytes: Buffer }>(
+    'select bytes from inbound_raw_chunk where inbound_message_id = ? order by seq',
+    [inboundId],
+  );
+  return Buffer.concat(rows.map((r) => r.bytes));
+}

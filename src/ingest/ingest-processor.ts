@@ -1,0 +1,212 @@
+import { Readable } from 'node:stream';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Orm } from '../db/orm.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import { sqlOf } from '../db/sql.ts';
+import { readRaw } from './inbound-store.ts';
+import { parseMessage, UnparseableMessageError } from './parse-message.ts';
+import { recogniseAutomatedMail } from './automated-mail.ts';
+import { toStoredParse, type InboundForFiling, type StoredParse } from './inbound-record.ts';
+import { backoffDelayMs } from '../outbox/backoff.ts';
+
+/** Attachments above this stay only in the stored raw message; smaller ones get a copy. */
+const ATTACHMENT_COPY_LIMIT = 5 * 1024 * 1024;
+
+export interface FilingOutcome {
+  outcome: string;
+  recordRef?: string;
+  language?: string;
+}
+
+/** The handler stage: turns a parsed message into records and outbox rows, inside `em`'s transaction. */
+export type Filer = (em: EntityManager, message: InboundForFiling) => Promise<FilingOutcome>;
+
+/** Thrown by a filer that needs another message filed first (a reply whose original is still in the pipeline). */
+export class FileLaterError extends Error {}
+
+export interface IngestProcessorOptions {
+  orm: Orm;
+  log: Logger;
+  metrics?: Metrics;
+  file: Filer;
+  maxAttempts: number;
+  ownDomains: string[];
+  messageIdDomain: string;
+  pollIntervalMs?: number;
+  /** Called after messages were filed (to apply the mailbox action, wake the outbox). */
+  onFiled?: () => void;
+}
+
+/**
+ * Drives stored messages through parse and then filing. Each stage is its own transaction
+ * guarded by the message's state, so a crash anywhere resumes at the stage that did not
+ * commit and nothing runs twice. Failures back off; after maxAttempts (or at once when the
+ * bytes cannot be parsed at all) the message is quarantined with the reason, and the rest
+ * flow on.
+ */
+export class IngestProcessor {
+  private running = false;
+  private loop?: Promise<void>;
+  private wakeUp?: () => void;
+
+  constructor(private readonly o: IngestProcessorOptions) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wakeUp?.();
+    await this.loop;
+  }
+
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let handled = 0;
+      try {
+        handled = await this.runOnce();
+      } catch (e) {
+        this.o.log.error({ err: e }, 'ingest cycle failed; retrying');
+      }
+      if (handled === 0 && this.running) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, this.o.pollIntervalMs ?? 500);
+          this.wakeUp = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+        this.wakeUp = undefined;
+      }
+    }
+  }
+
+  /** Processes due messages in arrival order; returns how many were advanced. */
+  async runOnce(limit = 100): Promise<number> {
+    const sql = sqlOf(this.o.orm.em.fork());
+    const due = await sql<{ id: string }>(
+      `select id from inbound_message where state in ('stored', 'parsed') and next_attempt_at <= now() order by id limit ?`,
+      [limit],
+    );
+    let advanced = 0;
+    let filed = 0;
+    for (const { id } of due) {
+      if (!this.running && this.loop) break;
+      const parsed = await this.stage(id, 'stored', (em) => this.parseStage(em, id));
+      const result = await this.stage(id, 'parsed', (em) => this.fileStage(em, id));
+      if (parsed || result) advanced++;
+      if (result) filed++;
+    }
+    if (filed > 0) this.o.onFiled?.();
+    return advanced;
+  }
+
+  /** Runs one stage for one message if it is (still) in `state`; false when there was nothing to do. */
+  private async stage(id: string, state: 'stored' | 'parsed', work: (em: EntityManager) => Promise<void>): Promise<boolean> {
+    try {
+      return await this.o.orm.em.fork().transactional(async (em) => {
+        const [row] = await sqlOf(em)(
+          `select id from inbound_message where id = ? and state = ? and next_attempt_at <= now() for update skip locked`,
+          [id, state],
+        );
+        if (!row) return false;
+        await work(em);
+        return true;
+      });
+    } catch (e) {
+      await this.recordFailure(id, e);
+      return false;
+    }
+  }
+
+  private async parseStage(em: EntityManager, id: string): Promise<void> {
+    const sql = sqlOf(em);
+    const parsed = await parseMessage(readRaw(em, id), {
+      maxBufferedAttachmentBytes: ATTACHMENT_COPY_LIMIT,
+      onAttachment: async (_meta, stream: Readable) => {
+        // Too big to copy: the parser has hashed it, the raw message keeps the bytes.
+        stream.resume();
+        await new Promise((resolve, reject) => stream.once('end', resolve).once('error', reject));
+        return 'raw';
+      },
+    });
+    const automated = recogniseAutomatedMail(parsed, null, {
+      ownDomains: this.o.ownDomains,
+      ownMessageIdDomain: this.o.messageIdDomain,
+    });
+    let position = 0;
+    for (const a of parsed.attachments) {
+      await sql(
+        `insert into attachment (inbound_message_id, position, filename, content_type, size, sha256, content_id, inline, from_tnef, content)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (inbound_message_id, position) do nothing`,
+        [id, position++, a.filename ?? null, a.contentType, a.size, a.sha256, a.contentId ?? null, a.inline, a.fromTnef ?? false, a.content ?? null],
+      );
+    }
+    const stored = toStoredParse(parsed, automated);
+    await sql(
+      `update inbound_message set state = 'parsed', parsed = ?, subject = ?, from_address = ?, automated_kind = ?,
+              automated_reason = ?, attempts = 0, last_error = null where id = ?`,
+      [JSON.stringify(stored), parsed.subject.slice(0, 500), parsed.from?.address?.toLowerCase() ?? null, automated.kind, automated.reason, id],
+    );
+  }
+
+  private async fileStage(em: EntityManager, id: string): Promise<void> {
+    const [row] = await sqlOf(em)<{ parsed: StoredParse; archive: boolean; received_at: Date }>(
+      'select parsed, archive, received_at from inbound_message where id = ?',
+      [id],
+    );
+    const result = await this.o.file(em, { id, archive: row!.archive, receivedAt: row!.received_at, parsed: row!.parsed });
+    await sqlOf(em)(
+      `update inbound_message set state = 'filed', outcome = ?, record_ref = ?, language = ?, filed_at = now(), attempts = 0, last_error = null where id = ?`,
+      [result.outcome, result.recordRef ?? null, result.language ?? null, id],
+    );
+    this.o.metrics?.ingestFiled.inc({ outcome: result.outcome });
+  }
+
+  private async recordFailure(id: string, e: unknown): Promise<void> {
+    const sql = sqlOf(this.o.orm.em.fork());
+    if (e instanceof FileLaterError) {
+      await sql(`update inbound_message set next_attempt_at = now() + interval '1 second' where id = ?`, [id]);
+      return;
+    }
+    const reason = e instanceof UnparseableMessageError ? `unparseable: ${e.message}` : String((e as Error)?.message ?? e).slice(0, 1000);
+    const [row] = await sql<{ attempts: number }>(
+      `update inbound_message set attempts = attempts + 1, last_error = ? where id = ? returning attempts`,
+      [reason, id],
+    );
+    const attempts = row?.attempts ?? 0;
+    if (e instanceof UnparseableMessageError || attempts >= this.o.maxAttempts) {
+      await sql(
+        `update inbound_message set state = 'quarantined', outcome = 'quarantined', filed_at = now() where id = ? and state in ('stored', 'parsed')`,
+        [id],
+      );
+      this.o.metrics?.ingestQuarantined.inc();
+      this.o.log.warn({ inboundId: id, attempts, reason }, 'message quarantined');
+      this.o.onFiled?.();
+    } else {
+      const delay = backoffDelayMs(attempts, 1_000, 5 * 60_000);
+      await sql(`update inbound_message set next_attempt_at = now() + make_interval(secs => ?) where id = ?`, [delay / 1000, id]);
+      this.o.log.warn({ inboundId: id, attempts, reason, retryInMs: delay }, 'message processing failed; will retry');
+    }
+  }
+}
+
+/** Puts a quarantined message back into the pipeline (CLI `quarantine retry`). */
+export async function retryQuarantined(em: EntityManager, id: string): Promise<boolean> {
+  const rows = await sqlOf(em)(
+    `update inbound_message
+        set state = case when parsed is null then 'stored' else 'parsed' end, attempts = 0, last_error = null,
+            next_attempt_at = now(), outcome = null, filed_at = null
+      where id = ? and state = 'quarantined' returning id`,
+    [id],
+  );
+  return rows.length > 0;
+}

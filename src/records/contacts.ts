@@ -1,0 +1,85 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sqlOf } from '../db/sql.ts';
+import { normaliseAddress, domainOf, isFreeMailDomain } from '../threading/normalise-address.ts';
+
+export interface ContactRow {
+  id: string;
+  email: string;
+  name: string | null;
+  organisation_id: string | null;
+  roles: string[];
+}
+
+export interface OrganisationRow {
+  id: string;
+  name: string;
+  kind: 'customer' | 'partner' | 'dealer' | 'prospect';
+  domain: string | null;
+  dealer_number: string | null;
+}
+
+export async function findContact(em: EntityManager, address: string): Promise<ContactRow | null> {
+  const [row] = await sqlOf(em)<ContactRow>('select id, email, name, organisation_id, roles from contact where email = ?', [normaliseAddress(address)]);
+  return row ?? null;
+}
+
+/** Organisations are matched by domain, never by a free-mail domain (gmail.com is nobody's company). */
+export async function findOrganisationByDomain(em: EntityManager, address: string): Promise<OrganisationRow | null> {
+  const domain = domainOf(normaliseAddress(address));
+  if (!domain || isFreeMailDomain(domain)) return null;
+  const [row] = await sqlOf(em)<OrganisationRow>('select id, name, kind, domain, dealer_number from organisation where domain = ?', [domain]);
+  return row ?? null;
+}
+
+export async function findOrganisation(em: EntityManager, id: string): Promise<OrganisationRow | null> {
+  const [row] = await sqlOf(em)<OrganisationRow>('select id, name, kind, domain, dealer_number from organisation where id = ?', [id]);
+  return row ?? null;
+}
+
+export async function findDealer(em: EntityManager, dealerNumber: string): Promise<OrganisationRow | null> {
+  const [row] = await sqlOf(em)<OrganisationRow>('select id, name, kind, domain, dealer_number from organisation where dealer_number = ?', [dealerNumber]);
+  return row ?? null;
+}
+
+/**
+ * The contact for an address, created if new. A new contact joins the organisation owning
+ * its domain; `name` only fills a missing name, never overwrites one staff have set.
+ */
+export async function ensureContact(
+  em: EntityManager,
+  input: { address: string; name?: string; organisationId?: string | null; phone?: string },
+): Promise<ContactRow> {
+  const email = normaliseAddress(input.address);
+  const orgId = input.organisationId ?? (await findOrganisationByDomain(em, email))?.id ?? null;
+  const [row] = await sqlOf(em)<ContactRow>(
+    `insert into contact (email, name, organisation_id, phone) values (?, ?, ?, ?)
+     on conflict (email) do update set
+       name = coalesce(contact.name, excluded.name),
+       organisation_id = coalesce(contact.organisation_id, excluded.organisation_id),
+       phone = coalesce(contact.phone, excluded.phone),
+       updated_at = now()
+     returning id, email, name, organisation_id, roles`,
+    [email, input.name || null, orgId, input.phone || null],
+  );
+  return row!;
+}
+
+/** A prospect organisation for a lead's company, reused by domain or exact name. */
+export async function ensureProspectOrganisation(em: EntityManager, name: string, address?: string): Promise<OrganisationRow> {
+  const sql = sqlOf(em);
+  const domain = address ? domainOf(normaliseAddress(address)) : undefined;
+  const usableDomain = domain && !isFreeMailDomain(domain) ? domain : null;
+  if (usableDomain) {
+    const byDomain = await findOrganisationByDomain(em, address!);
+    if (byDomain) return byDomain;
+  }
+  const [byName] = await sql<OrganisationRow>('select id, name, kind, domain, dealer_number from organisation where lower(name) = lower(?) limit 1', [name]);
+  if (byName) return byName;
+  const [row] = await sql<OrganisationRow>(
+    `insert into organisation (name, kind, domain) values (?, 'prospect', ?)
+     on conflict (domain) do update set updated_at = now()
+     returning id, name, kind, domain, dealer_number`,
+    [name, usableDomain],
+  );
+  return row!;
+}

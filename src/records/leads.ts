@@ -1,0 +1,34 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sqlOf } from '../db/sql.ts';
+
+export interface LeadRow {
+  id: string;
+  ref: string;
+  source: 'email' | 'web-form' | 'dealer-page';
+  status: string;
+  subject: string;
+  contact_id: string | null;
+  organisation_id: string | null;
+  dealer_id: string | null;
+  language: string | null;
+}
+
+export async function createLead(
+  em: EntityManager,
+  l: { ref: string; source: LeadRow['source']; subject: string; contactId: string; organisationId: string | null; dealerId: string | null; language: string; formData?: unknown },
+): Promise<LeadRow> {
+  const [row] = await sqlOf(em)<LeadRow>(
+    `insert into lead (ref, source, subject, contact_id, organisation_id, dealer_id, language, form_data) values (?, ?, ?, ?, ?, ?, ?, ?)
+     returning id, ref, source, status, subject, contact_id, organisation_id, dealer_id, language`,
+    [l.ref, l.source, l.subject, l.contactId, l.organisationId, l.dealerId, l.language, l.formData ? JSON.stringify(l.formData) : null],
+  );
+  return row!;
+}
+
+export async function findLead(em: EntityManager, ref: string): Promise<LeadRow | null> {
+  const [row] = await sqlOf(em)<LeadRow>(
+    'select id, ref, source, status, subject, contact_id, organisation_id, dealer_id, language from lead where ref = ?',
+    [ref.toUpperCase()],
+  );
+  return row ?? null;
+}
