@@ -4,9 +4,9 @@ import path from 'node:path';
 /**
  * Closes most of the gap between "the peer accepted the message" and "the database knows".
  *
- * The database update after a send takes a round trip, and the main thread may be busy; a
+ * The database update after a send takes a round trip (and is batched); a
  * process killed in between leaves a row that was delivered but looks unsent. So the SMTP
- * sender thread appends the row id to a per-dispatcher file with a synchronous write the
+ * deliverer appends the row id to a per-dispatcher file with a synchronous write the
  * moment the peer accepts. No fsync: kill -9 does not lose the page cache, only a power cut
  * does (and then the row is resent with the same Message-ID). Recovery reads the journals of
  * dead dispatchers on this host and marks their rows sent instead of resending them.

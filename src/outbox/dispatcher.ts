@@ -5,6 +5,7 @@ import { DeliveryError } from './delivery-error.ts';
 import { backoffDelayMs } from './backoff.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { DeliveryJournal } from './delivery-journal.ts';
+import { pgArray } from '../db/sql.ts';
 
 export interface DispatcherOptions {
   em: EntityManager;
@@ -42,7 +43,6 @@ interface RowRecord {
 export class OutboxDispatcher {
   private running = false;
   private loop?: Promise<void>;
-  private wakeUp?: () => void;
   private lastRecovery = 0;
   constructor(private readonly o: DispatcherOptions) {}
 
@@ -62,32 +62,44 @@ export class OutboxDispatcher {
 
   /** Called after a commit that enqueued something, to skip the poll wait. */
   wake(): void {
-    this.wakeUp?.();
+    for (const wake of [...this.sleepers]) wake();
   }
 
+  /**
+   * Two batches in flight at once: while one drains, the next is already claimed and
+   * sending, so the transport's connections never sit idle at a batch boundary.
+   */
   private async run(): Promise<void> {
-    while (this.running) {
-      let handled = 0;
-      try {
-        if (Date.now() - this.lastRecovery > 1_000) {
-          await this.recoverOrphans();
-          this.lastRecovery = Date.now();
+    const lane = async () => {
+      while (this.running) {
+        let handled = 0;
+        try {
+          if (Date.now() - this.lastRecovery > 1_000) {
+            this.lastRecovery = Date.now();
+            await this.recoverOrphans();
+          }
+          handled = await this.runOnce();
+        } catch (e) {
+          this.o.log.error({ err: e }, 'outbox dispatcher cycle failed; retrying');
         }
-        handled = await this.runOnce();
-      } catch (e) {
-        this.o.log.error({ err: e }, 'outbox dispatcher cycle failed; retrying');
+        if (handled === 0 && this.running) await this.sleep();
       }
-      if (handled === 0 && this.running) {
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, this.o.pollIntervalMs);
-          this.wakeUp = () => {
-            clearTimeout(t);
-            resolve();
-          };
-        });
-        this.wakeUp = undefined;
-      }
-    }
+    };
+    await Promise.all([lane(), lane()]);
+  }
+
+  private readonly sleepers = new Set<() => void>();
+
+  private sleep(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(t);
+        this.sleepers.delete(done);
+        resolve();
+      };
+      const t = setTimeout(done, this.o.pollIntervalMs);
+      this.sleepers.add(done);
+    });
   }
 
   private exec<T>(sql: string, params: unknown[]): Promise<T> {
@@ -149,18 +161,37 @@ export class OutboxDispatcher {
     );
     if (rows.length === 0) return 0;
     let next = 0;
+    const sent: { id: string; result: Record<string, unknown> }[] = [];
     const worker = async () => {
       while (next < rows.length) {
         const row = rows[next++]!;
-        await this.deliverOne(row);
+        const result = await this.deliverOne(row);
+        if (result) sent.push({ id: row.id, result });
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.o.concurrency, rows.length) }, worker));
+    await this.markSent(sent);
     for (const d of Object.values(this.o.deliverers)) d?.idle?.();
     return rows.length;
   }
 
-  private async deliverOne(r: RowRecord): Promise<void> {
+  /**
+   * One statement for the whole batch: the per-row round trip would otherwise cost more than
+   * the SMTP transaction. Safe because the sender journals each acceptance the moment it
+   * happens, so a crash before this commit does not make these rows look unsent.
+   */
+  private async markSent(sent: { id: string; result: Record<string, unknown> }[]): Promise<void> {
+    if (sent.length === 0) return;
+    await this.exec(
+      `update outbox_message o set status = 'sent', sent_at = now(), result = s.result, last_error = null, updated_at = now()
+         from (select unnest(?::bigint[]) as id, unnest(?::jsonb[]) as result) s
+        where o.id = s.id and o.claimed_by = ? and o.status = 'sending'`,
+      [`{${sent.map((s) => s.id).join(',')}}`, pgArray(sent.map((s) => JSON.stringify(s.result))), this.o.workerId],
+    );
+  }
+
+  /** Delivers one row; returns its result when delivered (marked by the caller), null otherwise. */
+  private async deliverOne(r: RowRecord): Promise<Record<string, unknown> | null> {
     const row: ClaimedRow = {
       id: r.id,
       channel: r.channel,
@@ -174,13 +205,9 @@ export class OutboxDispatcher {
     const started = performance.now();
     try {
       const { result } = await deliverer.deliver(row);
-      await this.exec(
-        `update outbox_message set status = 'sent', sent_at = now(), result = ?, last_error = null, updated_at = now()
-         where id = ? and claimed_by = ? and status = 'sending'`,
-        [JSON.stringify(result ?? {}), row.id, this.o.workerId],
-      );
       this.o.metrics?.outboxDelivered.inc({ channel: row.channel });
       this.o.metrics?.outboxDeliverySeconds.observe({ channel: row.channel }, (performance.now() - started) / 1000);
+      return result ?? {};
     } catch (e) {
       const err = e instanceof DeliveryError ? e : new DeliveryError(String((e as Error)?.message ?? e), false);
       const final = err.permanent || row.attempts >= this.o.maxAttempts;
@@ -203,6 +230,7 @@ export class OutboxDispatcher {
         this.o.metrics?.outboxRetried.inc({ channel: row.channel });
         this.o.log.warn({ outboxId: row.id, channel: row.channel, attempts: row.attempts, retryInMs: delay, reason: err.message }, 'outbox delivery will be retried');
       }
+      return null;
     }
   }
 }

@@ -160,14 +160,14 @@ describe('outbox crash safety', () => {
   }
 
   it('kill -9 mid-batch, restarted: every message reaches the peer, none twice', async () => {
-    const total = 400;
+    const total = 1000;
     const ids = await enqueueTestEmails(db.orm, total, 'crash');
     const killedAt: number[] = [];
     // Kill at random moments (not on a signal from the peer, which would pick exactly the
     // instant after an acceptance and so measure the test, not the dispatcher).
     for (let round = 0; round < 6 && peer.messages.length < total; round++) {
       const child = await startWorker(`mailroom-test:crash-${round}`);
-      await new Promise((r) => setTimeout(r, 150 + Math.random() * 250));
+      await new Promise((r) => setTimeout(r, 100 + Math.random() * 150));
       child.kill('SIGKILL');
       killedAt.push(peer.messages.length);
       await new Promise((r) => child.once('exit', r));

@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import { openSync, writeSync, closeSync, ftruncateSync, fstatSync } from 'node:fs';
+import nodemailer, { type Transporter } from 'nodemailer';
 import type { OutgoingEmail } from '../outgoing-email.ts';
 import { DeliveryError } from '../delivery-error.ts';
 import type { ClaimedRow, Deliverer, DeliveryResult } from '../deliverer.ts';
@@ -23,21 +24,17 @@ export function classifySmtpError(err: SmtpError): DeliveryError {
 
 export interface SmtpDelivererOptions {
   poolSize: number;
-  /** Where the sender thread records accepted rows (a DeliveryJournal file). */
+  /** Where accepted rows are journaled (a DeliveryJournal file); see delivery-journal.ts. */
   journalFile?: string;
 }
 
-/**
- * Pooled SMTP through nodemailer, run in a worker thread (smtp-sender-thread.js) so that the
- * peer's acceptance is journaled at once rather than after the main thread's queued work.
- */
+/** Pooled SMTP through nodemailer; each acceptance is journaled before anything else runs. */
 export class SmtpDeliverer implements Deliverer {
-  private readonly worker: Worker;
-  private readonly pending = new Map<number, { resolve: (r: DeliveryResult) => void; reject: (e: Error) => void }>();
-  private seq = 0;
+  private readonly transporter: Transporter;
+  private readonly journal: number | null;
 
   constructor(url: string, opts: SmtpDelivererOptions) {
-    const transportOptions = {
+    this.transporter = nodemailer.createTransport({
       url,
       pool: true,
       maxConnections: opts.poolSize,
@@ -47,49 +44,29 @@ export class SmtpDeliverer implements Deliverer {
       connectionTimeout: 30_000,
       greetingTimeout: 30_000,
       socketTimeout: 60_000,
-    };
-    this.worker = new Worker(new URL('./smtp-sender-thread.js', import.meta.url), {
-      workerData: { transportOptions, journalFile: opts.journalFile },
-    });
-    this.worker.on('message', (msg: { id: number; ok: boolean; info?: Record<string, unknown>; error?: SmtpError }) => {
-      const p = this.pending.get(msg.id);
-      if (!p) return;
-      this.pending.delete(msg.id);
-      if (msg.ok) p.resolve({ result: msg.info });
-      else p.reject(classifySmtpError(msg.error!));
-    });
-    this.worker.on('error', (e) => this.failAll(e));
-    this.worker.on('exit', () => this.failAll(new Error('SMTP sender thread stopped')));
-    this.worker.unref();
-  }
-
-  private failAll(e: Error): void {
-    for (const p of this.pending.values()) p.reject(new DeliveryError(e.message, false));
-    this.pending.clear();
+    } as Parameters<typeof nodemailer.createTransport>[0]);
+    this.journal = opts.journalFile ? openSync(opts.journalFile, 'a') : null;
   }
 
   deliver(row: ClaimedRow): Promise<DeliveryResult> {
     const mail = row.payload as unknown as OutgoingEmail;
-    const id = ++this.seq;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, rowId: row.id, mail: toNodemailerMessage(mail) });
+      this.transporter.sendMail(toNodemailerMessage(mail), (err, info) => {
+        if (err) return reject(classifySmtpError(err as SmtpError));
+        // Synchronously, in the callback that saw the 250: no other work can come between.
+        if (this.journal !== null) writeSync(this.journal, row.id + '\n');
+        resolve({ result: { response: info.response, accepted: info.accepted, rejected: info.rejected } });
+      });
     });
   }
 
   /** Every row handed over so far is recorded in the database: the journal may be emptied. */
   idle(): void {
-    this.worker.postMessage({ type: 'compact' });
+    if (this.journal !== null && fstatSync(this.journal).size > 1 << 20) ftruncateSync(this.journal, 0);
   }
 
   async close(): Promise<void> {
-    this.worker.postMessage({ type: 'close' });
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(() => void this.worker.terminate().then(() => resolve()), 5_000);
-      this.worker.once('exit', () => {
-        clearTimeout(t);
-        resolve();
-      });
-    });
+    this.transporter.close();
+    if (this.journal !== null) closeSync(this.journal);
   }
 }
