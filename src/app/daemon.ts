@@ -11,11 +11,24 @@ import type { Deliverer } from '../outbox/deliverer.ts';
 import { SmtpDeliverer } from '../outbox/transports/smtp-transport.ts';
 import { EmlFileDeliverer } from '../outbox/transports/eml-file-transport.ts';
 import { DeliveryJournal } from '../outbox/delivery-journal.ts';
+import { IngestProcessor } from '../ingest/ingest-processor.ts';
+import { ImapWatcher, type ImapAuth } from '../ingest/imap-watcher.ts';
+import { createTokenRefresher } from '../ingest/oauth-token.ts';
+import { createFiler } from '../handlers/file-message.ts';
+import { filingDepsFromConfig } from './filing-setup.ts';
+import { ConfigError } from '../config/load-config.ts';
+import { ActionRegistry } from '../tasks/action-registry.ts';
+import { SlackDeliverer } from '../slack/slack-deliverer.ts';
+import { createSlackApp } from '../slack/slack-app.ts';
+import { createStaffNotifier } from './staff-notifier.ts';
+import { describeRecord } from '../records/describe-record.ts';
 
 export interface Daemon {
   db: Database;
   httpPort: number;
   dispatcher: OutboxDispatcher;
+  processor: IngestProcessor;
+  watcher?: ImapWatcher;
   stop(): Promise<void>;
 }
 
@@ -47,10 +60,15 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   const stops: (() => Promise<void>)[] = [];
   try {
     const email = createEmailDeliverer(config, instanceId);
+    const slackOn = !!config.env.SLACK_BOT_TOKEN;
+    const deliverers: Record<string, Deliverer> = { email };
+    if (slackOn) {
+      deliverers.slack = new SlackDeliverer({ orm: db.orm, token: config.env.SLACK_BOT_TOKEN!, apiUrl: config.env.SLACK_API_URL, log: log.child({ part: 'slack' }) });
+    }
     const o = config.behaviour.outbox;
     const dispatcher = new OutboxDispatcher({
       em: db.orm.em.fork(),
-      deliverers: { email },
+      deliverers,
       workerId: instanceId,
       log: log.child({ part: 'outbox' }),
       metrics,
@@ -60,8 +78,36 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     dispatcher.start();
     stops.push(async () => {
       await dispatcher.stop();
-      await email.close?.();
+      for (const d of Object.values(deliverers)) await d.close?.();
     });
+    /** What approvals run; the privacy and broadcast concerns register theirs here. */
+    const actions = new ActionRegistry();
+    const notifyStaff = createStaffNotifier({ channels: config.behaviour.slack.channels, postToSlack: slackOn });
+
+    let watcher: ImapWatcher | undefined;
+    const processor = new IngestProcessor({
+      orm: db.orm,
+      log: log.child({ part: 'ingest' }),
+      metrics,
+      file: createFiler(filingDepsFromConfig(config, { notifyStaff })),
+      maxAttempts: config.behaviour.ingest.maxAttempts,
+      ownDomains: config.behaviour.organisation.ownDomains,
+      messageIdDomain: config.messageIdDomain,
+      onFiled: () => {
+        dispatcher.wake();
+        watcher?.requestServerActions();
+      },
+    });
+    processor.start();
+    stops.push(() => processor.stop());
+
+    watcher = createImapWatcher(config, db, log, metrics, instanceId, () => processor.wake());
+    if (watcher) {
+      watcher.start();
+      stops.push(() => watcher!.stop());
+    } else {
+      log.info('IMAP_HOST not set: not watching a mailbox (use `mailroom import` to file mail)');
+    }
 
     const http = new HttpServer({
       port: config.env.HTTP_PORT,
@@ -75,6 +121,17 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
             return { ok: true };
           },
         },
+        ...(watcher
+          ? [
+              {
+                name: 'mailbox',
+                check: async () => {
+                  const s = watcher!.status();
+                  return { ok: watcher!.healthy(), detail: s.lastError ? `${s.state}: ${s.lastError}` : s.state };
+                },
+              },
+            ]
+          : []),
       ],
       metricsText: async () => {
         const counts = await db.orm.em
@@ -86,6 +143,23 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
       },
     });
+    if (slackOn) {
+      const slack = createSlackApp({
+        orm: db.orm,
+        botToken: config.env.SLACK_BOT_TOKEN!,
+        signingSecret: config.env.SLACK_SIGNING_SECRET,
+        appToken: config.env.SLACK_APP_TOKEN,
+        apiUrl: config.env.SLACK_API_URL,
+        approvers: config.behaviour.slack.approvers,
+        actions,
+        route: (m, p, h) => http.route(m, p, h),
+        callbacks: { describeRecord: (id) => describeRecord(db.orm.em.fork(), id) },
+        log: log.child({ part: 'slack' }),
+        onCommitted: () => dispatcher.wake(),
+      });
+      await slack.start();
+      stops.push(() => slack.stop());
+    }
     const httpPort = await http.listen();
     stops.push(() => http.close());
     log.info({ httpPort, database: config.embeddedDatabase ? 'embedded' : 'external', mail: config.env.SMTP_URL ? 'smtp' : 'eml files' }, 'mailroom started');
@@ -94,6 +168,8 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       db,
       httpPort,
       dispatcher,
+      processor,
+      watcher,
       async stop() {
         for (const stop of stops.reverse()) {
           await stop().catch((e) => log.error({ err: e }, 'error while stopping'));
@@ -107,4 +183,57 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     await db.close();
     throw e;
   }
+}
+
+/** The mailbox watcher, when IMAP is configured; password or OAuth2 (XOAUTH2) login. */
+function createImapWatcher(
+  config: Config,
+  db: Database,
+  log: Logger,
+  metrics: ReturnType<typeof createMetrics>,
+  instanceId: string,
+  onStored: () => void,
+): ImapWatcher | undefined {
+  const env = config.env;
+  if (!env.IMAP_HOST) return undefined;
+  if (!env.IMAP_USER) throw new ConfigError('IMAP_USER', 'is required when IMAP_HOST is set');
+  let auth: ImapAuth;
+  if (env.IMAP_OAUTH_TOKEN_URL) {
+    if (!env.IMAP_OAUTH_CLIENT_ID || !env.IMAP_OAUTH_REFRESH_TOKEN) {
+      throw new ConfigError('IMAP_OAUTH_CLIENT_ID', 'and IMAP_OAUTH_REFRESH_TOKEN are required with IMAP_OAUTH_TOKEN_URL');
+    }
+    auth = {
+      accessToken: createTokenRefresher({
+        tokenUrl: env.IMAP_OAUTH_TOKEN_URL,
+        clientId: env.IMAP_OAUTH_CLIENT_ID,
+        clientSecret: env.IMAP_OAUTH_CLIENT_SECRET,
+        refreshToken: env.IMAP_OAUTH_REFRESH_TOKEN,
+      }),
+    };
+  } else {
+    if (!env.IMAP_PASSWORD) throw new ConfigError('IMAP_PASSWORD', 'is required when IMAP_HOST is set (or configure IMAP_OAUTH_TOKEN_URL)');
+    auth = { pass: env.IMAP_PASSWORD };
+  }
+  const secure = env.IMAP_SECURE ?? (env.IMAP_PORT === undefined || env.IMAP_PORT === 993);
+  const i = config.behaviour.ingest;
+  return new ImapWatcher({
+    orm: db.orm,
+    connection: { host: env.IMAP_HOST, port: env.IMAP_PORT ?? (secure ? 993 : 143), secure, user: env.IMAP_USER, auth },
+    mailbox: env.IMAP_MAILBOX,
+    log: log.child({ part: 'imap' }),
+    metrics,
+    options: {
+      idleDelayMs: i.idleDelayMs,
+      socketTimeoutMs: i.socketTimeoutMs,
+      watchdogIntervalMs: i.watchdogIntervalMs,
+      alertAfterMs: i.alertAfterMs,
+      afterFiling: i.afterFiling,
+      keyword: i.keyword,
+      moveTo: i.moveTo,
+      archiveMode: i.archiveMode,
+    },
+    onStored,
+    lockUrl: db.url,
+    instanceName: instanceId,
+  });
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { routingConfigSchema } from '../classify/routing-rules.ts';
+import { slackApproversSchema } from '../tasks/approvers.ts';
 
 const duration = z.number().int().nonnegative();
 
@@ -79,6 +80,8 @@ export const behaviourSchema = z
           })
           .strict()
           .prefault({}),
+        /** Who may approve what: per task kind or action kind, Slack user IDs/names or CLI names; '*' anyone. */
+        approvers: slackApproversSchema,
       })
       .strict()
       .prefault({}),

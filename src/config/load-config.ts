@@ -83,6 +83,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (!env.MAILROOM_SECRET && !embeddedDatabase) {
     throw new ConfigError('MAILROOM_SECRET', 'is required when DATABASE_URL is set (signs links and tokens)');
   }
+  if (env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
+    throw new ConfigError('SLACK_SIGNING_SECRET', 'is required with SLACK_BOT_TOKEN (or set SLACK_APP_TOKEN for Socket Mode)');
+  }
   const secret = env.MAILROOM_SECRET ?? embeddedSecret(dataDir);
   const messageIdDomain = behaviour.mail.messageIdDomain ?? env.MAIL_FROM.split('@')[1]!;
   return { env, behaviour, dataDir, configFile: env.MAILROOM_CONFIG, embeddedDatabase, secret, messageIdDomain };

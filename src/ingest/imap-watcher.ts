@@ -18,9 +18,11 @@
  *   issued inside a `for await` over fetch(): UIDs are collected first, small sources are fetched
  *   in one FETCH and buffered (bounded), and large messages are streamed with download().
  * - \Seen is never touched: imapflow fetches sources and downloads with BODY.PEEK.
- * - Watchdog: when nothing has been heard from the server for `watchdogIntervalMs`, IDLE is broken
- *   with a NOOP that must answer within half that interval; otherwise the client is destroyed and
- *   a new one connects. A dead or black-holed connection is noticed within ~2 × the interval.
+ * - Watchdog: every `watchdogIntervalMs` without a completed check, IDLE is broken for a NOOP-style
+ *   probe (STATUS UIDVALIDITY UIDNEXT, then a fetch only if there is new mail) that must answer
+ *   within half that interval; otherwise the client is destroyed and a new one connects. A dead or
+ *   black-holed connection is noticed within ~2 × the interval, and so is a mailbox re-created
+ *   under the open session (Dovecot tells such a session nothing) or a lost EXISTS.
  * - After filing: rows in state filed/quarantined/duplicate get the keyword (`keep`) or are moved
  *   (`move`), then `server_action_done` is set. Nothing is ever deleted.
  */
@@ -115,7 +117,10 @@ interface Session {
   reconnectNow: boolean;
   /** At least one catch-up finished: the connection really worked. */
   caughtUp: boolean;
-  noopInFlight: boolean;
+  /** When the last catch-up (which starts with STATUS) finished: the server answered then. */
+  lastCheck: number;
+  /** A watchdog probe is running and must finish by then. */
+  probeDeadline?: number;
   closeReason?: string;
 }
 
@@ -480,7 +485,7 @@ export class ImapWatcher {
       closedPromise: new Promise<void>((r) => (resolveClosed = r)),
       reconnectNow: false,
       caughtUp: false,
-      noopInFlight: false,
+      lastCheck: Date.now(),
     };
     this.session = session;
     client.on('error', (err: unknown) => {
@@ -586,35 +591,34 @@ export class ImapWatcher {
   }
 
   /**
-   * Nothing heard for watchdogIntervalMs → NOOP (breaks IDLE) that must answer within half the
-   * interval. Work that makes no progress for 2 × the interval is treated as a dead connection.
+   * The watchdog. Every watchdogIntervalMs without a completed check, a probe runs: a catch-up,
+   * which starts with STATUS (UIDVALIDITY UIDNEXT) and so breaks IDLE, proves the server answers,
+   * notices a mailbox re-created under the open session (Dovecot says nothing to a session whose
+   * selected mailbox was deleted) and fetches mail whose EXISTS never arrived. A probe that does
+   * not finish within half the interval, or any work that makes no progress for 2 × the interval,
+   * means a dead connection: the client is destroyed and a new one connects. A black-holed
+   * connection is thus noticed within ~2 × watchdogIntervalMs.
    */
   private watchdogTick(s: Session): void {
     if (!this.canWork(s)) return;
     const w = this.opts.watchdogIntervalMs;
-    const quiet = Date.now() - this.lastActivity;
+    const now = Date.now();
     if (this.pumping) {
-      if (quiet > 2 * w) {
-        this.log.warn({ quietMs: quiet }, 'watchdog: IMAP work made no progress; dropping the connection');
-        s.closeReason = `watchdog: no answer from the server for ${quiet} ms`;
+      const probeLate = s.probeDeadline !== undefined && now > s.probeDeadline;
+      const stalled = now - this.lastActivity > 2 * w;
+      if (probeLate || stalled) {
+        const why = probeLate ? `watchdog: the server did not answer a check within ${Math.floor(w / 2)} ms` : `watchdog: no progress for ${now - this.lastActivity} ms`;
+        this.log.warn({ reason: why }, 'watchdog: dropping the IMAP connection');
+        s.closeReason = why;
+        this.lastError = why;
         s.client.close();
       }
       return;
     }
-    if (quiet < w || s.noopInFlight) return;
-    s.noopInFlight = true;
-    withTimeout(s.client.noop(), Math.max(500, Math.floor(w / 2)), 'watchdog NOOP')
-      .then(() => this.touch())
-      .catch((err) => {
-        if (!this.canWork(s)) return;
-        this.log.warn({ err: errorText(err) }, 'watchdog: the server did not answer a NOOP; reconnecting');
-        s.closeReason = `watchdog: ${errorText(err)}`;
-        this.lastError = s.closeReason;
-        s.client.close();
-      })
-      .finally(() => {
-        s.noopInFlight = false;
-      });
+    if (now - s.lastCheck < w) return;
+    s.probeDeadline = now + Math.max(500, Math.floor(w / 2));
+    this.catchUpRequested = true;
+    this.pump(s);
   }
 
   // ── serialised IMAP work: catch-up and server actions ───────────────────────────────────────
@@ -630,6 +634,8 @@ export class ImapWatcher {
             await this.catchUp(s);
             if (!this.canWork(s)) break;
             s.caughtUp = true;
+            s.lastCheck = Date.now();
+            s.probeDeadline = undefined;
             this.actionsRequested = true;
             continue;
           }

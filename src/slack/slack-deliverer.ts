@@ -200,7 +200,8 @@ export class SlackDeliverer implements Deliverer {
   /** Looks for this task's message among the channel's recent messages (by its metadata). */
   private async findPosted(task: TaskRecord): Promise<{ channel: string; ts: string } | null> {
     const channel = this.channelIds.get(task.channel) ?? task.channel;
-    const oldest = String(Math.floor(task.createdAt.getTime() / 1000) - 60);
+    // Generous margin: Slack's clock and the database's need not agree.
+    const oldest = String(Math.floor(task.createdAt.getTime() / 1000) - 600);
     let cursor: string | undefined;
     for (let page = 0; page < (this.o.reconcilePages ?? 3); page++) {
       let res: { messages?: { ts?: string; metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }[]; has_more?: boolean; response_metadata?: { next_cursor?: string } };

@@ -1,6 +1,7 @@
 import { Migration20261126000001_outbox } from './Migration20261126000001_outbox.ts';
 import { Migration20261126000002_ingest } from './Migration20261126000002_ingest.ts';
 import { Migration20261126000003_filing } from './Migration20261126000003_filing.ts';
+import { Migration20261126000004_tasks } from './Migration20261126000004_tasks.ts';
 
 /**
  * Migrations are listed explicitly rather than found by a file glob, so they run the same
@@ -10,4 +11,5 @@ export const migrationsList = [
   { name: 'Migration20261126000001_outbox', class: Migration20261126000001_outbox },
   { name: 'Migration20261126000002_ingest', class: Migration20261126000002_ingest },
   { name: 'Migration20261126000003_filing', class: Migration20261126000003_filing },
+  { name: 'Migration20261126000004_tasks', class: Migration20261126000004_tasks },
 ];
