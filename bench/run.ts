@@ -3,11 +3,14 @@
 // Select rows with BENCH=outbox,ingest,… (default: all).
 import { benchServer, type BenchRow } from './bench-context.ts';
 import { outboxBench } from './outbox-bench.ts';
+import { ingestLatencyBench, ingestBacklogBench } from './ingest-bench.ts';
 
 type Bench = (serverUrl: string) => Promise<BenchRow | BenchRow[]>;
 
 const benches: Record<string, Bench> = {
   outbox: (url) => outboxBench(url),
+  latency: (url) => ingestLatencyBench(url),
+  backlog: (url) => ingestBacklogBench(url, Number(process.env.BENCH_BACKLOG ?? 5000)),
 };
 
 const wanted = (process.env.BENCH ?? Object.keys(benches).join(',')).split(',').map((s) => s.trim());

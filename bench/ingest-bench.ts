@@ -1,0 +1,170 @@
+import { ImapFlow } from 'imapflow';
+import { MailParser } from 'mailparser';
+import { startDovecot, type DovecotInstance } from '../test/support/dovecot.ts';
+import { supportMail } from '../test/support/generated-mail.ts';
+import { ImapWatcher } from '../src/ingest/imap-watcher.ts';
+import { IngestProcessor, type Filer } from '../src/ingest/ingest-processor.ts';
+import { createFiler } from '../src/handlers/file-message.ts';
+import { silentLogger } from '../src/logging/logger.ts';
+import { sqlOf } from '../src/db/sql.ts';
+import type { Orm } from '../src/db/orm.ts';
+import { testFilingDeps } from '../test/support/filing-harness.ts';
+import { freshDatabase, median, percentile, type BenchRow } from './bench-context.ts';
+
+const noFiling: Filer = async () => ({ outcome: 'bench' });
+
+function watcherFor(dovecot: DovecotInstance, orm: Orm, url: string, onStored: () => void): ImapWatcher {
+  const user = dovecot.users[0]!;
+  return new ImapWatcher({
+    orm,
+    connection: { host: dovecot.host, port: dovecot.port, secure: false, user: user.user, auth: { pass: user.password } },
+    mailbox: 'INBOX',
+    log: silentLogger,
+    options: { idleDelayMs: 50, socketTimeoutMs: 60_000, watchdogIntervalMs: 30_000, alertAfterMs: 60_000, afterFiling: 'keep', keyword: '$Mailroom', moveTo: 'Archive' },
+    onStored,
+    lockUrl: url,
+  });
+}
+
+function processorFor(orm: Orm, file: Filer): IngestProcessor {
+  return new IngestProcessor({ orm, log: silentLogger, file, maxAttempts: 3, ownDomains: ['infracomfort.example'], messageIdDomain: 'infracomfort.example', pollIntervalMs: 20 });
+}
+
+async function countState(orm: Orm, states: string[]): Promise<number> {
+  const [{ n }] = await sqlOf(orm.em.fork())<{ n: string }>(`select count(*) as n from inbound_message where state = any(?::text[])`, [`{${states.join(',')}}`]);
+  return Number(n);
+}
+
+/** Median and p99 of the time from APPEND to the message being stored and parsed, one at a time. */
+export async function ingestLatencyBench(serverUrl: string, count = 200): Promise<BenchRow> {
+  const dovecot = await startDovecot();
+  const db = await freshDatabase(serverUrl, 'mailroom-bench:latency');
+  const processor = processorFor(db.orm, noFiling);
+  const watcher = watcherFor(dovecot, db.orm, db.url, () => processor.wake());
+  try {
+    processor.start();
+    watcher.start();
+    for (let i = 0; i < 600 && !watcher.status().connected; i++) await new Promise((r) => setTimeout(r, 50));
+    const latencies: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const t0 = performance.now();
+      await dovecot.append(dovecot.users[0]!.user, 'INBOX', supportMail(i, { tag: 'lat' }));
+      for (let tries = 0; tries < 3000; tries++) {
+        if ((await countState(db.orm, ['parsed', 'filed'])) > i) break;
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      latencies.push((performance.now() - t0) / 1000);
+    }
+    const med = median(latencies);
+    const p99 = percentile(latencies, 99);
+    return {
+      name: `APPEND → stored + parsed (${count} one by one)`,
+      figure: `median ${(med * 1000).toFixed(0)} ms, p99 ${(p99 * 1000).toFixed(0)} ms`,
+      baseline: 'the 1 s goal (ratio = median ÷ 1 s)',
+      ratio: med,
+      goal: 'median ≤ 1 s, p99 ≤ 3 s',
+      ok: med <= 1 && p99 <= 3,
+    };
+  } finally {
+    await watcher.stop();
+    await processor.stop();
+    await db.drop();
+    await dovecot.stop();
+  }
+}
+
+/** 80 % small (2-20 KB), 20 % large (20-200 KB): the sizes a shared inbox sees. */
+function mixedMessage(i: number): string {
+  const small = i % 5 !== 0;
+  const size = small ? 2_000 + ((i * 7919) % 18_000) : 20_000 + ((i * 104729) % 180_000);
+  return supportMail(i, { tag: 'backlog', bodyBytes: size, domainCount: 1000 });
+}
+
+async function bareFetchAndParse(dovecot: DovecotInstance): Promise<number> {
+  const client = new ImapFlow({ ...dovecot.clientOptions(), logger: false });
+  await client.connect();
+  const lock = await client.getMailboxLock('INBOX');
+  let n = 0;
+  try {
+    const sources: Buffer[] = [];
+    for await (const msg of client.fetch('1:*', { uid: true, source: true }, { uid: true })) {
+      sources.push(msg.source!);
+      if (sources.length >= 200) {
+        n += await parseAll(sources.splice(0));
+      }
+    }
+    n += await parseAll(sources);
+  } finally {
+    lock.release();
+    await client.logout();
+  }
+  return n;
+}
+
+async function parseAll(sources: Buffer[]): Promise<number> {
+  for (const s of sources) {
+    await new Promise<void>((resolve, reject) => {
+      const p = new MailParser();
+      p.on('data', (d: { type: string; release?: () => void }) => d.type === 'attachment' && d.release?.());
+      p.on('end', () => resolve());
+      p.on('error', reject);
+      p.end(s);
+    });
+  }
+  return sources.length;
+}
+
+/**
+ * Draining a backlog: the watcher's catch-up (store) plus the parse stage, against a bare
+ * imapflow fetch + mailparser parse of the same messages in the same run. The filing row
+ * then runs the real filer on the same backlog.
+ */
+export async function ingestBacklogBench(serverUrl: string, count = 5000): Promise<BenchRow[]> {
+  const dovecot = await startDovecot();
+  try {
+    for (let i = 0; i < count; i++) await dovecot.append(dovecot.users[0]!.user, 'INBOX', mixedMessage(i));
+
+    const t0 = performance.now();
+    const bareCount = await bareFetchAndParse(dovecot);
+    const bareRate = bareCount / ((performance.now() - t0) / 1000);
+
+    const rate = async (file: Filer, doneStates: string[], label: string) => {
+      const db = await freshDatabase(serverUrl, `mailroom-bench:${label}`);
+      const processor = processorFor(db.orm, file);
+      const watcher = watcherFor(dovecot, db.orm, db.url, () => processor.wake());
+      try {
+        const t1 = performance.now();
+        processor.start();
+        watcher.start();
+        while ((await countState(db.orm, doneStates)) < count) await new Promise((r) => setTimeout(r, 50));
+        return count / ((performance.now() - t1) / 1000);
+      } finally {
+        await watcher.stop();
+        await processor.stop();
+        await db.drop();
+      }
+    };
+    const ingestRate = await rate(noFiling, ['parsed', 'filed'], 'backlog');
+    const filingRate = await rate(createFiler(testFilingDeps()), ['filed'], 'filing');
+    return [
+      {
+        name: `backlog ${count} msgs (2-200 KB): stored + parsed`,
+        figure: `${ingestRate.toFixed(0)} msg/s`,
+        baseline: `${bareRate.toFixed(0)} msg/s bare imapflow fetch + mailparser`,
+        ratio: ingestRate / bareRate,
+        goal: '≥ 0.50×',
+        ok: ingestRate / bareRate >= 0.5,
+      },
+      {
+        name: `filed end to end (ticket + ack in outbox)`,
+        figure: `${filingRate.toFixed(0)} msg/s`,
+        baseline: `${ingestRate.toFixed(0)} msg/s bare ingest (row above)`,
+        ratio: filingRate / ingestRate,
+        goal: '≥ 0.70×',
+        ok: filingRate / ingestRate >= 0.7,
+      },
+    ];
+  } finally {
+    await dovecot.stop();
+  }
+}
