@@ -19,7 +19,7 @@
  *   in one FETCH and buffered (bounded), and large messages are streamed with download().
  * - \Seen is never touched: imapflow fetches sources and downloads with BODY.PEEK.
  * - Watchdog: every `watchdogIntervalMs` without a completed check, IDLE is broken for a NOOP-style
- *   probe (STATUS UIDVALIDITY UIDNEXT, then a fetch only if there is new mail) that must answer
+ *   probe (SELECT again, then a FETCH only if UIDNEXT shows new mail) that must answer
  *   within half that interval; otherwise the client is destroyed and a new one connects. A dead or
  *   black-holed connection is noticed within ~2 × the interval, and so is a mailbox re-created
  *   under the open session (Dovecot tells such a session nothing) or a lost EXISTS.
@@ -113,12 +113,12 @@ interface Session {
   closed: boolean;
   closedPromise: Promise<void>;
   uidValidity?: string;
-  /** Reconnect without backoff (UIDVALIDITY changed under us). */
-  reconnectNow: boolean;
   /** At least one catch-up finished: the connection really worked. */
   caughtUp: boolean;
-  /** When the last catch-up (which starts with STATUS) finished: the server answered then. */
+  /** When the last catch-up finished: the server answered then. */
   lastCheck: number;
+  /** The next catch-up SELECTs the mailbox again first (watchdog probe). */
+  reselect: boolean;
   /** A watchdog probe is running and must finish by then. */
   probeDeadline?: number;
   closeReason?: string;
@@ -316,10 +316,6 @@ export class ImapWatcher {
         while (this.running && this.holdsLock) {
           const outcome = await this.runSession();
           if (!this.running || !this.holdsLock) break;
-          if (outcome === 'reconnect-now') {
-            attempt = 0;
-            continue;
-          }
           if (outcome === 'worked') attempt = 0;
           const delay = Math.min(this.opts.backoffMaxMs, 500 * 2 ** attempt);
           attempt = Math.min(attempt + 1, 16);
@@ -447,7 +443,7 @@ export class ImapWatcher {
 
   // ── one IMAP connection ─────────────────────────────────────────────────────────────────────
 
-  private async runSession(): Promise<'worked' | 'failed' | 'reconnect-now'> {
+  private async runSession(): Promise<'worked' | 'failed'> {
     const { connection: conn } = this.deps;
     this.setState('connecting');
     let auth: ImapFlowOptions['auth'];
@@ -483,9 +479,9 @@ export class ImapWatcher {
       client,
       closed: false,
       closedPromise: new Promise<void>((r) => (resolveClosed = r)),
-      reconnectNow: false,
       caughtUp: false,
       lastCheck: Date.now(),
+      reselect: false,
     };
     this.session = session;
     client.on('error', (err: unknown) => {
@@ -539,9 +535,8 @@ export class ImapWatcher {
       const reason = session.closeReason ?? this.lastError ?? 'connection closed';
       this.downSince ??= Date.now();
       this.setState('disconnected');
-      if (!session.reconnectNow) this.log.warn({ reason, session: session.id }, 'IMAP connection closed');
+      this.log.warn({ reason, session: session.id }, 'IMAP connection closed');
     }
-    if (session.reconnectNow) return 'reconnect-now';
     return session.caughtUp ? 'worked' : 'failed';
   }
 
@@ -591,8 +586,8 @@ export class ImapWatcher {
   }
 
   /**
-   * The watchdog. Every watchdogIntervalMs without a completed check, a probe runs: a catch-up,
-   * which starts with STATUS (UIDVALIDITY UIDNEXT) and so breaks IDLE, proves the server answers,
+   * The watchdog. Every watchdogIntervalMs without a completed check, a probe runs: a catch-up
+   * that starts with a fresh SELECT and so breaks IDLE, proves the server answers,
    * notices a mailbox re-created under the open session (Dovecot says nothing to a session whose
    * selected mailbox was deleted) and fetches mail whose EXISTS never arrived. A probe that does
    * not finish within half the interval, or any work that makes no progress for 2 × the interval,
@@ -617,6 +612,7 @@ export class ImapWatcher {
     }
     if (now - s.lastCheck < w) return;
     s.probeDeadline = now + Math.max(500, Math.floor(w / 2));
+    s.reselect = true;
     this.catchUpRequested = true;
     this.pump(s);
   }
@@ -664,20 +660,34 @@ export class ImapWatcher {
 
   private async catchUp(s: Session): Promise<void> {
     const client = s.client;
-    // STATUS tells whether UIDVALIDITY changed under the open session and whether anything is
-    // above the cursor at all (UIDNEXT), saving the FETCH on every EXISTS that is not new mail.
-    const st = await client.status(this.mailbox, { uidValidity: true, uidNext: true });
-    if (!st) throw new Error(`STATUS ${this.mailbox} failed`);
-    if (st.uidValidity !== undefined && String(st.uidValidity) !== s.uidValidity) {
-      this.log.warn({ before: s.uidValidity, after: String(st.uidValidity) }, 'UIDVALIDITY changed; reconnecting to re-scan the mailbox');
-      s.reconnectNow = true;
-      s.closeReason = 'UIDVALIDITY changed';
-      client.close();
-      return;
+    let skipIfNothingNew = false;
+    if (s.reselect) {
+      // The watchdog probe. SELECT again rather than STATUS: Dovecot answers STATUS on the selected
+      // mailbox from the session's own (possibly stale) view, and tells a session nothing when its
+      // mailbox is deleted and re-created underneath it. A fresh SELECT reports the real
+      // UIDVALIDITY and UIDNEXT.
+      s.reselect = false;
+      const mb = await client.mailboxOpen(this.mailbox);
+      const fresh = String(mb.uidValidity);
+      if (fresh !== s.uidValidity) {
+        this.log.warn({ before: s.uidValidity, after: fresh }, 'UIDVALIDITY changed: re-scanning the mailbox under the new value');
+        s.uidValidity = fresh;
+      }
+      skipIfNothingNew = true;
+    } else {
+      const current = client.mailbox ? String(client.mailbox.uidValidity) : undefined;
+      if (current && current !== s.uidValidity) {
+        this.log.warn({ before: s.uidValidity, after: current }, 'UIDVALIDITY changed: re-scanning the mailbox under the new value');
+        s.uidValidity = current;
+      }
     }
     const uidValidity = s.uidValidity!;
     const cursor = await readCursor(this.deps.orm.em.fork() as EntityManager, this.mailbox, uidValidity);
-    if (st.uidNext !== undefined && st.uidNext - 1 <= cursor) return;
+    const box = client.mailbox;
+    if (!box) throw new Error(`${this.mailbox} is no longer selected`);
+    if (box.exists === 0) return;
+    // Right after SELECT, UIDNEXT is exact: skip the FETCH when nothing is above the cursor.
+    if (skipIfNothingNew && box.uidNext !== undefined && box.uidNext - 1 <= cursor) return;
 
     // 1. Collect the UIDs above the cursor (no other command inside the loop).
     const pending: { uid: number; size: number; internalDate?: Date }[] = [];
