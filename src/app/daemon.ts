@@ -20,8 +20,8 @@ import { ConfigError } from '../config/load-config.ts';
 import { ActionRegistry } from '../tasks/action-registry.ts';
 import { SlackDeliverer } from '../slack/slack-deliverer.ts';
 import { createSlackApp } from '../slack/slack-app.ts';
-import { createStaffNotifier } from './staff-notifier.ts';
 import { describeRecord } from '../records/describe-record.ts';
+import { staffActions } from './staff-actions.ts';
 
 export interface Daemon {
   db: Database;
@@ -82,14 +82,14 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     });
     /** What approvals run; the privacy and broadcast concerns register theirs here. */
     const actions = new ActionRegistry();
-    const notifyStaff = createStaffNotifier({ channels: config.behaviour.slack.channels, postToSlack: slackOn });
 
+    const filingDeps = filingDepsFromConfig(config);
     let watcher: ImapWatcher | undefined;
     const processor = new IngestProcessor({
       orm: db.orm,
       log: log.child({ part: 'ingest' }),
       metrics,
-      file: createFiler(filingDepsFromConfig(config, { notifyStaff })),
+      file: createFiler(filingDeps),
       maxAttempts: config.behaviour.ingest.maxAttempts,
       ownDomains: config.behaviour.organisation.ownDomains,
       messageIdDomain: config.messageIdDomain,
@@ -153,7 +153,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         approvers: config.behaviour.slack.approvers,
         actions,
         route: (m, p, h) => http.route(m, p, h),
-        callbacks: { describeRecord: (id) => describeRecord(db.orm.em.fork(), id) },
+        callbacks: { ...staffActions(filingDeps), describeRecord: (id) => describeRecord(db.orm.em.fork(), id) },
         log: log.child({ part: 'slack' }),
         onCommitted: () => dispatcher.wake(),
       });

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Config } from '../config/load-config.ts';
 import { TemplateRenderer } from '../templates/render-template.ts';
 import type { FilingDeps } from '../handlers/filing-deps.ts';
+import { createStaffNotifier } from './staff-notifier.ts';
 
 /** Builds the filing stage's dependencies from the validated configuration. */
 export function filingDepsFromConfig(config: Config, extra: Partial<FilingDeps> = {}): FilingDeps {
@@ -17,6 +18,8 @@ export function filingDepsFromConfig(config: Config, extra: Partial<FilingDeps> 
     maxAcksPerHour: config.behaviour.acknowledgements.maxPerRecipientPerHour,
     acknowledgementsEnabled: config.behaviour.acknowledgements.enabled,
     templates: new TemplateRenderer(path.resolve(path.dirname(config.configFile), 'templates')),
+    // Staff tasks for new records, whoever files them (daemon, import, triage).
+    notifyStaff: createStaffNotifier({ channels: config.behaviour.slack.channels, postToSlack: !!config.env.SLACK_BOT_TOKEN }),
     ...extra,
   };
 }

@@ -4,6 +4,16 @@ import { createLogger } from '../logging/logger.ts';
 import { startDaemon } from '../app/daemon.ts';
 import { withDatabase } from './context.ts';
 import { registerOutboxCommands } from './commands/outbox.ts';
+import { registerTicketCommands } from './commands/tickets.ts';
+import { registerRecordCommands } from './commands/records.ts';
+import { registerRecordsImportCommands } from './commands/records-import.ts';
+import { registerTriageCommands } from './commands/triage.ts';
+import { registerMessageCommands } from './commands/messages.ts';
+import { registerQuarantineCommands } from './commands/quarantine.ts';
+import { registerImportCommands } from './commands/import.ts';
+import { registerTaskCommands } from './commands/tasks.ts';
+import { filingDepsFromConfig } from '../app/filing-setup.ts';
+import { staffActions } from '../app/staff-actions.ts';
 import { EmbeddedPostgresError } from '../db/embedded-postgres.ts';
 
 const program = new Command('mailroom')
@@ -58,6 +68,16 @@ program
     );
   });
 
+registerImportCommands(program);
+registerMessageCommands(program);
+registerQuarantineCommands(program);
+registerTicketCommands(program);
+registerRecordCommands(program);
+registerTriageCommands(program);
+registerRecordsImportCommands(program);
+registerTaskCommands(program, {
+  services: (ctx) => staffActions(filingDepsFromConfig(ctx.config)),
+});
 registerOutboxCommands(program);
 
 /** Expected failures get one line and a non-zero exit; only bugs show a stack trace. */

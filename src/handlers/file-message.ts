@@ -10,7 +10,7 @@ import { splitReply } from '../threading/quote-split.ts';
 import { normaliseAddress } from '../threading/normalise-address.ts';
 import { findContact, findOrganisation, findOrganisationByDomain, findDealer, ensureContact, ensureProspectOrganisation } from '../records/contacts.ts';
 import { lookupMessageIds, lookupRecords, rememberMessageId } from '../records/threads.ts';
-import { nextRef, kindOfRef } from '../records/record-ids.ts';
+import { nextRef } from '../records/record-ids.ts';
 import { createTicket, findTicket, addParticipant, addRecordMessage, logEmail } from '../records/tickets.ts';
 import { createLead, findLead } from '../records/leads.ts';
 import { acknowledge } from './acknowledge.ts';
@@ -90,7 +90,7 @@ async function waitForEarlierMessagesOfThread(em: EntityManager, message: Inboun
   if (pending.length) throw new FileLaterError('an earlier message of this thread is still being filed');
 }
 
-async function classify(em: EntityManager, facts: MessageFacts, deps: FilingDeps): Promise<Classification> {
+export async function classify(em: EntityManager, facts: MessageFacts, deps: FilingDeps): Promise<Classification> {
   // The requester may be a contact-form person rather than From; look them up, then decide.
   const first = classifyMessage(facts, { config: deps.routing });
   const contact = await findContact(em, first.requester.address);
@@ -124,31 +124,34 @@ async function appendToRecord(em: EntityManager, message: InboundForFiling, fact
   return { outcome: ticket ? 'ticket-reply' : 'lead-reply', recordRef: ref };
 }
 
-async function openTicket(
+/** A new ticket for a classified message (also used when staff resolve a triage item). */
+export async function openTicket(
   em: EntityManager,
   message: InboundForFiling,
   facts: MessageFacts,
   c: Classification,
   deps: FilingDeps,
   linkedRef?: string,
-): Promise<FilingOutcome> {
+): Promise<FilingOutcome & { acknowledged: boolean }> {
   const requester = await ensureContact(em, { address: c.requester.address, name: c.requester.name });
   const ref = await nextRef(em, 'ticket', deps.prefixes);
   await createTicket(em, { ref, subject: facts.subject, requesterId: requester.id, organisationId: requester.organisation_id, language: c.language, linkedRef });
   await addRecordMessage(em, { recordRef: ref, direction: 'in', inboundMessageId: message.id, messageId: facts.messageId, fromAddress: normaliseAddress(facts.from.address), subject: facts.subject, ...splitBody(facts) });
   await rememberMessageId(em, facts.messageId, ref);
   await logEmail(em, { contactId: requester.id, recordRef: ref, direction: 'in', subject: facts.subject, messageId: facts.messageId, inboundMessageId: message.id });
+  let acknowledged = false;
   if (!message.archive) {
     if (deps.acknowledgementsEnabled) {
-      await acknowledge(em, { kind: 'ticket', ref, to: c.requester, contactId: requester.id, language: c.language, subject: facts.subject, inReplyTo: facts.messageId, references: facts.references }, deps);
+      acknowledged = (await acknowledge(em, { kind: 'ticket', ref, to: c.requester, contactId: requester.id, language: c.language, subject: facts.subject, inReplyTo: facts.messageId, references: facts.references }, deps)).sent;
     }
     const org = requester.organisation_id ? await findOrganisation(em, requester.organisation_id) : null;
     await deps.notifyStaff?.(em, { kind: 'new-ticket', ref, subject: facts.subject, organisation: org?.name });
   }
-  return { outcome: 'ticket', recordRef: ref, language: c.language };
+  return { outcome: 'ticket', recordRef: ref, language: c.language, acknowledged };
 }
 
-async function openLead(em: EntityManager, message: InboundForFiling, facts: MessageFacts, c: Classification, deps: FilingDeps): Promise<FilingOutcome> {
+/** A new lead for a classified message (also used when staff resolve a triage item). */
+export async function openLead(em: EntityManager, message: InboundForFiling, facts: MessageFacts, c: Classification, deps: FilingDeps): Promise<FilingOutcome & { acknowledged: boolean }> {
   const form = c.contactForm;
   const organisation = form?.company ? await ensureProspectOrganisation(em, form.company, c.requester.address) : null;
   const contact = await ensureContact(em, { address: c.requester.address, name: c.requester.name ?? form?.name, organisationId: organisation?.id, phone: form?.phone });
@@ -168,13 +171,14 @@ async function openLead(em: EntityManager, message: InboundForFiling, facts: Mes
   await addRecordMessage(em, { recordRef: ref, direction: 'in', inboundMessageId: message.id, messageId: facts.messageId, fromAddress: normaliseAddress(facts.from.address), subject: facts.subject, ...splitBody(facts) });
   await rememberMessageId(em, facts.messageId, ref);
   await logEmail(em, { contactId: contact.id, leadId: lead.id, recordRef: ref, direction: 'in', subject: facts.subject, messageId: facts.messageId, inboundMessageId: message.id });
+  let acknowledged = false;
   if (!message.archive) {
     if (deps.acknowledgementsEnabled) {
-      await acknowledge(em, { kind: 'lead', ref, to: c.requester, contactId: contact.id, leadId: lead.id, language: c.language, subject: facts.subject, inReplyTo: facts.messageId, references: facts.references }, deps);
+      acknowledged = (await acknowledge(em, { kind: 'lead', ref, to: c.requester, contactId: contact.id, leadId: lead.id, language: c.language, subject: facts.subject, inReplyTo: facts.messageId, references: facts.references }, deps)).sent;
     }
     await deps.notifyStaff?.(em, { kind: 'new-lead', ref, subject: facts.subject, organisation: organisation?.name, dealer: dealer?.name ?? form?.dealerNumber });
   }
-  return { outcome: 'lead', recordRef: ref, language: c.language };
+  return { outcome: 'lead', recordRef: ref, language: c.language, acknowledged };
 }
 
 async function openTriage(em: EntityManager, message: InboundForFiling, facts: MessageFacts, c: Classification, deps: FilingDeps): Promise<FilingOutcome> {
@@ -195,4 +199,3 @@ async function openTriage(em: EntityManager, message: InboundForFiling, facts: M
   return { outcome: 'triage', recordRef: `TRIAGE-${row!.id}`, language: c.language };
 }
 
-export { kindOfRef };

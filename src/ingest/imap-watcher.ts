@@ -699,7 +699,7 @@ export class ImapWatcher {
     pending.sort((a, b) => a.uid - b.uid);
     this.log.debug({ count: pending.length, from: pending[0]!.uid, to: pending.at(-1)!.uid }, 'catching up');
 
-    // 2. Fetch and store them in UID order, one transaction per message.
+    // 2. Fetch and store them in UID order: small ones a batch per transaction, large ones streamed alone.
     const large = this.opts.largeMessageBytes;
     let i = 0;
     while (i < pending.length) {
@@ -727,19 +727,18 @@ export class ImapWatcher {
         if (f.source && wanted.has(f.uid)) sources.set(f.uid, { source: f.source, internalDate: asDate(f.internalDate) });
       }
       this.touch();
-      const ids: string[] = [];
+      if (!this.canWork(s)) return;
+      const items: { uid: number; raw: Buffer; internalDate?: Date }[] = [];
       for (const b of batch) {
-        if (!this.canWork(s)) break;
         const got = sources.get(b.uid);
         sources.delete(b.uid);
         if (!got) {
           this.log.warn({ uid: b.uid }, 'message disappeared from the mailbox before it could be fetched');
           continue;
         }
-        const id = await this.store(s, b.uid, got.source, got.internalDate ?? b.internalDate);
-        if (id) ids.push(id);
+        items.push({ uid: b.uid, raw: got.source, internalDate: got.internalDate ?? b.internalDate });
       }
-      this.notifyStored(ids);
+      this.notifyStored(await this.storeBatch(s, items));
     }
   }
 
@@ -763,6 +762,44 @@ export class ImapWatcher {
     } finally {
       if (!content.destroyed) content.destroy();
     }
+  }
+
+  /**
+   * A fetched batch of small messages in one transaction, with the cursor advanced in it: one
+   * commit per batch instead of per message. Returns the ids of newly stored messages.
+   */
+  private async storeBatch(s: Session, items: { uid: number; raw: Buffer; internalDate?: Date }[]): Promise<string[]> {
+    if (items.length === 0) return [];
+    const results = await this.deps.orm.em.fork().transactional(async (em) => {
+      const out: { uid: number; res: Awaited<ReturnType<typeof storeRaw>> }[] = [];
+      for (const it of items) {
+        out.push({
+          uid: it.uid,
+          res: await storeRaw(em as EntityManager, {
+            source: 'imap',
+            mailbox: this.mailbox,
+            uidValidity: s.uidValidity!,
+            uid: it.uid,
+            raw: it.raw,
+            internalDate: it.internalDate,
+            archive: this.opts.archiveMode,
+          }),
+        });
+      }
+      return out;
+    });
+    this.touch();
+    const ids: string[] = [];
+    for (const { uid, res } of results) {
+      if (res.alreadyStored) continue;
+      if (res.duplicateOf) {
+        this.log.info({ uid, id: res.id, duplicateOf: res.duplicateOf }, 'message already stored before (same Message-ID and bytes): recorded as duplicate');
+        continue;
+      }
+      this.deps.metrics?.ingestStored.inc();
+      ids.push(res.id);
+    }
+    return ids;
   }
 
   /** One message, one transaction. Returns the id when a new (non-duplicate) row was stored. */

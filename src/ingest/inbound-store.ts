@@ -60,6 +60,7 @@ async function* chunksOf(raw: StoreRawInput['raw']): AsyncIterable<Buffer> {
  * again under a new UIDVALIDITY (same Message-ID and bytes) is recorded as a duplicate.
  */
 export async function storeRaw(em: EntityManager, input: StoreRawInput): Promise<StoreRawResult> {
+  if (Buffer.isBuffer(input.raw)) return storeRawBuffer(em, { ...input, raw: input.raw });
   const sql = sqlOf(em);
   const uidValidity = input.uidValidity === undefined ? null : String(input.uidValidity);
   if (input.source === 'imap') {
@@ -90,22 +91,64 @@ export async function storeRaw(em: EntityManager, input: StoreRawInput): Promise
   }
   const sha = hash.digest('hex');
   const messageId = head ? headerMessageId(head) : null;
-  const [dup] = await sql<{ id: string }>(
-    `select id from inbound_message
-     where content_sha256 = ? and message_id is not distinct from ? and id <> ? and state <> 'duplicate'
-     order by id limit 1`,
-    [sha, messageId, id],
-  );
-  if (dup) {
-    await sql('delete from inbound_raw_chunk where inbound_message_id = ?', [id]);
-  }
+  const dupOf = await findDuplicate(em, sha, messageId, id);
+  if (dupOf) await sql('delete from inbound_raw_chunk where inbound_message_id = ?', [id]);
   await sql(
     `update inbound_message set content_sha256 = ?, size = ?, message_id = ?, state = ?, duplicate_of = ?, outcome = ?
      where id = ?`,
-    [sha, size, messageId, dup ? 'duplicate' : 'stored', dup?.id ?? null, dup ? 'duplicate' : null, id],
+    [sha, size, messageId, dupOf ? 'duplicate' : 'stored', dupOf, dupOf ? 'duplicate' : null, id],
   );
   if (input.source === 'imap') await advanceCursor(em, input.mailbox!, uidValidity!, input.uid!);
-  return { id, alreadyStored: false, duplicateOf: dup?.id };
+  return { id, alreadyStored: false, duplicateOf: dupOf ?? undefined };
+}
+
+async function findDuplicate(em: EntityManager, sha: string, messageId: string | null, exceptId: string | null): Promise<string | null> {
+  const [dup] = await sqlOf(em)<{ id: string }>(
+    `select id from inbound_message
+     where content_sha256 = ? and message_id is not distinct from ? and id <> coalesce(?::bigint, -1) and state <> 'duplicate'
+     order by id limit 1`,
+    [sha, messageId, exceptId],
+  );
+  return dup?.id ?? null;
+}
+
+/**
+ * The common case, a message already in memory: hash and Message-ID are known up front, so
+ * the check, the row with its chunks, and the cursor take three statements.
+ */
+async function storeRawBuffer(em: EntityManager, input: StoreRawInput & { raw: Buffer }): Promise<StoreRawResult> {
+  const sql = sqlOf(em);
+  const uidValidity = input.uidValidity === undefined ? null : String(input.uidValidity);
+  const sha = createHash('sha256').update(input.raw).digest('hex');
+  const messageId = headerMessageId(input.raw.subarray(0, 64 * 1024));
+  const [seen] = await sql<{ same_uid: string | null; dup: string | null }>(
+    `select (select id from inbound_message where mailbox = ? and uid_validity = ? and uid = ?) as same_uid,
+            (select id from inbound_message where content_sha256 = ? and message_id is not distinct from ? and state <> 'duplicate'
+              order by id limit 1) as dup`,
+    [input.mailbox ?? null, uidValidity, input.uid ?? null, sha, messageId],
+  );
+  if (seen?.same_uid) {
+    if (input.source === 'imap') await advanceCursor(em, input.mailbox!, uidValidity!, input.uid!);
+    return { id: seen.same_uid, alreadyStored: true };
+  }
+  const dupOf = seen?.dup ?? null;
+  const chunks: Buffer[] = [];
+  if (!dupOf) for (let i = 0; i < input.raw.length; i += RAW_CHUNK_BYTES) chunks.push(input.raw.subarray(i, i + RAW_CHUNK_BYTES));
+  const [row] = await sql<{ id: string }>(
+    `with m as (
+       insert into inbound_message (source, mailbox, uid_validity, uid, content_sha256, size, message_id, internal_date, archive, state, duplicate_of, outcome)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning id),
+     c as (
+       insert into inbound_raw_chunk (inbound_message_id, seq, bytes)
+       select m.id, t.seq - 1, t.bytes from m, unnest(?::bytea[]) with ordinality as t(bytes, seq))
+     select id from m`,
+    [
+      input.source, input.mailbox ?? null, uidValidity, input.uid ?? null, sha, input.raw.length, messageId, input.internalDate ?? null,
+      input.archive ?? false, dupOf ? 'duplicate' : 'stored', dupOf, dupOf ? 'duplicate' : null, chunks,
+    ],
+  );
+  if (input.source === 'imap') await advanceCursor(em, input.mailbox!, uidValidity!, input.uid!);
+  return { id: row!.id, alreadyStored: false, duplicateOf: dupOf ?? undefined };
 }
 
 export async function advanceCursor(em: EntityManager, mailbox: string, uidValidity: string, uid: number): Promise<void> {

@@ -4,7 +4,7 @@ import type { Orm } from '../db/orm.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { sqlOf } from '../db/sql.ts';
-import { readRaw } from './inbound-store.ts';
+import { readRaw, readRawBuffer } from './inbound-store.ts';
 import { parseMessage, UnparseableMessageError } from './parse-message.ts';
 import { recogniseAutomatedMail } from './automated-mail.ts';
 import { toStoredParse, type InboundForFiling, type StoredParse } from './inbound-record.ts';
@@ -12,6 +12,17 @@ import { backoffDelayMs } from '../outbox/backoff.ts';
 
 /** Attachments above this stay only in the stored raw message; smaller ones get a copy. */
 const ATTACHMENT_COPY_LIMIT = 5 * 1024 * 1024;
+/** Messages up to this size are read in one query rather than streamed. */
+const WHOLE_READ_LIMIT = 4 * 1024 * 1024;
+
+interface ClaimedMessage {
+  id: string;
+  state: 'stored' | 'parsed';
+  size: string;
+  archive: boolean;
+  received_at: Date;
+  parsed: StoredParse | null;
+}
 
 export interface FilingOutcome {
   outcome: string;
@@ -34,6 +45,8 @@ export interface IngestProcessorOptions {
   ownDomains: string[];
   messageIdDomain: string;
   pollIntervalMs?: number;
+  /** Concurrent workers (default 4). */
+  lanes?: number;
   /** Called after messages were filed (to apply the mailbox action, wake the outbox). */
   onFiled?: () => void;
 }
@@ -89,47 +102,82 @@ export class IngestProcessor {
     }
   }
 
-  /** Processes due messages in arrival order; returns how many were advanced. */
-  async runOnce(limit = 100): Promise<number> {
-    const sql = sqlOf(this.o.orm.em.fork());
-    const due = await sql<{ id: string }>(
-      `select id from inbound_message where state in ('stored', 'parsed') and next_attempt_at <= now() order by id limit ?`,
-      [limit],
-    );
+  /**
+   * Works through due messages with `lanes` concurrent workers (database round trips, not
+   * CPU, are what a message waits on); returns how many messages were advanced.
+   */
+  async runOnce(limit = Infinity): Promise<number> {
     let advanced = 0;
     let filed = 0;
-    for (const { id } of due) {
-      if (!this.running && this.loop) break;
-      const parsed = await this.stage(id, 'stored', (em) => this.parseStage(em, id));
-      const result = await this.stage(id, 'parsed', (em) => this.fileStage(em, id));
-      if (parsed || result) advanced++;
-      if (result) filed++;
-    }
+    let taken = 0;
+    const lane = async () => {
+      for (;;) {
+        if ((!this.running && this.loop) || taken++ >= limit) return;
+        const r = await this.processNext();
+        if (r === 'none') return;
+        advanced++;
+        if (r === 'filed') filed++;
+      }
+    };
+    await Promise.all(Array.from({ length: this.o.lanes ?? 4 }, lane));
     if (filed > 0) this.o.onFiled?.();
     return advanced;
   }
 
-  /** Runs one stage for one message if it is (still) in `state`; false when there was nothing to do. */
-  private async stage(id: string, state: 'stored' | 'parsed', work: (em: EntityManager) => Promise<void>): Promise<boolean> {
+  /**
+   * Claims the oldest due message no other worker holds and takes it through parse and file
+   * in one transaction: the common case costs one commit. If filing fails, the parse is
+   * committed on its own (so staff can see what was parsed) and the failure recorded.
+   */
+  private async processNext(): Promise<'none' | 'filed' | 'failed'> {
+    let claimed: ClaimedMessage | undefined;
     try {
       return await this.o.orm.em.fork().transactional(async (em) => {
-        const [row] = await sqlOf(em)(
-          `select id from inbound_message where id = ? and state = ? and next_attempt_at <= now() for update skip locked`,
-          [id, state],
+        // The raw message is already durable (stored with a synchronous commit), so this
+        // commit need not wait for its WAL flush: if a power cut loses it, the message is
+        // simply filed again from 'stored'. Anything later that acts on it outside the
+        // database (the dispatcher claiming its outbox rows) commits synchronously, which
+        // flushes this transaction's WAL first.
+        await sqlOf(em)('set local synchronous_commit = off');
+        const [row] = await sqlOf(em)<ClaimedMessage>(
+          `select id, state, size, archive, received_at, parsed from inbound_message
+            where state in ('stored', 'parsed') and next_attempt_at <= now()
+            order by id limit 1 for update skip locked`,
         );
-        if (!row) return false;
-        await work(em);
-        return true;
+        if (!row) return 'none' as const;
+        claimed = row;
+        const parsed = row.state === 'stored' ? await this.parse(em, row) : row.parsed!;
+        const result = await this.o.file(em, { id: row.id, archive: row.archive, receivedAt: row.received_at, parsed });
+        await this.markFiled(em, row.id, result, row.state === 'stored' ? parsed : undefined);
+        return 'filed' as const;
       });
     } catch (e) {
-      await this.recordFailure(id, e);
-      return false;
+      if (!claimed) throw e;
+      if (claimed.state === 'stored' && !(e instanceof UnparseableMessageError)) {
+        // Keep the parse even though filing failed; a parse failure itself is recorded below.
+        await this.stage(claimed.id, 'stored', (em) => this.parseStage(em, claimed!.id)).catch(() => false);
+      }
+      await this.recordFailure(claimed.id, e);
+      return 'failed';
     }
   }
 
-  private async parseStage(em: EntityManager, id: string): Promise<void> {
+  /** Runs one stage for one message if it is (still) in `state`; false when there was nothing to do. */
+  private async stage(id: string, state: 'stored' | 'parsed', work: (em: EntityManager) => Promise<void>): Promise<boolean> {
+    return this.o.orm.em.fork().transactional(async (em) => {
+      const [row] = await sqlOf(em)(`select id from inbound_message where id = ? and state = ? for update skip locked`, [id, state]);
+      if (!row) return false;
+      await work(em);
+      return true;
+    });
+  }
+
+  /** Parses a stored message, writes its attachments, and returns what filing needs. */
+  private async parse(em: EntityManager, msg: Pick<ClaimedMessage, 'id' | 'size'>): Promise<StoredParse> {
     const sql = sqlOf(em);
-    const parsed = await parseMessage(readRaw(em, id), {
+    // Small messages (nearly all) come back in one query; big ones are streamed chunk by chunk.
+    const raw = Number(msg.size) <= WHOLE_READ_LIMIT ? await readRawBuffer(em, msg.id) : readRaw(em, msg.id);
+    const parsed = await parseMessage(raw, {
       maxBufferedAttachmentBytes: ATTACHMENT_COPY_LIMIT,
       onAttachment: async (_meta, stream: Readable) => {
         // Too big to copy: the parser has hashed it, the raw message keeps the bytes.
@@ -147,27 +195,38 @@ export class IngestProcessor {
       await sql(
         `insert into attachment (inbound_message_id, position, filename, content_type, size, sha256, content_id, inline, from_tnef, content)
          values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (inbound_message_id, position) do nothing`,
-        [id, position++, a.filename ?? null, a.contentType, a.size, a.sha256, a.contentId ?? null, a.inline, a.fromTnef ?? false, a.content ?? null],
+        [msg.id, position++, a.filename ?? null, a.contentType, a.size, a.sha256, a.contentId ?? null, a.inline, a.fromTnef ?? false, a.content ?? null],
       );
     }
-    const stored = toStoredParse(parsed, automated);
-    await sql(
+    return toStoredParse(parsed, automated);
+  }
+
+  /** The parse stage on its own (used when filing failed, so the parse is not lost). */
+  private async parseStage(em: EntityManager, id: string): Promise<void> {
+    const [row] = await sqlOf(em)<{ size: string }>('select size from inbound_message where id = ?', [id]);
+    const parsed = await this.parse(em, { id, size: row!.size });
+    await sqlOf(em)(
       `update inbound_message set state = 'parsed', parsed = ?, subject = ?, from_address = ?, automated_kind = ?,
               automated_reason = ?, attempts = 0, last_error = null where id = ?`,
-      [JSON.stringify(stored), parsed.subject.slice(0, 500), parsed.from?.address?.toLowerCase() ?? null, automated.kind, automated.reason, id],
+      [JSON.stringify(parsed), parsed.subject.slice(0, 500), parsed.from?.address?.toLowerCase() ?? null, parsed.automated.kind, parsed.automated.reason, id],
     );
   }
 
-  private async fileStage(em: EntityManager, id: string): Promise<void> {
-    const [row] = await sqlOf(em)<{ parsed: StoredParse; archive: boolean; received_at: Date }>(
-      'select parsed, archive, received_at from inbound_message where id = ?',
-      [id],
-    );
-    const result = await this.o.file(em, { id, archive: row!.archive, receivedAt: row!.received_at, parsed: row!.parsed });
-    await sqlOf(em)(
-      `update inbound_message set state = 'filed', outcome = ?, record_ref = ?, language = ?, filed_at = now(), attempts = 0, last_error = null where id = ?`,
-      [result.outcome, result.recordRef ?? null, result.language ?? null, id],
-    );
+  /** One update for the end state; with `parsed`, the parse results are written in the same statement. */
+  private async markFiled(em: EntityManager, id: string, result: FilingOutcome, parsed?: StoredParse): Promise<void> {
+    if (parsed) {
+      await sqlOf(em)(
+        `update inbound_message set state = 'filed', parsed = ?, subject = ?, from_address = ?, automated_kind = ?, automated_reason = ?,
+                outcome = ?, record_ref = ?, language = ?, filed_at = now(), attempts = 0, last_error = null where id = ?`,
+        [JSON.stringify(parsed), parsed.subject.slice(0, 500), parsed.from?.address?.toLowerCase() ?? null, parsed.automated.kind, parsed.automated.reason,
+          result.outcome, result.recordRef ?? null, result.language ?? null, id],
+      );
+    } else {
+      await sqlOf(em)(
+        `update inbound_message set state = 'filed', outcome = ?, record_ref = ?, language = ?, filed_at = now(), attempts = 0, last_error = null where id = ?`,
+        [result.outcome, result.recordRef ?? null, result.language ?? null, id],
+      );
+    }
     this.o.metrics?.ingestFiled.inc({ outcome: result.outcome });
   }
 

@@ -5,7 +5,7 @@ import { DeliveryError } from './delivery-error.ts';
 import { backoffDelayMs } from './backoff.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { DeliveryJournal } from './delivery-journal.ts';
-import { pgArray } from '../db/sql.ts';
+import { pgArray, sqlOf } from '../db/sql.ts';
 
 export interface DispatcherOptions {
   em: EntityManager;
@@ -103,7 +103,7 @@ export class OutboxDispatcher {
   }
 
   private exec<T>(sql: string, params: unknown[]): Promise<T> {
-    return this.o.em.getConnection().execute(sql, params as never[], 'all') as Promise<T>;
+    return sqlOf(this.o.em)(sql, params) as Promise<T>;
   }
 
   /**

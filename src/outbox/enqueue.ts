@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { OutgoingEmail } from './outgoing-email.ts';
 import type { OutboxChannel } from '../entities/outbox-message.ts';
+import { sqlOf } from '../db/sql.ts';
 
 export function newMessageId(domain: string): string {
   return `<${Date.now().toString(36)}.${randomBytes(9).toString('base64url')}@${domain}>`;
@@ -23,14 +24,12 @@ export async function enqueue(
   payload: Record<string, unknown>,
   opts: EnqueueOptions & { messageId?: string } = {},
 ): Promise<string | null> {
-  const rows = await em.getConnection().execute<{ id: string }[]>(
+  const rows = await sqlOf(em)<{ id: string }>(
     `insert into outbox_message (channel, dedupe_key, payload, message_id, next_attempt_at)
      values (?, ?, ?, ?, coalesce(?, now()))
      on conflict (dedupe_key) do nothing
      returning id`,
     [channel, opts.dedupeKey ?? null, JSON.stringify(payload), opts.messageId ?? null, opts.notBefore ?? null],
-    'all',
-    em.getTransactionContext(),
   );
   return rows[0]?.id ?? null;
 }

@@ -2,6 +2,7 @@ import { Migration20261126000001_outbox } from './Migration20261126000001_outbox
 import { Migration20261126000002_ingest } from './Migration20261126000002_ingest.ts';
 import { Migration20261126000003_filing } from './Migration20261126000003_filing.ts';
 import { Migration20261126000004_tasks } from './Migration20261126000004_tasks.ts';
+import { Migration20261126000005_company_records } from './Migration20261126000005_company_records.ts';
 
 /**
  * Migrations are listed explicitly rather than found by a file glob, so they run the same
@@ -12,4 +13,5 @@ export const migrationsList = [
   { name: 'Migration20261126000002_ingest', class: Migration20261126000002_ingest },
   { name: 'Migration20261126000003_filing', class: Migration20261126000003_filing },
   { name: 'Migration20261126000004_tasks', class: Migration20261126000004_tasks },
+  { name: 'Migration20261126000005_company_records', class: Migration20261126000005_company_records },
 ];

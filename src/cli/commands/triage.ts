@@ -1,0 +1,49 @@
+import { userInfo } from 'node:os';
+import { Option, type Command } from 'commander';
+import { withDatabase } from '../context.ts';
+import { printRecords, printRecord } from '../output.ts';
+import { listTriage } from '../../records/record-views.ts';
+import { resolveTriage, TriageError, TRIAGE_ROUTES, type TriageRoute } from '../../records/triage-actions.ts';
+import { filingDepsFromConfig } from '../../app/filing-setup.ts';
+import { expectErrors, limitOf } from './records.ts';
+
+function defaultActor(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return 'cli';
+  }
+}
+
+/** `triage list|resolve`: messages whose route staff decide. */
+export function registerTriageCommands(program: Command): void {
+  const triage = program.command('triage').description('messages waiting for staff to decide where they belong');
+  triage
+    .command('list')
+    .description('list triage items (open ones unless --state says otherwise)')
+    .option('--json', 'print a JSON array')
+    .addOption(new Option('--state <state>', 'which items').choices(['open', 'resolved', 'all']).default('open'))
+    .option('--limit <n>', 'at most this many', '500')
+    .action(async (opts: { json?: boolean; state: string; limit?: string }) => {
+      await withDatabase(async ({ db }) => {
+        const rows = await listTriage(db.orm.em.fork(), { state: opts.state, limit: limitOf(opts.limit, 500) });
+        printRecords(rows, { json: opts.json, columns: ['id', 'state', 'suggestedRoute', 'from', 'subject', 'reason', 'recordRef'] });
+      });
+    });
+  triage
+    .command('resolve <id>')
+    .description('file the message as a ticket (support) or lead (sales), or dismiss it (spam)')
+    .addOption(new Option('--route <route>', 'where it belongs').choices([...TRIAGE_ROUTES]).makeOptionMandatory())
+    .option('--as <name>', 'who decided (recorded on the item)')
+    .option('--json', 'print the result as JSON')
+    .action(async (id: string, opts: { route: TriageRoute; as?: string; json?: boolean }) => {
+      await expectErrors([TriageError], async () => {
+        await withDatabase(async ({ db, config }) => {
+          const result = await resolveTriage(db.orm.em.fork(), { triageId: id, route: opts.route, actor: opts.as?.trim() || defaultActor() }, filingDepsFromConfig(config));
+          if (opts.json) printRecord({ ...result }, { json: true });
+          else if (result.recordRef) process.stdout.write(`triage item ${result.triageId} filed as ${result.outcome} ${result.recordRef}${result.acknowledged ? ' (acknowledgement queued)' : ''}\n`);
+          else process.stdout.write(`triage item ${result.triageId} dismissed as spam\n`);
+        });
+      });
+    });
+}

@@ -1,0 +1,131 @@
+/**
+ * A staff member answers a ticket (CLI `tickets reply`, Slack's Reply modal): one threaded
+ * email through the outbox, recorded on the ticket's timeline and in the requester's email log,
+ * all in one transaction.
+ *
+ * Threading: the Message-ID carries the signed ticket token (makeMessageId), so whatever the
+ * customer's client does with the subject, their answer comes back to this ticket;
+ * In-Reply-To/References continue the customer's last message, so it also shows as one
+ * conversation in their mail client.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sqlOf } from '../db/sql.ts';
+import { enqueueEmail } from '../outbox/enqueue.ts';
+import { makeMessageId } from '../threading/thread-token.ts';
+import { rememberMessageId } from './threads.ts';
+import { addRecordMessage, logEmail } from './tickets.ts';
+import type { FilingDeps } from '../handlers/filing-deps.ts';
+import type { OutgoingEmail } from '../outbox/outgoing-email.ts';
+
+export type StaffReplyDeps = Pick<FilingDeps, 'secret' | 'messageIdDomain' | 'mailFrom' | 'fromName' | 'orgName'>;
+
+export interface StaffReplyInput {
+  ref: string;
+  text: string;
+  /** The staff member's name, signed under the text and recorded as the author. */
+  author?: string;
+  /** Same key, one email: for callers that may submit twice (a double click in Slack). */
+  dedupeKey?: string;
+}
+
+export interface StaffReplyResult {
+  ref: string;
+  outboxId: string | null;
+  messageId: string;
+  to: string;
+  subject: string;
+  inReplyTo: string | null;
+  references: string[];
+  /** False when `dedupeKey` had been used before: nothing new was queued. */
+  queued: boolean;
+}
+
+/** Why a reply cannot be sent, in words for the person who asked. */
+export class StaffReplyError extends Error {
+  override name = 'StaffReplyError';
+}
+
+/** At most this many References: the first (thread root) and the newest ones (RFC 5322 §3.6.4 allows trimming). */
+const MAX_REFERENCES = 20;
+
+const REPLY_PREFIX = /^\s*((re|sv|aw|fw|fwd|vs|vb)\s*(\[\d+\])?\s*:\s*)+/i;
+
+/** "Re: <subject> [REF]", without piling up Re:/SV: or repeating the ref. */
+export function replySubject(subject: string, ref: string): string {
+  const tokenRe = new RegExp(`\\s*\\[${ref.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\]\\s*`, 'gi');
+  let base = subject.replace(tokenRe, ' ').replace(REPLY_PREFIX, '').replace(/\s+/g, ' ').trim();
+  if (!base) base = '(no subject)';
+  return `Re: ${base} [${ref}]`;
+}
+
+export function threadReferences(previous: string[], inReplyTo: string | null): string[] {
+  const all = [...previous, ...(inReplyTo ? [inReplyTo] : [])].filter(Boolean);
+  const unique = all.filter((id, i) => all.indexOf(id) === i);
+  return unique.length > MAX_REFERENCES ? [unique[0]!, ...unique.slice(-(MAX_REFERENCES - 1))] : unique;
+}
+
+function displayAddress(name: string | null, address: string): string {
+  const clean = (name ?? '').replace(/["\\\r\n]/g, '').trim();
+  return clean ? `"${clean}" <${address}>` : address;
+}
+
+export async function replyToTicket(em: EntityManager, input: StaffReplyInput, deps: StaffReplyDeps): Promise<StaffReplyResult> {
+  const text = input.text.replace(/\r\n/g, '\n').replace(/\s+$/, '');
+  if (!text.trim()) throw new StaffReplyError('the reply is empty');
+  const work = async (tx: EntityManager): Promise<StaffReplyResult> => {
+    const sql = sqlOf(tx);
+    const [ticket] = await sql<{ id: string; ref: string; subject: string; status: string; requester_id: string | null; email: string | null; name: string | null }>(
+      `select t.id, t.ref, t.subject, t.status, t.requester_id, c.email, c.name
+         from ticket t left join contact c on c.id = t.requester_id where t.ref = ? for update of t`,
+      [input.ref.trim().toUpperCase()],
+    );
+    if (!ticket) throw new StaffReplyError(`no ticket ${input.ref}`);
+    if (!ticket.email) throw new StaffReplyError(`ticket ${ticket.ref} has no requester to answer`);
+
+    // The customer's last message and the chain it continued.
+    const [last] = await sql<{ message_id: string; refs: string[] | null }>(
+      `select m.message_id, im.parsed -> 'references' as refs
+         from record_message m left join inbound_message im on im.id = m.inbound_message_id
+        where m.record_ref = ? and m.direction = 'in' and m.message_id is not null
+        order by m.created_at desc, m.id desc limit 1`,
+      [ticket.ref],
+    );
+    const inReplyTo = last?.message_id ?? null;
+    const references = threadReferences(Array.isArray(last?.refs) ? last.refs : [], inReplyTo);
+    const subject = replySubject(ticket.subject, ticket.ref);
+    const author = input.author?.trim() || undefined;
+    const body = author ? `${text}\n\n-- \n${author}\n${deps.orgName}\n` : `${text}\n`;
+    const messageId = makeMessageId({ ticketRef: ticket.ref }, deps.secret, deps.messageIdDomain);
+    const mail: OutgoingEmail = {
+      from: displayAddress(deps.fromName, deps.mailFrom),
+      to: [displayAddress(ticket.name, ticket.email)],
+      subject,
+      text: body,
+      messageId,
+      ...(inReplyTo ? { inReplyTo } : {}),
+      ...(references.length ? { references } : {}),
+      headers: { 'X-Mailroom-Id': ticket.ref },
+    };
+    const outboxId = await enqueueEmail(tx, mail, input.dedupeKey ? { dedupeKey: `staff-reply:${ticket.ref}:${input.dedupeKey}` } : {});
+    if (input.dedupeKey && outboxId === null) {
+      return { ref: ticket.ref, outboxId: null, messageId, to: ticket.email, subject, inReplyTo, references, queued: false };
+    }
+    await addRecordMessage(tx, { recordRef: ticket.ref, direction: 'out', outboxId, messageId, fromAddress: deps.mailFrom, author: author ?? 'staff', subject, bodyNew: text });
+    await rememberMessageId(tx, messageId, ticket.ref);
+    await logEmail(tx, { contactId: ticket.requester_id, recordRef: ticket.ref, direction: 'out', subject, messageId, outboxId });
+    await sql('update ticket set updated_at = now() where id = ?', [ticket.id]);
+    return { ref: ticket.ref, outboxId, messageId, to: ticket.email, subject, inReplyTo, references, queued: true };
+  };
+  return em.isInTransaction() ? work(em) : em.transactional(work);
+}
+
+/** `tickets close|reopen`: returns the status before, or null when there is no such ticket. */
+export async function changeTicketStatus(em: EntityManager, ref: string, status: 'open' | 'pending' | 'closed'): Promise<{ ref: string; from: string; to: string } | null> {
+  const [row] = await sqlOf(em)<{ ref: string; before: string }>(
+    `update ticket t set status = ?, updated_at = case when t.status = ? then t.updated_at else now() end
+       from (select id, status as before from ticket where ref = ? for update) old
+      where t.id = old.id returning t.ref, old.before`,
+    [status, status, ref.trim().toUpperCase()],
+  );
+  return row ? { ref: row.ref, from: row.before, to: status } : null;
+}

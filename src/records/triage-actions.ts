@@ -1,0 +1,78 @@
+/**
+ * Staff decide a triage item (CLI `triage resolve`, Slack's triage buttons): the inbound
+ * message is filed as a ticket or a lead by the same handler functions the filer uses (same
+ * records, timeline, threading memory, acknowledgement and staff notice), or dismissed as spam.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sqlOf } from '../db/sql.ts';
+import { factsOf, classify, openTicket, openLead } from '../handlers/file-message.ts';
+import type { FilingDeps } from '../handlers/filing-deps.ts';
+import type { InboundForFiling, StoredParse } from '../ingest/inbound-record.ts';
+
+export const TRIAGE_ROUTES = ['support', 'sales', 'spam'] as const;
+export type TriageRoute = (typeof TRIAGE_ROUTES)[number];
+
+export interface ResolveTriageInput {
+  triageId: string;
+  route: TriageRoute;
+  /** Who decided (a staff name, a Slack user); audited on the item. */
+  actor: string;
+}
+
+export interface ResolveTriageResult {
+  triageId: string;
+  route: TriageRoute;
+  outcome: 'ticket' | 'lead' | 'spam';
+  recordRef: string | null;
+  inboundMessageId: string;
+  acknowledged: boolean;
+}
+
+export class TriageError extends Error {
+  override name = 'TriageError';
+}
+
+/**
+ * Resolves an open triage item in one transaction (the caller's, or a new one). A second
+ * resolve of the same item is refused with the first decision in the message, so a double
+ * click never files a message twice.
+ */
+export async function resolveTriage(em: EntityManager, input: ResolveTriageInput, deps: FilingDeps): Promise<ResolveTriageResult> {
+  if (!TRIAGE_ROUTES.includes(input.route)) throw new TriageError(`route must be one of ${TRIAGE_ROUTES.join(', ')}`);
+  if (!/^\d+$/.test(String(input.triageId).trim())) throw new TriageError(`no triage item ${input.triageId}`);
+  const work = async (tx: EntityManager): Promise<ResolveTriageResult> => {
+    const sql = sqlOf(tx);
+    const [item] = await sql<{ id: string; state: string; resolution: string | null; record_ref: string | null; resolved_by: string | null; inbound_message_id: string }>(
+      'select id, state, resolution, record_ref, resolved_by, inbound_message_id from triage_item where id = ? for update',
+      [String(input.triageId).trim()],
+    );
+    if (!item) throw new TriageError(`no triage item ${input.triageId}`);
+    if (item.state !== 'open') {
+      throw new TriageError(`triage item ${item.id} is already resolved as ${item.resolution ?? '?'}${item.record_ref ? ` (${item.record_ref})` : ''}${item.resolved_by ? ` by ${item.resolved_by}` : ''}`);
+    }
+    const [msg] = await sql<{ id: string; parsed: StoredParse | null; archive: boolean; received_at: Date; state: string }>(
+      'select id, parsed, archive, received_at, state from inbound_message where id = ? for update',
+      [item.inbound_message_id],
+    );
+    if (!msg?.parsed) throw new TriageError(`the message of triage item ${item.id} has not been parsed`);
+
+    let outcome: ResolveTriageResult['outcome'] = 'spam';
+    let recordRef: string | null = null;
+    let acknowledged = false;
+    let language: string | null = null;
+    if (input.route !== 'spam') {
+      const message: InboundForFiling = { id: msg.id, archive: msg.archive, receivedAt: msg.received_at, parsed: msg.parsed };
+      const facts = factsOf(msg.parsed);
+      const c = await classify(tx, facts, deps);
+      language = c.language;
+      const filed = input.route === 'support' ? await openTicket(tx, message, facts, c, deps) : await openLead(tx, message, facts, c, deps);
+      outcome = input.route === 'support' ? 'ticket' : 'lead';
+      recordRef = filed.recordRef!;
+      acknowledged = filed.acknowledged;
+    }
+    await sql(`update triage_item set state = 'resolved', resolution = ?, resolved_by = ?, record_ref = ?, resolved_at = now() where id = ?`, [input.route, input.actor, recordRef, item.id]);
+    await sql(`update inbound_message set outcome = ?, record_ref = ?, language = coalesce(?, language) where id = ?`, [outcome, recordRef, language, msg.id]);
+    return { triageId: item.id, route: input.route, outcome, recordRef, inboundMessageId: msg.id, acknowledged };
+  };
+  return em.isInTransaction() ? work(em) : em.transactional(work);
+}
