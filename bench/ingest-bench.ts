@@ -4,6 +4,7 @@ import { startDovecot, type DovecotInstance } from '../test/support/dovecot.ts';
 import { supportMail } from '../test/support/generated-mail.ts';
 import { ImapWatcher } from '../src/ingest/imap-watcher.ts';
 import { IngestProcessor, type Filer } from '../src/ingest/ingest-processor.ts';
+import { RawCache } from '../src/ingest/raw-cache.ts';
 import { createFiler } from '../src/handlers/file-message.ts';
 import { silentLogger } from '../src/logging/logger.ts';
 import { sqlOf } from '../src/db/sql.ts';
@@ -13,7 +14,7 @@ import { freshDatabase, median, percentile, type BenchRow } from './bench-contex
 
 const noFiling: Filer = async () => ({ outcome: 'bench' });
 
-function watcherFor(dovecot: DovecotInstance, orm: Orm, url: string, onStored: () => void): ImapWatcher {
+function watcherFor(dovecot: DovecotInstance, orm: Orm, url: string, onStored: () => void, rawCache?: RawCache): ImapWatcher {
   const user = dovecot.users[0]!;
   return new ImapWatcher({
     orm,
@@ -22,12 +23,13 @@ function watcherFor(dovecot: DovecotInstance, orm: Orm, url: string, onStored: (
     log: silentLogger,
     options: { idleDelayMs: 50, socketTimeoutMs: 60_000, watchdogIntervalMs: 30_000, alertAfterMs: 60_000, afterFiling: 'keep', keyword: '$Mailroom', moveTo: 'Archive' },
     onStored,
+    rawCache,
     lockUrl: url,
   });
 }
 
-function processorFor(orm: Orm, file: Filer): IngestProcessor {
-  return new IngestProcessor({ orm, log: silentLogger, file, maxAttempts: 3, ownDomains: ['infracomfort.example'], messageIdDomain: 'infracomfort.example', pollIntervalMs: 20 });
+function processorFor(orm: Orm, file: Filer, rawCache?: RawCache): IngestProcessor {
+  return new IngestProcessor({ orm, rawCache, log: silentLogger, file, maxAttempts: 3, ownDomains: ['infracomfort.example'], messageIdDomain: 'infracomfort.example', pollIntervalMs: 20 });
 }
 
 async function countState(orm: Orm, states: string[]): Promise<number> {
@@ -130,8 +132,9 @@ export async function ingestBacklogBench(serverUrl: string, count = 5000): Promi
 
     const rate = async (file: Filer, doneStates: string[], label: string) => {
       const db = await freshDatabase(serverUrl, `mailroom-bench:${label}`);
-      const processor = processorFor(db.orm, file);
-      const watcher = watcherFor(dovecot, db.orm, db.url, () => processor.wake());
+      const cache = new RawCache();
+      const processor = processorFor(db.orm, file, cache);
+      const watcher = watcherFor(dovecot, db.orm, db.url, () => processor.wake(), cache);
       try {
         const t1 = performance.now();
         processor.start();
@@ -165,6 +168,57 @@ export async function ingestBacklogBench(serverUrl: string, count = 5000): Promi
       },
     ];
   } finally {
+    await dovecot.stop();
+  }
+}
+
+/** A 25 MB attachment through IMAP, store and parse: resident memory growth in its own process. */
+export async function largeMessageBench(serverUrl: string, megabytes = 25): Promise<BenchRow> {
+  const { spawn } = await import('node:child_process');
+  const { randomBytes } = await import('node:crypto');
+  const dovecot = await startDovecot();
+  const db = await freshDatabase(serverUrl, 'mailroom-bench:large-setup');
+  try {
+    const payload = randomBytes(megabytes * 1024 * 1024).toString('base64').replace(/.{76}/g, '$&\r\n');
+    const raw = [
+      'From: Kari Nordmann <kari@fjordvarme.example>',
+      'To: post@infracomfort.example',
+      'Subject: Tegninger for anlegget',
+      'Message-ID: <large-1@fjordvarme.example>',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="b1"',
+      '',
+      '--b1',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'Hei, her er tegningene dere ba om. Feilen på anlegget gjelder fortsatt.',
+      '--b1',
+      'Content-Type: application/octet-stream; name="tegninger.bin"',
+      'Content-Disposition: attachment; filename="tegninger.bin"',
+      'Content-Transfer-Encoding: base64',
+      '',
+      payload,
+      '--b1--',
+      '',
+    ].join('\r\n');
+    await dovecot.append(dovecot.users[0]!.user, 'INBOX', raw);
+    const user = dovecot.users[0]!;
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/large-message-child.ts', db.url, String(dovecot.port), user.user, user.password], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    await new Promise((r) => child.once('exit', r));
+    const r = JSON.parse(out.trim().split('\n').pop()!) as { state: string; attachment: number; growthBytes: number; seconds: number };
+    const growthMb = r.growthBytes / 1024 / 1024;
+    return {
+      name: `${megabytes} MB attachment: RSS growth while ingesting`,
+      figure: `${growthMb.toFixed(0)} MB (${r.state}, attachment ${(r.attachment / 1024 / 1024).toFixed(1)} MB, ${r.seconds.toFixed(1)} s)`,
+      baseline: 'the 150 MB goal (ratio = growth ÷ 150 MB)',
+      ratio: growthMb / 150,
+      goal: '< 150 MB',
+      ok: growthMb < 150 && r.state === 'filed',
+    };
+  } finally {
+    await db.drop();
     await dovecot.stop();
   }
 }

@@ -3,7 +3,7 @@
 // Select rows with BENCH=outbox,ingest,… (default: all).
 import { benchServer, type BenchRow } from './bench-context.ts';
 import { outboxBench } from './outbox-bench.ts';
-import { ingestLatencyBench, ingestBacklogBench } from './ingest-bench.ts';
+import { ingestLatencyBench, ingestBacklogBench, largeMessageBench } from './ingest-bench.ts';
 
 type Bench = (serverUrl: string) => Promise<BenchRow | BenchRow[]>;
 
@@ -11,6 +11,7 @@ const benches: Record<string, Bench> = {
   outbox: (url) => outboxBench(url),
   latency: (url) => ingestLatencyBench(url),
   backlog: (url) => ingestBacklogBench(url, Number(process.env.BENCH_BACKLOG ?? 5000)),
+  large: (url) => largeMessageBench(url),
 };
 
 const wanted = (process.env.BENCH ?? Object.keys(benches).join(',')).split(',').map((s) => s.trim());

@@ -12,6 +12,7 @@ import { SmtpDeliverer } from '../outbox/transports/smtp-transport.ts';
 import { EmlFileDeliverer } from '../outbox/transports/eml-file-transport.ts';
 import { DeliveryJournal } from '../outbox/delivery-journal.ts';
 import { IngestProcessor } from '../ingest/ingest-processor.ts';
+import { RawCache } from '../ingest/raw-cache.ts';
 import { ImapWatcher, type ImapAuth } from '../ingest/imap-watcher.ts';
 import { createTokenRefresher } from '../ingest/oauth-token.ts';
 import { createFiler } from '../handlers/file-message.ts';
@@ -85,7 +86,9 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
 
     const filingDeps = filingDepsFromConfig(config);
     let watcher: ImapWatcher | undefined;
+    const rawCache = new RawCache();
     const processor = new IngestProcessor({
+      rawCache,
       orm: db.orm,
       log: log.child({ part: 'ingest' }),
       metrics,
@@ -101,7 +104,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     processor.start();
     stops.push(() => processor.stop());
 
-    watcher = createImapWatcher(config, db, log, metrics, instanceId, () => processor.wake());
+    watcher = createImapWatcher(config, db, log, metrics, instanceId, rawCache, () => processor.wake());
     if (watcher) {
       watcher.start();
       stops.push(() => watcher!.stop());
@@ -192,6 +195,7 @@ function createImapWatcher(
   log: Logger,
   metrics: ReturnType<typeof createMetrics>,
   instanceId: string,
+  rawCache: RawCache,
   onStored: () => void,
 ): ImapWatcher | undefined {
   const env = config.env;
@@ -233,6 +237,7 @@ function createImapWatcher(
       archiveMode: i.archiveMode,
     },
     onStored,
+    rawCache,
     lockUrl: db.url,
     instanceName: instanceId,
   });

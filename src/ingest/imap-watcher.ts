@@ -34,6 +34,7 @@ import type { Logger } from '../logging/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { pgArray, sqlOf } from '../db/sql.ts';
 import { readCursor, storeRaw, type StoreRawInput } from './inbound-store.ts';
+import type { RawCache } from './raw-cache.ts';
 
 export type ImapWatcherState = 'waiting-for-lock' | 'connecting' | 'idle' | 'fetching' | 'disconnected';
 
@@ -82,6 +83,8 @@ export interface ImapWatcherDeps {
   onStored?: (ids: string[]) => void;
   /** Database URL for the dedicated advisory-lock connection. */
   lockUrl: string;
+  /** Where newly stored raw messages are handed to the processor (an optimisation). */
+  rawCache?: RawCache;
   /** Appears in the lock connection's application_name (`mailroom-imap-lock:<name>`). */
   instanceName?: string;
 }
@@ -799,6 +802,10 @@ export class ImapWatcher {
       this.deps.metrics?.ingestStored.inc();
       ids.push(res.id);
     }
+    // results[i] belongs to items[i]: hand the bytes just stored to the processor.
+    results.forEach(({ res }, i) => {
+      if (!res.alreadyStored && !res.duplicateOf) this.deps.rawCache?.put(res.id, items[i]!.raw);
+    });
     return ids;
   }
 

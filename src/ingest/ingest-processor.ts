@@ -5,6 +5,7 @@ import type { Logger } from '../logging/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { sqlOf } from '../db/sql.ts';
 import { readRaw, readRawBuffer } from './inbound-store.ts';
+import type { RawCache } from './raw-cache.ts';
 import { parseMessage, UnparseableMessageError } from './parse-message.ts';
 import { recogniseAutomatedMail } from './automated-mail.ts';
 import { toStoredParse, type InboundForFiling, type StoredParse } from './inbound-record.ts';
@@ -47,6 +48,8 @@ export interface IngestProcessorOptions {
   pollIntervalMs?: number;
   /** Concurrent workers (default 4). */
   lanes?: number;
+  /** Raw bytes the watcher just stored, to skip reading them back. */
+  rawCache?: RawCache;
   /** Called after messages were filed (to apply the mailbox action, wake the outbox). */
   onFiled?: () => void;
 }
@@ -176,7 +179,8 @@ export class IngestProcessor {
   private async parse(em: EntityManager, msg: Pick<ClaimedMessage, 'id' | 'size'>): Promise<StoredParse> {
     const sql = sqlOf(em);
     // Small messages (nearly all) come back in one query; big ones are streamed chunk by chunk.
-    const raw = Number(msg.size) <= WHOLE_READ_LIMIT ? await readRawBuffer(em, msg.id) : readRaw(em, msg.id);
+    const raw =
+      this.o.rawCache?.take(msg.id) ?? (Number(msg.size) <= WHOLE_READ_LIMIT ? await readRawBuffer(em, msg.id) : readRaw(em, msg.id));
     const parsed = await parseMessage(raw, {
       maxBufferedAttachmentBytes: ATTACHMENT_COPY_LIMIT,
       onAttachment: async (_meta, stream: Readable) => {
