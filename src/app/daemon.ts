@@ -23,6 +23,7 @@ import { SlackDeliverer } from '../slack/slack-deliverer.ts';
 import { createSlackApp } from '../slack/slack-app.ts';
 import { describeRecord } from '../records/describe-record.ts';
 import { staffActions } from './staff-actions.ts';
+import { startMailboxAlerts } from './mailbox-alerts.ts';
 
 export interface Daemon {
   db: Database;
@@ -108,6 +109,16 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     if (watcher) {
       watcher.start();
       stops.push(() => watcher!.stop());
+      const mailboxAlerts = startMailboxAlerts({
+        orm: db.orm,
+        watcher,
+        channels: config.behaviour.slack.channels,
+        postToSlack: slackOn,
+        log,
+        intervalMs: 5000,
+        onCommitted: () => dispatcher.wake(),
+      });
+      stops.push(async () => mailboxAlerts.stop());
     } else {
       log.info('IMAP_HOST not set: not watching a mailbox (use `mailroom import` to file mail)');
     }

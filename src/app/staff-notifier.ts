@@ -43,7 +43,8 @@ export function createStaffNotifier(deps: { channels: SlackChannels; postToSlack
           {
             kind: 'triage',
             recordRef: `TRIAGE-${event.triageId}`,
-            title: `Triage: ${event.subject}`,
+            // The title reaches notifications too: a privacy request's subject stays out of it.
+            title: event.suggestedRoute === 'privacy' ? '(privacy request)' : event.subject,
             summary: event.reason,
             // Privacy requests are triaged where privacy staff look, with no more detail than needed.
             channelKey: event.suggestedRoute === 'privacy' ? 'privacy' : 'triage',

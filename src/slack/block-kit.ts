@@ -124,7 +124,7 @@ export function triageContent(t: TaskView): KindContent {
   return {
     icon: ':twisted_rightwards_arrows:',
     heading: 'Needs triage',
-    text: `Triage ${t.recordRef ?? t.publicId}: ${t.title} — support, sales, privacy or spam?`,
+    text: `Triage ${t.recordRef ?? t.publicId}: ${t.title} — support, sales or spam?`,
     fields: [
       ['Subject', str(t.details.subject) ?? t.title],
       ['From', str(t.details.fromDomain) ?? str(t.details.requesterOrg)],
@@ -266,7 +266,8 @@ export function actionButtons(t: TaskView): Block[] {
         out.push(button('Close', ACTION_IDS.close, value));
         break;
       case 'reclassify':
-        for (const r of TRIAGE_ROUTES) out.push(button(r[0]!.toUpperCase() + r.slice(1), ACTION_IDS.routePrefix + r, value, r === 'spam' ? 'danger' : undefined));
+        // Privacy requests are filed by staff by hand until the privacy handler exists.
+        for (const r of TRIAGE_ROUTES.filter((r) => r !== 'privacy')) out.push(button(r[0]!.toUpperCase() + r.slice(1), ACTION_IDS.routePrefix + r, value, r === 'spam' ? 'danger' : undefined));
         break;
     }
   }

@@ -106,7 +106,29 @@ export class SlackDeliverer implements Deliverer {
     });
   }
 
+  /**
+   * A 429 is Slack telling this whole app to wait, not one message: until the Retry-After has
+   * passed, every row is held back (without using up its attempts) instead of calling Slack.
+   */
+  private pausedUntil = 0;
+
   async deliver(row: ClaimedRow): Promise<DeliveryResult> {
+    const wait = this.pausedUntil - Date.now();
+    if (wait > 0) {
+      await sqlOf(this.o.orm.em.fork())(`update outbox_message set attempts = greatest(attempts - 1, 0) where id = ? and status = 'sending'`, [row.id]);
+      throw new DeliveryError('Slack rate limit in force', false, wait);
+    }
+    try {
+      return await this.deliverNow(row);
+    } catch (e) {
+      if (e instanceof DeliveryError && /rate limited|HTTP 429/.test(e.message) && e.retryAfterMs) {
+        this.pausedUntil = Math.max(this.pausedUntil, Date.now() + e.retryAfterMs);
+      }
+      throw e;
+    }
+  }
+
+  private async deliverNow(row: ClaimedRow): Promise<DeliveryResult> {
     const p = row.payload;
     switch (p.op) {
       case 'post':
