@@ -229,6 +229,18 @@ function round(n: number): number {
   return Math.round(n * 100) / 100;
 }
 
+/**
+ * Who the message is really from (the contact-form person, else From), without scoring it:
+ * the caller looks this person up before classifying with what it found.
+ */
+export function findRequester(facts: MessageFacts, config: RoutingConfig): MailAddress {
+  const fullText = bodyText(facts).slice(0, MAX_KEYWORD_TEXT * 5);
+  const contactForm = detectContactForm(facts, fullText, compile(config), config, []);
+  return contactForm
+    ? { address: contactForm.email, ...(contactForm.name ? { name: contactForm.name } : {}) }
+    : { ...facts.from, address: normaliseAddress(facts.from.address) || facts.from.address };
+}
+
 export function classifyMessage(facts: MessageFacts, context: ClassifyContext): Classification {
   const { config } = context;
   const cc = compile(config);

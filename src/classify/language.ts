@@ -60,8 +60,11 @@ function withoutQuotes(text: string): string {
     .join('\n');
 }
 
+/** More text than this says nothing new about the language, and franc's cost grows with it. */
+const SAMPLE_CHARS = 2_000;
+
 export function explainLanguage(input: string): LanguageEvidence {
-  const text = withoutQuotes(input ?? '');
+  const text = withoutQuotes((input ?? '').slice(0, SAMPLE_CHARS * 2)).slice(0, SAMPLE_CHARS);
   const ws = words(text);
   let nynorsk = 0;
   let bokmal = 0;

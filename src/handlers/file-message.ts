@@ -4,7 +4,7 @@ import type { Filer, FilingOutcome } from '../ingest/ingest-processor.ts';
 import { FileLaterError } from '../ingest/ingest-processor.ts';
 import type { InboundForFiling, StoredParse } from '../ingest/inbound-record.ts';
 import type { MessageFacts } from '../classify/message-facts.ts';
-import { classifyMessage, type Classification } from '../classify/classify.ts';
+import { classifyMessage, findRequester, type Classification } from '../classify/classify.ts';
 import { resolveThread, threadLookupKeys, normaliseMessageId, messageIdsIn } from '../threading/resolve-thread.ts';
 import { splitReply } from '../threading/quote-split.ts';
 import { normaliseAddress } from '../threading/normalise-address.ts';
@@ -92,11 +92,11 @@ async function waitForEarlierMessagesOfThread(em: EntityManager, message: Inboun
 
 export async function classify(em: EntityManager, facts: MessageFacts, deps: FilingDeps): Promise<Classification> {
   // The requester may be a contact-form person rather than From; look them up, then decide.
-  const first = classifyMessage(facts, { config: deps.routing });
-  const contact = await findContact(em, first.requester.address);
+  const requester = findRequester(facts, deps.routing);
+  const contact = await findContact(em, requester.address);
   const organisation = contact?.organisation_id
     ? await findOrganisation(em, contact.organisation_id)
-    : await findOrganisationByDomain(em, first.requester.address);
+    : await findOrganisationByDomain(em, requester.address);
   return classifyMessage(facts, {
     config: deps.routing,
     knownContact: contact ? { id: contact.id, organisationId: contact.organisation_id ?? undefined, roles: contact.roles } : undefined,

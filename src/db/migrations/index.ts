@@ -3,6 +3,7 @@ import { Migration20261126000002_ingest } from './Migration20261126000002_ingest
 import { Migration20261126000003_filing } from './Migration20261126000003_filing.ts';
 import { Migration20261126000004_tasks } from './Migration20261126000004_tasks.ts';
 import { Migration20261126000005_company_records } from './Migration20261126000005_company_records.ts';
+import { Migration20261126000006_raw_storage } from './Migration20261126000006_raw_storage.ts';
 
 /**
  * Migrations are listed explicitly rather than found by a file glob, so they run the same
@@ -14,4 +15,5 @@ export const migrationsList = [
   { name: 'Migration20261126000003_filing', class: Migration20261126000003_filing },
   { name: 'Migration20261126000004_tasks', class: Migration20261126000004_tasks },
   { name: 'Migration20261126000005_company_records', class: Migration20261126000005_company_records },
+  { name: 'Migration20261126000006_raw_storage', class: Migration20261126000006_raw_storage },
 ];
