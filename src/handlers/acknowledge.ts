@@ -3,8 +3,7 @@ import { sqlOf } from '../db/sql.ts';
 import { enqueueEmail } from '../outbox/enqueue.ts';
 import { makeMessageId } from '../threading/thread-token.ts';
 import { normaliseAddress } from '../threading/normalise-address.ts';
-import { rememberMessageId } from '../records/threads.ts';
-import { addRecordMessage, logEmail } from '../records/tickets.ts';
+import { recordOnTimeline } from '../records/timeline.ts';
 import { shouldAcknowledge } from './ack-policy.ts';
 import type { FilingDeps } from './filing-deps.ts';
 import type { Language } from '../classify/language.ts';
@@ -30,16 +29,16 @@ export interface AckRequest {
 export async function acknowledge(em: EntityManager, req: AckRequest, deps: FilingDeps): Promise<{ sent: boolean; reason: string }> {
   const sql = sqlOf(em);
   const recipient = normaliseAddress(req.to.address);
-  const [{ n: recent }] = (await sql<{ n: string }>(
-    `select count(*) as n from acknowledgement where recipient = ? and created_at > now() - interval '1 hour'`,
-    [recipient],
-  )) as [{ n: string }];
-  const [already] = await sql('select 1 from acknowledgement where record_ref = ?', [req.ref]);
+  const [{ recent, already }] = (await sql<{ recent: string; already: boolean }>(
+    `select (select count(*) from acknowledgement where recipient = ? and created_at > now() - interval '1 hour') as recent,
+            exists (select 1 from acknowledgement where record_ref = ?) as already`,
+    [recipient, req.ref],
+  )) as [{ recent: string; already: boolean }];
   const decision = shouldAcknowledge({
     automatedKind: null,
     fromAddress: recipient,
     isReplyToExistingTicket: false,
-    ticketAlreadyAcknowledged: !!already,
+    ticketAlreadyAcknowledged: already,
     recentAcksToRecipient: Number(recent),
     maxPerHour: deps.maxAcksPerHour,
     ownAddresses: [deps.mailFrom],
@@ -77,8 +76,6 @@ export async function acknowledge(em: EntityManager, req: AckRequest, deps: Fili
   );
   await sql('insert into acknowledgement (record_ref, recipient, outbox_id) values (?, ?, ?) on conflict (record_ref) do nothing', [req.ref, recipient, outboxId]);
   await sql(`update ${req.kind === 'ticket' ? 'ticket' : 'lead'} set acknowledged_at = now() where ref = ?`, [req.ref]);
-  await rememberMessageId(em, messageId, req.ref);
-  await addRecordMessage(em, { recordRef: req.ref, direction: 'out', outboxId, messageId, fromAddress: deps.mailFrom, author: 'mailroom', subject: rendered.subject, bodyNew: rendered.text });
-  await logEmail(em, { contactId: req.contactId, leadId: req.leadId, recordRef: req.ref, direction: 'out', subject: rendered.subject, messageId, outboxId });
+  await recordOnTimeline(em, { recordRef: req.ref, direction: 'out', outboxId, messageId, fromAddress: deps.mailFrom, author: 'mailroom', subject: rendered.subject, bodyNew: rendered.text, contactId: req.contactId, leadId: req.leadId });
   return { sent: true, reason: decision.reason };
 }

@@ -9,9 +9,10 @@ import { resolveThread, threadLookupKeys, normaliseMessageId, messageIdsIn } fro
 import { splitReply } from '../threading/quote-split.ts';
 import { normaliseAddress } from '../threading/normalise-address.ts';
 import { findContact, findOrganisation, findOrganisationByDomain, findDealer, ensureContact, ensureProspectOrganisation } from '../records/contacts.ts';
-import { lookupMessageIds, lookupRecords, rememberMessageId } from '../records/threads.ts';
+import { lookupMessageIds, lookupRecords } from '../records/threads.ts';
+import { recordOnTimeline } from '../records/timeline.ts';
 import { nextRef } from '../records/record-ids.ts';
-import { createTicket, findTicket, addParticipant, addRecordMessage, logEmail } from '../records/tickets.ts';
+import { createTicket, findTicket, addParticipant } from '../records/tickets.ts';
 import { createLead, findLead } from '../records/leads.ts';
 import { acknowledge } from './acknowledge.ts';
 import type { FilingDeps } from './filing-deps.ts';
@@ -118,9 +119,7 @@ async function appendToRecord(em: EntityManager, message: InboundForFiling, fact
     await sqlOf(em)(`update ticket set status = case when status = 'closed' then 'open' else status end, updated_at = now() where id = ?`, [ticket.id]);
   }
   const lead = ticket ? null : await findLead(em, ref);
-  await addRecordMessage(em, { recordRef: ref, direction: 'in', inboundMessageId: message.id, messageId: facts.messageId, fromAddress: normaliseAddress(facts.from.address), subject: facts.subject, ...splitBody(facts) });
-  await rememberMessageId(em, facts.messageId, ref);
-  await logEmail(em, { contactId: sender.id, leadId: lead?.id, recordRef: ref, direction: 'in', subject: facts.subject, messageId: facts.messageId, inboundMessageId: message.id });
+  await recordOnTimeline(em, { recordRef: ref, direction: 'in', inboundMessageId: message.id, messageId: facts.messageId, fromAddress: normaliseAddress(facts.from.address), subject: facts.subject, ...splitBody(facts), contactId: sender.id, leadId: lead?.id });
   return { outcome: ticket ? 'ticket-reply' : 'lead-reply', recordRef: ref };
 }
 
@@ -136,9 +135,7 @@ export async function openTicket(
   const requester = await ensureContact(em, { address: c.requester.address, name: c.requester.name });
   const ref = await nextRef(em, 'ticket', deps.prefixes);
   await createTicket(em, { ref, subject: facts.subject, requesterId: requester.id, organisationId: requester.organisation_id, language: c.language, linkedRef });
-  await addRecordMessage(em, { recordRef: ref, direction: 'in', inboundMessageId: message.id, messageId: facts.messageId, fromAddress: normaliseAddress(facts.from.address), subject: facts.subject, ...splitBody(facts) });
-  await rememberMessageId(em, facts.messageId, ref);
-  await logEmail(em, { contactId: requester.id, recordRef: ref, direction: 'in', subject: facts.subject, messageId: facts.messageId, inboundMessageId: message.id });
+  await recordOnTimeline(em, { recordRef: ref, direction: 'in', inboundMessageId: message.id, messageId: facts.messageId, fromAddress: normaliseAddress(facts.from.address), subject: facts.subject, ...splitBody(facts), contactId: requester.id });
   let acknowledged = false;
   if (!message.archive) {
     if (deps.acknowledgementsEnabled) {
@@ -168,9 +165,7 @@ export async function openLead(em: EntityManager, message: InboundForFiling, fac
     language: c.language,
     formData: form ? { ...form, ...(dealer ? {} : form.dealerNumber ? { dealerNumberUnknown: true } : {}) } : undefined,
   });
-  await addRecordMessage(em, { recordRef: ref, direction: 'in', inboundMessageId: message.id, messageId: facts.messageId, fromAddress: normaliseAddress(facts.from.address), subject: facts.subject, ...splitBody(facts) });
-  await rememberMessageId(em, facts.messageId, ref);
-  await logEmail(em, { contactId: contact.id, leadId: lead.id, recordRef: ref, direction: 'in', subject: facts.subject, messageId: facts.messageId, inboundMessageId: message.id });
+  await recordOnTimeline(em, { recordRef: ref, direction: 'in', inboundMessageId: message.id, messageId: facts.messageId, fromAddress: normaliseAddress(facts.from.address), subject: facts.subject, ...splitBody(facts), contactId: contact.id, leadId: lead.id });
   let acknowledged = false;
   if (!message.archive) {
     if (deps.acknowledgementsEnabled) {

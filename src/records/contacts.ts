@@ -50,16 +50,18 @@ export async function ensureContact(
   input: { address: string; name?: string; organisationId?: string | null; phone?: string },
 ): Promise<ContactRow> {
   const email = normaliseAddress(input.address);
-  const orgId = input.organisationId ?? (await findOrganisationByDomain(em, email))?.id ?? null;
+  const domain = domainOf(email);
+  const orgDomain = domain && !isFreeMailDomain(domain) ? domain : null;
   const [row] = await sqlOf(em)<ContactRow>(
-    `insert into contact (email, name, organisation_id, phone) values (?, ?, ?, ?)
+    `insert into contact (email, name, organisation_id, phone)
+     values (?, ?, coalesce(?::bigint, (select id from organisation where domain = ?)), ?)
      on conflict (email) do update set
        name = coalesce(contact.name, excluded.name),
        organisation_id = coalesce(contact.organisation_id, excluded.organisation_id),
        phone = coalesce(contact.phone, excluded.phone),
        updated_at = now()
      returning id, email, name, organisation_id, roles`,
-    [email, input.name || null, orgId, input.phone || null],
+    [email, input.name || null, input.organisationId ?? null, orgDomain, input.phone || null],
   );
   return row!;
 }

@@ -12,8 +12,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf } from '../db/sql.ts';
 import { enqueueEmail } from '../outbox/enqueue.ts';
 import { makeMessageId } from '../threading/thread-token.ts';
-import { rememberMessageId } from './threads.ts';
-import { addRecordMessage, logEmail } from './tickets.ts';
+import { recordOnTimeline } from './timeline.ts';
 import type { FilingDeps } from '../handlers/filing-deps.ts';
 import type { OutgoingEmail } from '../outbox/outgoing-email.ts';
 
@@ -110,9 +109,7 @@ export async function replyToTicket(em: EntityManager, input: StaffReplyInput, d
     if (input.dedupeKey && outboxId === null) {
       return { ref: ticket.ref, outboxId: null, messageId, to: ticket.email, subject, inReplyTo, references, queued: false };
     }
-    await addRecordMessage(tx, { recordRef: ticket.ref, direction: 'out', outboxId, messageId, fromAddress: deps.mailFrom, author: author ?? 'staff', subject, bodyNew: text });
-    await rememberMessageId(tx, messageId, ticket.ref);
-    await logEmail(tx, { contactId: ticket.requester_id, recordRef: ticket.ref, direction: 'out', subject, messageId, outboxId });
+    await recordOnTimeline(tx, { recordRef: ticket.ref, direction: 'out', outboxId, messageId, fromAddress: deps.mailFrom, author: author ?? 'staff', subject, bodyNew: text, contactId: ticket.requester_id });
     await sql('update ticket set updated_at = now() where id = ?', [ticket.id]);
     return { ref: ticket.ref, outboxId, messageId, to: ticket.email, subject, inReplyTo, references, queued: true };
   };

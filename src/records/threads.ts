@@ -3,12 +3,6 @@ import { sqlOf, pgArray } from '../db/sql.ts';
 import { normaliseMessageId } from '../threading/resolve-thread.ts';
 import type { ThreadRecordInfo } from '../threading/resolve-thread.ts';
 
-/** Remembers which record a Message-ID belongs to, for threading later replies. */
-export async function rememberMessageId(em: EntityManager, messageId: string | undefined | null, recordRef: string): Promise<void> {
-  if (!messageId) return;
-  await sqlOf(em)('insert into thread_message_id (message_id, record_ref) values (?, ?) on conflict do nothing', [normaliseMessageId(messageId), recordRef]);
-}
-
 export async function lookupMessageIds(em: EntityManager, ids: string[]): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map();
   const rows = await sqlOf(em)<{ message_id: string; record_ref: string }>(

@@ -76,11 +76,19 @@ async function runExchange(style: ResponderStyle, address: string, n: number) {
   await dovecot.append(user, 'INBOX', kickOff(address, n));
   const unfinished = () => countOf(db.orm, `select count(*) from inbound_message where state not in ('filed', 'quarantined', 'duplicate')`);
   const unsent = () => countOf(db.orm, `select count(*) from outbox_message where status not in ('sent', 'failed')`);
+  const filedFrom = () => countOf(db.orm, `select count(*) from inbound_message where from_address = ? and state = 'filed'`, [address]);
   let stoppedBy: 'quiet' | 'limit' = 'limit';
   while (Date.now() - started < LIMIT_MS) {
     await sleep(250);
-    // Quiet: nothing new either way for QUIET_MS, and nothing left in the pipeline that could still answer.
-    if (Date.now() - responder.lastActivity() >= QUIET_MS && Date.now() - started > QUIET_MS && (await unfinished()) === 0 && (await unsent()) === 0) {
+    // Quiet: nothing new either way for QUIET_MS, every message the responder delivered (and the
+    // kick-off) filed, and nothing left in the pipeline or the outbox that could still answer.
+    if (
+      Date.now() - responder.lastActivity() >= QUIET_MS &&
+      Date.now() - started > QUIET_MS &&
+      (await filedFrom()) >= responder.sent.length + 1 &&
+      (await unfinished()) === 0 &&
+      (await unsent()) === 0
+    ) {
       stoppedBy = 'quiet';
       break;
     }
