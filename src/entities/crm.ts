@@ -67,6 +67,7 @@ export const Lead = defineEntity({
     dealerId: p.bigint('string').nullable(),
     language: p.text().nullable(),
     formData: p.json<Record<string, unknown>>().nullable(),
+    linkedRef: p.text().nullable(),
     acknowledgedAt: p.datetime().nullable(),
     createdAt: p.datetime().defaultRaw('now()'),
     updatedAt: p.datetime().defaultRaw('now()'),

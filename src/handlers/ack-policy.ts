@@ -36,7 +36,7 @@ export const DEFAULT_MAX_ACKS_PER_HOUR = 3;
 // Local parts of mailboxes no person reads. Matched on the local part without its
 // +tag; a separator-delimited "noreply" anywhere counts ("shop-noreply@", "noreply.eu@").
 const NO_REPLY_LOCAL = [
-  /^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|dont[-_.]?reply|mailer[-_.]?daemon|postmaster|bounces?|notifications?|notify|auto[-_.]?reply|autoresponder|listserv|majordomo|daemon)(?:[-_.].*)?$/,
+  /^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|dont[-_.]?reply|mailer[-_.]?daemon|post[-_.]?master|bounces?|notifications?|notify|auto[-_.]?reply|autoresponder|listserv|majordomo|daemon)(?:[-_.].*)?$/,
   /(?:^|[-_.])(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|bounces?)(?:[-_.]|$)/,
   /^owner-/,
   /-(?:request|bounces?|owner)$/,

@@ -52,11 +52,12 @@ export function createFiler(deps: FilingDeps): Filer {
     await waitForEarlierMessagesOfThread(em, message, facts);
 
     const classification = await classify(em, facts, deps);
+    const linkedRef = thread.kind === 'new-linked' ? thread.linkedRef : undefined;
     switch (classification.route) {
       case 'support':
-        return openTicket(em, message, facts, classification, deps, thread.kind === 'new-linked' ? thread.linkedRef : undefined);
+        return openTicket(em, message, facts, classification, deps, linkedRef);
       case 'sales':
-        return openLead(em, message, facts, classification, deps);
+        return openLead(em, message, facts, classification, deps, linkedRef);
       default:
         // Privacy requests and newsletter replies get their own handlers; until then, and for
         // anything uncertain, staff decide. Never a ticket by default.
@@ -148,7 +149,14 @@ export async function openTicket(
 }
 
 /** A new lead for a classified message (also used when staff resolve a triage item). */
-export async function openLead(em: EntityManager, message: InboundForFiling, facts: MessageFacts, c: Classification, deps: FilingDeps): Promise<FilingOutcome & { acknowledged: boolean }> {
+export async function openLead(
+  em: EntityManager,
+  message: InboundForFiling,
+  facts: MessageFacts,
+  c: Classification,
+  deps: FilingDeps,
+  linkedRef?: string,
+): Promise<FilingOutcome & { acknowledged: boolean }> {
   const form = c.contactForm;
   const organisation = form?.company ? await ensureProspectOrganisation(em, form.company, c.requester.address) : null;
   const contact = await ensureContact(em, { address: c.requester.address, name: c.requester.name ?? form?.name, organisationId: organisation?.id, phone: form?.phone });
@@ -164,6 +172,7 @@ export async function openLead(em: EntityManager, message: InboundForFiling, fac
     dealerId: dealer?.id ?? null,
     language: c.language,
     formData: form ? { ...form, ...(dealer ? {} : form.dealerNumber ? { dealerNumberUnknown: true } : {}) } : undefined,
+    linkedRef,
   });
   await recordOnTimeline(em, { recordRef: ref, direction: 'in', inboundMessageId: message.id, messageId: facts.messageId, fromAddress: normaliseAddress(facts.from.address), subject: facts.subject, ...splitBody(facts), contactId: contact.id, leadId: lead.id });
   let acknowledged = false;

@@ -21,8 +21,21 @@ export interface StoredParse {
   automated: AutomatedMailResult;
 }
 
+/**
+ * PostgreSQL cannot store U+0000 in text or jsonb, and a `=00` in a quoted-printable body is
+ * enough to produce one: replace it (and only it) everywhere rather than quarantine the mail.
+ */
+function withoutNul<T>(value: T): T {
+  if (typeof value === 'string') return (value.includes('\u0000') ? value.replace(/\u0000/g, '\uFFFD') : value) as T;
+  if (Array.isArray(value)) return value.map(withoutNul) as T;
+  if (value && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutNul(k), withoutNul(v)])) as T;
+  }
+  return value;
+}
+
 export function toStoredParse(p: ParsedMessage, automated: AutomatedMailResult): StoredParse {
-  return {
+  return withoutNul({
     messageId: p.messageId,
     inReplyTo: p.inReplyTo,
     references: p.references,
@@ -39,7 +52,7 @@ export function toStoredParse(p: ParsedMessage, automated: AutomatedMailResult):
     attachments: p.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size, sha256: a.sha256, inline: a.inline })),
     problems: p.problems,
     automated,
-  };
+  });
 }
 
 /** An inbound message as the handler stage sees it. */

@@ -15,12 +15,12 @@ export interface LeadRow {
 
 export async function createLead(
   em: EntityManager,
-  l: { ref: string; source: LeadRow['source']; subject: string; contactId: string; organisationId: string | null; dealerId: string | null; language: string; formData?: unknown },
+  l: { ref: string; source: LeadRow['source']; subject: string; contactId: string; organisationId: string | null; dealerId: string | null; language: string; formData?: unknown; linkedRef?: string },
 ): Promise<LeadRow> {
   const [row] = await sqlOf(em)<LeadRow>(
-    `insert into lead (ref, source, subject, contact_id, organisation_id, dealer_id, language, form_data) values (?, ?, ?, ?, ?, ?, ?, ?)
+    `insert into lead (ref, source, subject, contact_id, organisation_id, dealer_id, language, form_data, linked_ref) values (?, ?, ?, ?, ?, ?, ?, ?, ?)
      returning id, ref, source, status, subject, contact_id, organisation_id, dealer_id, language`,
-    [l.ref, l.source, l.subject, l.contactId, l.organisationId, l.dealerId, l.language, l.formData ? JSON.stringify(l.formData) : null],
+    [l.ref, l.source, l.subject, l.contactId, l.organisationId, l.dealerId, l.language, l.formData ? JSON.stringify(l.formData) : null, l.linkedRef ?? null],
   );
   return row!;
 }

@@ -24,7 +24,11 @@ export async function lookupRecords(em: EntityManager, refs: string[]): Promise<
        left join contact c on c.id = tp.contact_id
       where t.ref = any(?::text[]) group by t.ref, t.organisation_id
      union all
-     select l.ref, l.organisation_id, array_remove(array[c.email], null)
+     select l.ref, l.organisation_id,
+            -- a lead's participants: its contact and everyone whose mail has joined it
+            array_remove(array[c.email], null) || coalesce(
+              (select array_agg(distinct rm.from_address) from record_message rm
+                where rm.record_ref = l.ref and rm.direction = 'in' and rm.from_address is not null), '{}'::text[])
        from lead l left join contact c on c.id = l.contact_id
       where l.ref = any(?::text[])`,
     [pgArray(refs.map((r) => r.toUpperCase())), pgArray(refs.map((r) => r.toUpperCase()))],

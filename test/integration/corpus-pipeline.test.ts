@@ -19,11 +19,7 @@ import type { IngestProcessor } from '../../src/ingest/ingest-processor.ts';
 import type { OutboxDispatcher } from '../../src/outbox/dispatcher.ts';
 
 const ROOT = new URL('../fixtures/sisimai/maildir/', import.meta.url);
-/**
- * BUG (shared code), see the it.fails below: these bounces decode to text containing U+0000,
- * which PostgreSQL refuses in jsonb ("unsupported Unicode escape sequence") and in text
- * columns, so filing fails three times and they are quarantined although they parse fine.
- */
+/** Bounces whose text decodes to U+0000, which PostgreSQL refuses in jsonb and text (toStoredParse replaces it). */
 const NUL_TEXT_QUARANTINE = new Set(['bsd/lhost-office365-01.eml', 'bsd/lhost-x2-04.eml', 'bsd/rfc3464-66.eml']);
 /**
  * Bounces that automated-mail recognition misses (within the issue's 2 % allowance): Verizon
@@ -120,23 +116,16 @@ describe(`sisimai corpus (${632} files) through the real pipeline`, () => {
   it('nothing is quarantined unexpectedly (any quarantine is reported with its reason)', () => {
     const quarantined = rows.filter((r) => r.state === 'quarantined');
     if (quarantined.length) console.log(`[corpus-pipeline] quarantined:\n  ${quarantined.map((r) => `${r.bucket}/${r.file}: ${r.last_error?.replace(/\s+/g, ' ').slice(-80)}`).join('\n  ')}`);
-    expect(quarantined.filter((r) => !NUL_TEXT_QUARANTINE.has(`${r.bucket}/${r.file}`)).map((r) => `${r.bucket}/${r.file}: ${r.last_error}`)).toEqual([]);
+    expect(quarantined.map((r) => `${r.bucket}/${r.file}: ${r.last_error}`)).toEqual([]);
   });
 
-  // BUG (shared code): a parsed text holding U+0000 cannot be stored. toStoredParse
-  // (src/ingest/inbound-record.ts) passes strings through as decoded; markFiled/parseStage
-  // (src/ingest/ingest-processor.ts) then write JSON.stringify(parsed) into jsonb, which
-  // rejects \u0000, and the filer writes the same text into record_message.body_* (text
-  // columns reject 0x00 too). Fix: in toStoredParse, replace U+0000 in every string (text,
-  // html, subject, names, header values, filenames) — e.g. a deep map with
-  // s.replace(/\u0000/g, '\uFFFD') — so parse and filing see clean strings; the raw bytes stay whole.
-  it.fails('bounces whose text decodes to a NUL character are filed as bounces, not quarantined', () => {
+  it('bounces whose text decodes to a NUL character are filed as bounces, not quarantined', () => {
     const nul = rows.filter((r) => NUL_TEXT_QUARANTINE.has(`${r.bucket}/${r.file}`));
     expect(nul.map((r) => `${r.file}: ${r.state}/${r.outcome}`)).toEqual(nul.map((r) => `${r.file}: filed/bounce`));
   });
 
   // Same bug, for a person's mail: a NUL in the body must not cost a customer their ticket.
-  it.fails('a human message with a NUL character in its body is filed as a ticket, not quarantined', async () => {
+  it('a human message with a NUL character in its body is filed as a ticket, not quarantined', async () => {
     const raw = [
       'From: Nils Null <nils.null@nulltegn.example>',
       'To: post@infracomfort.example',

@@ -105,15 +105,6 @@ function threadedRight(r: Result): boolean {
   return r.outcome === r.m.recordKind && firstOnRef === r && refs.get(e.ref) === r.ref;
 }
 
-/** The one known way to thread wrongly (see the it.fails below): a reply-joined lead participant quoting the lead's ID. */
-function leadParticipantBug(r: Result): boolean {
-  const e = r.m.expected;
-  if (!(r.m.recordKind === 'lead' && e.kind === 'existing' && e.signal === 'subject' && r.outcome === 'lead')) return false;
-  const sender = normaliseAddress(r.m.facts.from.address);
-  const target = refs.get(e.ref);
-  return results.some((x) => x.m.seq < r.m.seq && x.ref === target && x.outcome === 'lead-reply' && normaliseAddress(x.m.facts.from.address) === sender);
-}
-
 describe(`threading truth through the real pipeline and database (${MESSAGES} generated messages)`, () => {
   it('the set is big and varied enough', () => {
     expect(set.senders.length).toBeGreaterThanOrEqual(100);
@@ -148,19 +139,12 @@ describe(`threading truth through the real pipeline and database (${MESSAGES} ge
         [...byScenario.entries()].map(([s, [ok, n]]) => `${s} ${ok}/${n}`).join(', ') +
         (wrong.length ? `\n  wrong:\n  ${wrong.map(describeResult).join('\n  ')}` : ''),
     );
-    expect(wrong.filter((r) => !leadParticipantBug(r)).map(describeResult).slice(0, 15)).toEqual([]);
+    expect(wrong.map(describeResult).slice(0, 15)).toEqual([]);
   });
 
-  // BUG (shared code): someone who joined a LEAD through a reply (token or In-Reply-To) is
-  // not a participant of it afterwards, so their later mail quoting the lead's ID in the
-  // subject opens a new lead instead of joining (seed 20261102: message #428 → LEAD-000054).
-  // appendToRecord (src/handlers/file-message.ts) adds participants only to tickets, and
-  // lookupRecords (src/records/threads.ts) gives a lead only its contact as participant.
-  // Fix in lookupRecords' lead branch: participants = the lead contact's email plus
-  //   (select array_agg(distinct rm.from_address) from record_message rm
-  //     where rm.record_ref = l.ref and rm.direction = 'in' and rm.from_address is not null)
-  // (or a lead_participant table filled by appendToRecord, like ticket_participant).
-  it.fails('100 % of messages are threaded onto the right record, one record per generated thread', async () => {
+  // A reply-joined lead participant who later quotes the lead's ID joins it (lookupRecords
+  // counts everyone whose mail is on the lead).
+  it('100 % of messages are threaded onto the right record, one record per generated thread', async () => {
     expect(results.filter((r) => !threadedRight(r)).map(describeResult)).toEqual([]);
     const threads = new Set(results.filter((r) => r.m.expected.kind !== 'existing').map((r) => r.m.expected.ref));
     expect(new Set(results.map((r) => r.ref)).size).toBe(threads.size);
@@ -192,12 +176,7 @@ describe(`threading truth through the real pipeline and database (${MESSAGES} ge
     expect(intruders).toEqual([]);
   });
 
-  // BUG (shared code): a new LEAD opened by a stranger quoting an ID loses the link.
-  // file-message.ts createFiler passes thread.linkedRef only to openTicket; openLead has no
-  // linkedRef parameter and the lead table has no linked_ref column. Fix: a migration adding
-  // `lead.linked_ref text`, `linkedRef?: string` on openLead → createLead (records/leads.ts),
-  // and `openLead(em, message, facts, classification, deps, thread.kind === 'new-linked' ? thread.linkedRef : undefined)`.
-  it.fails('a stranger quoting an ID whose mail becomes a lead gets a lead linked to the quoted record', async () => {
+  it('a stranger quoting an ID whose mail becomes a lead gets a lead linked to the quoted record', async () => {
     const linked = results.filter((r) => r.m.expected.kind === 'new-linked' && r.m.recordKind === 'lead');
     expect(linked.length).toBeGreaterThan(0);
     const rows = await sqlFor(db.orm)<{ ref: string; linked_ref: string | null }>(`select * from lead where ref = any(?::text[])`, [`{${linked.map((r) => r.ref).join(',')}}`]);

@@ -4,6 +4,7 @@ import { Migration20261126000003_filing } from './Migration20261126000003_filing
 import { Migration20261126000004_tasks } from './Migration20261126000004_tasks.ts';
 import { Migration20261126000005_company_records } from './Migration20261126000005_company_records.ts';
 import { Migration20261126000006_raw_storage } from './Migration20261126000006_raw_storage.ts';
+import { Migration20261126000007_lead_link } from './Migration20261126000007_lead_link.ts';
 
 /**
  * Migrations are listed explicitly rather than found by a file glob, so they run the same
@@ -16,4 +17,5 @@ export const migrationsList = [
   { name: 'Migration20261126000004_tasks', class: Migration20261126000004_tasks },
   { name: 'Migration20261126000005_company_records', class: Migration20261126000005_company_records },
   { name: 'Migration20261126000006_raw_storage', class: Migration20261126000006_raw_storage },
+  { name: 'Migration20261126000007_lead_link', class: Migration20261126000007_lead_link },
 ];
