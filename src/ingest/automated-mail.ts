@@ -342,6 +342,9 @@ function textRecipients(
 // main
 // ---------------------------------------------------------------------------------------------
 
+/** How much of the body text the detectors read. */
+const TEXT_SCAN_CHARS = 64 * 1024;
+
 export function recogniseAutomatedMail(
   parsed: ParsedMessage,
   raw?: Buffer | null,
@@ -360,8 +363,10 @@ export function recogniseAutomatedMail(
   // 1. our own mail returning
   if (hdr(parsed, 'x-mailroom-id')) return { kind: 'loop', reason: 'carries our own X-Mailroom-Id header' };
 
-  // all text the bounce detectors read: body text + small text parts kept as attachments
-  let text = parsed.text ?? '';
+  // all text the bounce detectors read: body text + small text parts kept as attachments.
+  // What a bounce says comes first; the tail of a long body (quoted mail, pasted logs) only
+  // costs regular-expression time.
+  let text = (parsed.text ?? '').slice(0, TEXT_SCAN_CHARS);
   if (!text.trim() && parsed.html) text = parsed.html.replace(/<[^>]+>/g, ' ');
   if (!text.trim() && raw) {
     // nothing decoded (broken MIME): read the raw body as text, best effort
