@@ -24,6 +24,8 @@ import { createSlackApp } from '../slack/slack-app.ts';
 import { describeRecord } from '../records/describe-record.ts';
 import { staffActions } from './staff-actions.ts';
 import { startMailboxAlerts } from './mailbox-alerts.ts';
+import { Scheduler } from '../scheduler/scheduler.ts';
+import { systemClock } from '../scheduler/clock.ts';
 
 export interface Daemon {
   db: Database;
@@ -174,7 +176,12 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       await slack.start();
       stops.push(() => slack.stop());
     }
+    // Scheduled work (reminders, notices, campaigns) registers here; started last, so every
+    // job finds its collaborators running.
+    const scheduler = new Scheduler({ clock: systemClock, log: log.child({ part: 'scheduler' }) });
     const httpPort = await http.listen();
+    await scheduler.start();
+    stops.push(() => scheduler.stop());
     stops.push(() => http.close());
     log.info({ httpPort, database: config.embeddedDatabase ? 'embedded' : 'external', mail: config.env.SMTP_URL ? 'smtp' : 'eml files' }, 'mailroom started');
 
