@@ -10,6 +10,7 @@ import { parseMessage, UnparseableMessageError } from './parse-message.ts';
 import { recogniseAutomatedMail } from './automated-mail.ts';
 import { toStoredParse, type InboundForFiling, type StoredParse } from './inbound-record.ts';
 import { backoffDelayMs } from '../outbox/backoff.ts';
+import { WakeSignal } from '../scheduler/wake-signal.ts';
 
 /** Attachments above this stay only in the stored raw message; smaller ones get a copy. */
 const ATTACHMENT_COPY_LIMIT = 5 * 1024 * 1024;
@@ -64,7 +65,7 @@ export interface IngestProcessorOptions {
 export class IngestProcessor {
   private running = false;
   private loop?: Promise<void>;
-  private wakeUp?: () => void;
+  private readonly signal = new WakeSignal();
 
   constructor(private readonly o: IngestProcessorOptions) {}
 
@@ -76,12 +77,12 @@ export class IngestProcessor {
 
   async stop(): Promise<void> {
     this.running = false;
-    this.wakeUp?.();
+    this.signal.wake();
     await this.loop;
   }
 
   wake(): void {
-    this.wakeUp?.();
+    this.signal.wake();
   }
 
   private async run(): Promise<void> {
@@ -92,16 +93,7 @@ export class IngestProcessor {
       } catch (e) {
         this.o.log.error({ err: e }, 'ingest cycle failed; retrying');
       }
-      if (handled === 0 && this.running) {
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, this.o.pollIntervalMs ?? 500);
-          this.wakeUp = () => {
-            clearTimeout(t);
-            resolve();
-          };
-        });
-        this.wakeUp = undefined;
-      }
+      if (handled === 0 && this.running) await this.signal.sleep(this.o.pollIntervalMs ?? 500);
     }
   }
 

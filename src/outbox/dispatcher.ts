@@ -6,6 +6,7 @@ import { backoffDelayMs } from './backoff.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { DeliveryJournal } from './delivery-journal.ts';
 import { pgArray, sqlOf } from '../db/sql.ts';
+import { WakeSignal } from '../scheduler/wake-signal.ts';
 
 export interface DispatcherOptions {
   em: EntityManager;
@@ -44,6 +45,7 @@ export class OutboxDispatcher {
   private running = false;
   private loop?: Promise<void>;
   private lastRecovery = 0;
+  private readonly signal = new WakeSignal();
   constructor(private readonly o: DispatcherOptions) {}
 
   start(): void {
@@ -62,7 +64,7 @@ export class OutboxDispatcher {
 
   /** Called after a commit that enqueued something, to skip the poll wait. */
   wake(): void {
-    for (const wake of [...this.sleepers]) wake();
+    this.signal.wake();
   }
 
   /**
@@ -82,24 +84,10 @@ export class OutboxDispatcher {
         } catch (e) {
           this.o.log.error({ err: e }, 'outbox dispatcher cycle failed; retrying');
         }
-        if (handled === 0 && this.running) await this.sleep();
+        if (handled === 0 && this.running) await this.signal.sleep(this.o.pollIntervalMs);
       }
     };
     await Promise.all([lane(), lane()]);
-  }
-
-  private readonly sleepers = new Set<() => void>();
-
-  private sleep(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(t);
-        this.sleepers.delete(done);
-        resolve();
-      };
-      const t = setTimeout(done, this.o.pollIntervalMs);
-      this.sleepers.add(done);
-    });
   }
 
   private exec<T>(sql: string, params: unknown[]): Promise<T> {
