@@ -4,6 +4,8 @@
 import { benchServer, type BenchRow } from './bench-context.ts';
 import { outboxBench } from './outbox-bench.ts';
 import { ingestLatencyBench, ingestBacklogBench, largeMessageBench } from './ingest-bench.ts';
+import { privacyBench } from './privacy-bench.ts';
+import { newsletterSendBench, trackingBench } from './newsletter-bench.ts';
 
 type Bench = (serverUrl: string) => Promise<BenchRow | BenchRow[]>;
 
@@ -12,6 +14,9 @@ const benches: Record<string, Bench> = {
   latency: (url) => ingestLatencyBench(url),
   backlog: (url) => ingestBacklogBench(url, Number(process.env.BENCH_BACKLOG ?? 5000)),
   large: (url) => largeMessageBench(url),
+  privacy: (url) => privacyBench(url),
+  newsletter: (url) => newsletterSendBench(url),
+  tracking: (url) => trackingBench(url),
 };
 
 const wanted = (process.env.BENCH ?? Object.keys(benches).join(',')).split(',').map((s) => s.trim());

@@ -26,6 +26,9 @@ import { staffActions } from './staff-actions.ts';
 import { startMailboxAlerts } from './mailbox-alerts.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
 import { systemClock } from '../scheduler/clock.ts';
+import { setupNotices } from '../notices/setup.ts';
+import { wirePrivacy } from '../privacy/wire.ts';
+import { startNewsletter } from '../newsletter/setup.ts';
 
 export interface Daemon {
   db: Database;
@@ -179,6 +182,10 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     // Scheduled work (reminders, notices, campaigns) registers here; started last, so every
     // job finds its collaborators running.
     const scheduler = new Scheduler({ clock: systemClock, log: log.child({ part: 'scheduler' }) });
+    wirePrivacy({ orm: db.orm, deps: filingDeps.privacy!, actions, scheduler, route: (m, p, h) => http.route(m, p, h), log: log.child({ part: 'privacy' }), onCommitted: () => dispatcher.wake() });
+    const newsletter = await startNewsletter({ config, db, log, instanceId, route: (m, p, h) => http.route(m, p, h), actions, scheduler, onCommitted: () => dispatcher.wake() });
+    stops.push(() => newsletter.stop());
+    setupNotices({ config, orm: db.orm, scheduler, actions, clock: systemClock, log: log.child({ part: 'notices' }), onCommitted: () => dispatcher.wake() });
     const httpPort = await http.listen();
     await scheduler.start();
     stops.push(() => scheduler.stop());

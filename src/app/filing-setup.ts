@@ -3,6 +3,7 @@ import type { Config } from '../config/load-config.ts';
 import { TemplateRenderer } from '../templates/render-template.ts';
 import type { FilingDeps } from '../handlers/filing-deps.ts';
 import { createStaffNotifier } from './staff-notifier.ts';
+import { privacyDepsFromConfig } from '../privacy/wire.ts';
 
 /** Builds the filing stage's dependencies from the validated configuration. */
 export function filingDepsFromConfig(config: Config, extra: Partial<FilingDeps> = {}): FilingDeps {
@@ -20,6 +21,8 @@ export function filingDepsFromConfig(config: Config, extra: Partial<FilingDeps> 
     templates: new TemplateRenderer(path.resolve(path.dirname(config.configFile), 'templates')),
     // Staff tasks for new records, whoever files them (daemon, import, triage).
     notifyStaff: createStaffNotifier({ channels: config.behaviour.slack.channels, postToSlack: !!config.env.SLACK_BOT_TOKEN }),
+    newsletter: { softBounceLimit: config.behaviour.newsletter.softBounceLimit },
+    privacy: privacyDepsFromConfig(config),
     ...extra,
   };
 }

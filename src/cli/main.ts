@@ -14,6 +14,16 @@ import { registerImportCommands } from './commands/import.ts';
 import { registerTaskCommands } from './commands/tasks.ts';
 import { filingDepsFromConfig } from '../app/filing-setup.ts';
 import { staffActions } from '../app/staff-actions.ts';
+import { ActionRegistry } from '../tasks/action-registry.ts';
+import { registerNoticeAction } from '../notices/notice-service.ts';
+import { noticeDepsFromConfig } from '../notices/setup.ts';
+import { registerNoticeCommands } from './commands/notices.ts';
+import { registerPrivacyCommands } from './commands/privacy.ts';
+import { registerListsCommands } from './commands/lists.ts';
+import { registerSubscribersCommands } from './commands/subscribers.ts';
+import { registerCampaignsCommands } from './commands/campaigns.ts';
+import { registerBroadcastAction } from '../newsletter/campaigns.ts';
+import { privacyDepsFromConfig, registerPrivacyActions } from '../privacy/wire.ts';
 import { EmbeddedPostgresError } from '../db/embedded-postgres.ts';
 
 const program = new Command('mailroom')
@@ -76,8 +86,20 @@ registerRecordCommands(program);
 registerTriageCommands(program);
 registerRecordsImportCommands(program);
 registerTaskCommands(program, {
-  services: (ctx) => staffActions(filingDepsFromConfig(ctx.config)),
+  // The same approval actions as the daemon registers, so a CLI approval runs the same code.
+  services: (ctx) => {
+    const actions = new ActionRegistry();
+    registerNoticeAction(actions, { ...noticeDepsFromConfig(ctx.config, { log: ctx.log }), now: () => new Date() });
+    registerPrivacyActions(actions, privacyDepsFromConfig(ctx.config));
+    registerBroadcastAction(actions);
+    return { ...staffActions(filingDepsFromConfig(ctx.config)), actions };
+  },
 });
+registerNoticeCommands(program);
+registerPrivacyCommands(program);
+registerListsCommands(program);
+registerSubscribersCommands(program);
+registerCampaignsCommands(program);
 registerOutboxCommands(program);
 
 /** Expected failures get one line and a non-zero exit; only bugs show a stack trace. */

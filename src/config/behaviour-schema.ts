@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { routingConfigSchema } from '../classify/routing-rules.ts';
 import { slackApproversSchema } from '../tasks/approvers.ts';
+import { newsletterConfigSchema } from '../newsletter/config-schema.ts';
+import { privacyConfigSchema } from '../privacy/config.ts';
+import { noticesConfigSchema } from '../notices/notices-config.ts';
 
 const duration = z.number().int().nonnegative();
 
@@ -68,6 +71,10 @@ export const behaviourSchema = z
       .prefault({}),
     /** Routing rules; the schema and its defaults live in src/classify/routing-rules.ts. */
     routing: routingConfigSchema,
+    /** Privacy requests; the schema and its defaults live in src/privacy/config.ts. */
+    privacy: privacyConfigSchema,
+    /** Operations notices (driftsmeldinger); schema and defaults in src/notices/notices-config.ts. */
+    notices: noticesConfigSchema,
     slack: z
       .object({
         channels: z
@@ -85,6 +92,8 @@ export const behaviourSchema = z
       })
       .strict()
       .prefault({}),
+    /** Newsletters: lists, send rates, bounces, tracking modes (src/newsletter/config-schema.ts). */
+    newsletter: newsletterConfigSchema,
   })
   .strict();
 

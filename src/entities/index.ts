@@ -7,3 +7,6 @@ import { CustomerOrder, PortalUser, ProjectParticipant } from './company-records
 export { OutboxMessage, ImapCursor, InboundMessage, InboundRawChunk, Attachment, Organisation, Contact, Ticket, Lead, RecordMessage, TriageItem, Task, TaskAudit, CustomerOrder, PortalUser, ProjectParticipant };
 
 export const allEntities = [OutboxMessage, ImapCursor, InboundMessage, InboundRawChunk, Attachment, Organisation, Contact, Ticket, Lead, RecordMessage, TriageItem, Task, TaskAudit, CustomerOrder, PortalUser, ProjectParticipant];
+import { privacyEntities } from './privacy.ts'; (allEntities as unknown[]).push(...privacyEntities);
+import { newsletterEntities } from './newsletter.ts'; (allEntities as unknown[]).push(...newsletterEntities);
+import { noticeEntities } from './notices.ts'; (allEntities as unknown[]).push(...noticeEntities);

@@ -16,6 +16,9 @@ import { createTicket, findTicket, addParticipant } from '../records/tickets.ts'
 import { createLead, findLead } from '../records/leads.ts';
 import { acknowledge } from './acknowledge.ts';
 import type { FilingDeps } from './filing-deps.ts';
+import { handlePrivacyRequest } from '../privacy/case-service.ts';
+import { handleNewsletterReply } from '../newsletter/reply-handler.ts';
+import { markNewsletterBounces } from '../newsletter/bounces.ts';
 
 export function factsOf(p: StoredParse): MessageFacts {
   return {
@@ -44,26 +47,43 @@ export function factsOf(p: StoredParse): MessageFacts {
 export function createFiler(deps: FilingDeps): Filer {
   return async (em, message) => {
     const automated = message.parsed.automated;
-    if (automated.kind !== 'human') return { outcome: automated.kind };
+    if (automated.kind !== 'human') {
+      if (automated.kind === 'bounce') await markNewsletterBounces(em, automated, deps.newsletter?.softBounceLimit ?? 3);
+      return { outcome: automated.kind };
+    }
 
     const facts = factsOf(message.parsed);
     const thread = await decideThread(em, facts, deps);
-    if (thread.kind === 'existing') return appendToRecord(em, message, facts, thread.recordRef);
+    if (thread.kind === 'existing' && (await isConversationRecord(em, thread.recordRef))) {
+      return appendToRecord(em, message, facts, thread.recordRef);
+    }
     await waitForEarlierMessagesOfThread(em, message, facts);
 
     const classification = await classify(em, facts, deps);
-    const linkedRef = thread.kind === 'new-linked' ? thread.linkedRef : undefined;
+    // A reply to something that is not a conversation (an operations notice, say) becomes a
+    // new record linked to it.
+    const linkedRef = thread.kind === 'new-linked' ? thread.linkedRef : thread.kind === 'existing' ? thread.recordRef : undefined;
     switch (classification.route) {
       case 'support':
         return openTicket(em, message, facts, classification, deps, linkedRef);
       case 'sales':
         return openLead(em, message, facts, classification, deps, linkedRef);
+      case 'newsletter-reply':
+        return (await handleNewsletterReply(em, message, facts, classification, deps)) ?? openTriage(em, message, facts, classification, deps);
+      case 'privacy':
+        return deps.privacy ? handlePrivacyRequest(em, message, facts, classification, deps.privacy) : openTriage(em, message, facts, classification, deps);
       default:
         // Privacy requests and newsletter replies get their own handlers; until then, and for
         // anything uncertain, staff decide. Never a ticket by default.
         return openTriage(em, message, facts, classification, deps);
     }
   };
+}
+
+/** Tickets and leads take replies; other records our mail names (notices) do not. */
+async function isConversationRecord(em: EntityManager, ref: string): Promise<boolean> {
+  const [row] = await sqlOf(em)('select 1 from ticket where ref = ? union all select 1 from lead where ref = ? limit 1', [ref.toUpperCase(), ref.toUpperCase()]);
+  return !!row;
 }
 
 async function decideThread(em: EntityManager, facts: MessageFacts, deps: FilingDeps) {

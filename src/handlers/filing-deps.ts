@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { RoutingConfig } from '../classify/routing-rules.ts';
 import type { TemplateRenderer } from '../templates/render-template.ts';
 import type { IdPrefixes } from '../records/record-ids.ts';
+import type { PrivacyDeps } from '../privacy/case-service.ts';
 
 /** Something staff should hear about (Slack when configured; the CLI lists it otherwise). */
 export type StaffEvent =
@@ -23,4 +24,8 @@ export interface FilingDeps {
   templates: TemplateRenderer;
   /** Called inside the filing transaction, so a staff task commits with the record it is about. */
   notifyStaff?: (em: EntityManager, event: StaffEvent) => Promise<void>;
+  /** Newsletter bounce handling (soft bounces before an address is suppressed). */
+  newsletter?: { softBounceLimit: number };
+  /** Privacy requests (route 'privacy'); without it they go to staff triage. */
+  privacy?: PrivacyDeps;
 }

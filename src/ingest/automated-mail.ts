@@ -343,7 +343,7 @@ function textRecipients(
 // ---------------------------------------------------------------------------------------------
 
 /** How much of the body text the detectors read. */
-const TEXT_SCAN_CHARS = 64 * 1024;
+const TEXT_SCAN_CHARS = 16 * 1024;
 
 export function recogniseAutomatedMail(
   parsed: ParsedMessage,

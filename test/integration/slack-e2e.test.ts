@@ -377,22 +377,16 @@ describe('with Slack: the daemon, the Slack fake and signed interactions', () =>
     expect(fake.messages(CHANNELS.sales).filter((m) => metaTaskId(m) === leadTask.public_id)).toHaveLength(1);
   });
 
-  it('fixture 03 (privacy access request) → a triage task in the privacy channel, never the support one', async () => {
+  it('fixture 03 (privacy access request) → a privacy case task in the privacy channel, never the support one, with no personal data', async () => {
     await dovecot.append(SLACK_INBOX.user, 'INBOX', fixture('03-privacy-access-nb.eml'));
-    const t = await waitFor('the privacy triage task to be posted', () => task(`kind = 'triage' and channel = ? and slack_ts is not null`, [CHANNELS.privacy]), 60_000, daemon);
+    const t = await waitFor('the privacy case task to be posted', () => task(`kind = 'privacy-case' and channel = ? and slack_ts is not null`, [CHANNELS.privacy]), 60_000, daemon);
+    expect(t.record_ref).toMatch(/^PRV-\d{6}$/);
     const m = fake.messages(CHANNELS.privacy).find((x) => x.ts === t.slack_ts)!;
     expect(m).toBeTruthy();
     const shown = JSON.stringify(m);
-    expect(shown).toContain('(privacy request)');
-    // Neither who asked nor what the mail says.
-    for (const secret of ['Kari', 'Nordmann', 'fjordvarme', 'artikkel 15', 'kontaktperson']) expect(shown, secret).not.toContain(secret);
+    // Neither who asked nor what the mail says: the case ID, the right and the due date only.
+    for (const secret of ['Kari', 'Nordmann', 'fjordvarme', 'artikkel 15', 'kontaktperson', 'personopplysninger']) expect(shown, secret).not.toContain(secret);
     expect(fake.messages(CHANNELS.support).filter((x) => metaTaskId(x) === t.public_id)).toHaveLength(0);
-  });
-
-  it('the privacy triage message does not show the mail\'s subject', async () => {
-    const [t] = await q<TaskRow>(`select * from task where kind = 'triage' and channel = ? order by id limit 1`, [CHANNELS.privacy]);
-    const m = fake.messages(CHANNELS.privacy).find((x) => x.ts === t!.slack_ts)!;
-    expect(JSON.stringify(m)).not.toContain('personopplysninger');
   });
 
   it(`Slack answers 500 for ${OUTAGE_MS / 1000} s, then 429 with Retry-After: 1, then recovers → every task posted exactly once, in order per record`, async () => {

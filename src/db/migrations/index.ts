@@ -19,3 +19,6 @@ export const migrationsList = [
   { name: 'Migration20261126000006_raw_storage', class: Migration20261126000006_raw_storage },
   { name: 'Migration20261126000007_lead_link', class: Migration20261126000007_lead_link },
 ];
+import { Migration20261126000008_privacy } from './Migration20261126000008_privacy.ts'; migrationsList.push({ name: 'Migration20261126000008_privacy', class: Migration20261126000008_privacy });
+import { Migration20261126000009_newsletter } from './Migration20261126000009_newsletter.ts'; migrationsList.push({ name: 'Migration20261126000009_newsletter', class: Migration20261126000009_newsletter });
+import { Migration20261126000010_notices } from './Migration20261126000010_notices.ts'; migrationsList.push({ name: 'Migration20261126000010_notices', class: Migration20261126000010_notices });

@@ -1,0 +1,27 @@
+import type { Command } from 'commander';
+import { withDatabase } from '../context.ts';
+import { printRecords } from '../output.ts';
+import { allLists, ensureLists } from '../../newsletter/subscribers.ts';
+import { sqlOf } from '../../db/sql.ts';
+
+export function registerListsCommands(program: Command): void {
+  const lists = program.command('lists').description('newsletter lists');
+  lists
+    .command('list')
+    .option('--json', 'print a JSON array')
+    .action(async (opts: { json?: boolean }) => {
+      await withDatabase(async ({ db }) => {
+        const em = db.orm.em.fork();
+        const counts = new Map((await sqlOf(em)<{ list_id: string; n: string }>(`select list_id::text, count(*) as n from newsletter_subscription where status = 'confirmed' group by list_id`)).map((r) => [r.list_id, Number(r.n)]));
+        printRecords((await allLists(em)).map((l) => ({ id: l.id, slug: l.slug, nameNb: l.name_nb, nameEn: l.name_en, public: l.public, confirmed: counts.get(l.id) ?? 0 })), { json: opts.json, columns: ['id', 'slug', 'nameNb', 'nameEn', 'public', 'confirmed'] });
+      });
+    });
+  lists
+    .command('create <slug>')
+    .requiredOption('--nb <name>', 'Norwegian name')
+    .requiredOption('--en <name>', 'English name')
+    .option('--private', 'not offered on the sign-up form')
+    .action(async (slug: string, opts: { nb: string; en: string; private?: boolean }) => {
+      await withDatabase(({ db }) => db.orm.em.fork().transactional((em) => ensureLists(em, [{ slug, nb: opts.nb, en: opts.en, public: !opts.private }])));
+    });
+}

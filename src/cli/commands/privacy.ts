@@ -1,0 +1,134 @@
+/**
+ * `mailroom privacy list|show|approve|deny|extend|export`: privacy cases from the command line.
+ * approve/deny decide the case's approval task through the same decideTask (and allow-list) as
+ * the Slack buttons; export prints the access package for staff.
+ */
+import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { withDatabase, type CliContext } from '../context.ts';
+import { printRecord, printRecords } from '../output.ts';
+import { sqlOf } from '../../db/sql.ts';
+import { slackApproversSchema } from '../../tasks/approvers.ts';
+import { ActionRegistry } from '../../tasks/action-registry.ts';
+import { decideTask } from '../../tasks/task-service.ts';
+import { privacyDepsFromConfig, registerPrivacyActions } from '../../privacy/wire.ts';
+import { effectiveDueDate, extendCase, findCase, rightsOf } from '../../privacy/case-service.ts';
+import { subjectKeys } from '../../privacy/subject.ts';
+import { buildAccessPackage, renderPackageHtml } from '../../privacy/access-package.ts';
+import { normaliseAddress } from '../../threading/normalise-address.ts';
+
+function fail(message: string, code = 1): void {
+  process.stderr.write(`mailroom: ${message}\n`);
+  process.exitCode = code;
+}
+
+function depsOf(ctx: CliContext) {
+  return privacyDepsFromConfig(ctx.config);
+}
+
+export function registerPrivacyCommands(program: Command): void {
+  const privacy = program.command('privacy').description('privacy requests (innsyn, retting, sletting, reservasjon)');
+
+  privacy
+    .command('list')
+    .description('privacy cases, newest first')
+    .option('--json', 'print a JSON array')
+    .option('--open', 'only cases not completed, denied or cancelled')
+    .action(async (o: { json?: boolean; open?: boolean }) => {
+      await withDatabase(async ({ db }) => {
+        const rows = await sqlOf(db.orm.em.fork())(
+          `select c.ref, c.state, c.identity, c.received_at, c.due_date, c.extended_due_at, c.language,
+                  (select string_agg("right" || ':' || state, ', ' order by id) from privacy_right r where r.case_id = c.id) as rights
+             from privacy_case c ${o.open ? `where c.state not in ('completed', 'denied', 'cancelled')` : ''} order by c.id desc limit 500`,
+        );
+        printRecords(
+          rows.map((r) => ({ id: r.ref, state: r.state, identity: r.identity, rights: r.rights, receivedAt: r.received_at, dueDate: effectiveDueDate(r as never), language: r.language })),
+          { json: o.json, columns: ['id', 'state', 'identity', 'rights', 'dueDate'] },
+        );
+      });
+    });
+
+  privacy
+    .command('show <ref>')
+    .description('one case: rights, tasks and the audit trail')
+    .option('--json', 'print JSON')
+    .action(async (ref: string, o: { json?: boolean }) => {
+      await withDatabase(async ({ db }) => {
+        const em = db.orm.em.fork();
+        const c = await findCase(em, { ref });
+        if (!c) return fail(`no privacy case ${ref}`, 3);
+        const rights = (await rightsOf(em, c.id)).map((r) => ({ right: r.right, state: r.state, reason: r.reason, outcome: r.outcome }));
+        const tasks = await sqlOf(em)(`select public_id as id, action_kind as "actionKind", state, decided_by as "decidedBy" from task where record_ref = ? order by id`, [c.ref]);
+        const audit = await sqlOf(em)(`select at, actor_kind as "actorKind", actor_name as "actorName", action, detail from privacy_audit where case_id = ? order by id`, [c.id]);
+        const head = { id: c.ref, state: c.state, identity: c.identity, dmarc: c.dmarc, senderOnFile: c.sender_on_file, email: c.subject_email, receivedAt: c.received_at, dueDate: effectiveDueDate(c), extensionReason: c.extension_reason, language: c.language };
+        if (o.json) return void process.stdout.write(JSON.stringify({ ...head, rights, tasks, audit }, null, 2) + '\n');
+        printRecord(head, {});
+        process.stdout.write('\nrights:\n');
+        printRecords(rights, { columns: ['right', 'state', 'reason'] });
+        process.stdout.write('\ntasks:\n');
+        printRecords(tasks, { columns: ['id', 'actionKind', 'state', 'decidedBy'] });
+        process.stdout.write('\naudit:\n');
+        printRecords(audit, { columns: ['at', 'actorKind', 'actorName', 'action'] });
+      });
+    });
+
+  const decide = (name: 'approve' | 'deny') => {
+    const cmd = privacy
+      .command(`${name} <ref>`)
+      .description(name === 'approve' ? 'approve a right of a case (runs the export, erasure or rectification)' : 'deny a right, with reasons sent to the person')
+      .requiredOption('--as <name>', 'who is acting (must be allowed in slack.approvers)')
+      .option('--right <right>', 'which right (access, erasure, rectification, completion); needed when several wait')
+      .option('--json', 'print JSON');
+    if (name === 'deny') cmd.requiredOption('--reason <text>', 'the reasons (sent to the person, with the right to complain to Datatilsynet)');
+    cmd.action(async (ref: string, o: { as: string; right?: string; reason?: string; json?: boolean }) => {
+      await withDatabase(async (ctx) => {
+        const em = ctx.db.orm.em.fork();
+        const c = await findCase(em, { ref });
+        if (!c) return fail(`no privacy case ${ref}`, 3);
+        const waiting = (await rightsOf(em, c.id)).filter((r) => r.state === 'pending_approval' && r.task_id && (!o.right || r.right === o.right));
+        if (waiting.length !== 1) return fail(waiting.length ? `several rights wait for approval: use --right (${waiting.map((w) => w.right).join(', ')})` : `nothing of ${c.ref} waits for approval`);
+        const actions = new ActionRegistry();
+        registerPrivacyActions(actions, depsOf(ctx));
+        const result = await decideTask(
+          em,
+          { taskId: waiting[0]!.task_id!, decision: name === 'approve' ? 'approve' : 'reject', actor: { kind: 'cli', id: o.as, name: o.as }, reason: o.reason },
+          { approvers: slackApproversSchema.parse((ctx.config.behaviour.slack as { approvers?: unknown }).approvers ?? {}), actions, postToSlack: !!ctx.config.env.SLACK_BOT_TOKEN },
+        );
+        if (!result.ok) return fail(`${result.reason}; nothing was changed`);
+        printRecord({ id: c.ref, right: waiting[0]!.right, task: result.task.publicId, state: result.task.state, decidedBy: result.task.decidedBy }, { json: o.json });
+      });
+    });
+  };
+  decide('approve');
+  decide('deny');
+
+  privacy
+    .command('extend <ref>')
+    .description('extend the deadline by 1 or 2 months (art. 12(3)); the reasons are sent to the person')
+    .requiredOption('--as <name>', 'who is acting')
+    .requiredOption('--reason <text>', 'why more time is needed')
+    .option('--months <n>', '1 or 2', '2')
+    .option('--json', 'print JSON')
+    .action(async (ref: string, o: { as: string; reason: string; months: string; json?: boolean }) => {
+      await withDatabase(async (ctx) => {
+        const r = await ctx.db.orm.em.fork().transactional((em) => extendCase(em, ref, Number(o.months), o.reason, { kind: 'cli', id: o.as, name: o.as }, depsOf(ctx)));
+        if (!r.ok) return fail(`${r.reason}; nothing was changed`);
+        printRecord({ id: ref, dueDate: r.dueDate }, { json: o.json });
+      });
+    });
+
+  privacy
+    .command('export')
+    .description('the access package for an address (staff copy; JSON by default)')
+    .requiredOption('--email <address>', 'the person’s address on file')
+    .option('--html <file>', 'also write the readable HTML package to this file')
+    .option('--language <lang>', 'nb or en', 'nb')
+    .action(async (o: { email: string; html?: string; language: string }) => {
+      await withDatabase(async (ctx) => {
+        const em = ctx.db.orm.em.fork();
+        const pkg = await buildAccessPackage(em, { keys: await subjectKeys(em, normaliseAddress(o.email)), config: ctx.config.behaviour.privacy, language: o.language === 'en' ? 'en' : 'nb', now: new Date() });
+        if (o.html) writeFileSync(o.html, renderPackageHtml(pkg), { mode: 0o600 });
+        process.stdout.write(JSON.stringify(pkg, null, 2) + '\n');
+      });
+    });
+}

@@ -1,0 +1,252 @@
+/**
+ * Sends campaigns. Each recipient row is the unit of work: claimed with FOR UPDATE SKIP LOCKED
+ * (status 'sending', claimed_by = this worker), sent, then marked in one statement per batch.
+ * The transport journals each acceptance the moment it happens, so rows of a dead sender are
+ * marked sent from its journal instead of being sent again, and rows it never handed over go
+ * back to the queue — a crash or a pause never skips anyone and never sends a second copy.
+ * Rates (global and per recipient domain) are token buckets; temporary failures come back with
+ * backoff until `retryForMs` has passed since the row was queued.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from '../logging/logger.ts';
+import { sqlOf } from '../db/sql.ts';
+import { DeliveryJournal } from '../outbox/delivery-journal.ts';
+import { DeliveryError } from '../outbox/delivery-error.ts';
+import { backoffDelayMs } from '../outbox/backoff.ts';
+import type { CampaignTransport } from './transport.ts';
+import { SendRateLimiter } from './rate-limit.ts';
+import { compileCampaign, renderCampaignMail, type CompiledCampaign } from './render.ts';
+import { findCampaign, finishCampaigns, forRender, renderContext } from './campaigns.ts';
+import { suppress } from './subscribers.ts';
+import type { NewsletterDeps } from './deps.ts';
+
+export interface CampaignSenderOptions {
+  em: EntityManager;
+  deps: NewsletterDeps;
+  transport: CampaignTransport;
+  /** Must equal the application_name of this process's database connections. */
+  workerId: string;
+  journalDir?: string;
+  log: Logger;
+  batchSize?: number;
+  concurrency?: number;
+  pollIntervalMs?: number;
+  /** Called when a campaign finishes (summary to Slack, say). */
+  onFinished?: (campaignId: string) => Promise<void> | void;
+}
+
+interface Row {
+  id: string;
+  campaign_id: string;
+  subscriber_id: string;
+  email: string;
+  domain: string;
+  attempts: number;
+  created_at: Date;
+  name: string | null;
+  dnt: boolean;
+  suppressed_reason: string | null;
+}
+
+export class CampaignSender {
+  private running = false;
+  private loop?: Promise<void>;
+  private lastRecovery = 0;
+  private readonly compiled = new Map<string, CompiledCampaign>();
+  private readonly limiter: SendRateLimiter;
+  private readonly sleepers = new Set<() => void>();
+
+  constructor(private readonly o: CampaignSenderOptions) {
+    const c = o.deps.config;
+    this.limiter = new SendRateLimiter({ globalPerSecond: c.ratePerSecond, perDomainPerSecond: c.perDomainPerSecond, perDomain: c.perDomain });
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+    await this.o.transport.close();
+    if (this.o.journalDir) DeliveryJournal.remove(this.o.journalDir, this.o.workerId);
+  }
+
+  wake(): void {
+    for (const w of [...this.sleepers]) w();
+  }
+
+  private sql<T>(text: string, params: unknown[] = []): Promise<T[]> {
+    return sqlOf(this.o.em)<T>(text, params);
+  }
+
+  private async run(): Promise<void> {
+    const lane = async () => {
+      while (this.running) {
+        let n = 0;
+        try {
+          if (Date.now() - this.lastRecovery > 1000) {
+            this.lastRecovery = Date.now();
+            await this.recoverOrphans();
+            for (const id of await finishCampaigns(this.o.em)) await this.finished(id);
+          }
+          n = await this.runOnce();
+        } catch (e) {
+          this.o.log.error({ err: e }, 'campaign sender cycle failed; retrying');
+        }
+        if (n === 0 && this.running) await this.sleep(this.o.pollIntervalMs ?? 500);
+      }
+    };
+    await Promise.all([lane(), lane()]);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(t);
+        this.sleepers.delete(done);
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      this.sleepers.add(done);
+    });
+  }
+
+  private async finished(id: string): Promise<void> {
+    this.compiled.delete(id);
+    this.o.log.info({ campaignId: id }, 'campaign sent');
+    await this.o.onFinished?.(id);
+  }
+
+  /** Rows of senders whose database session is gone: journaled ones are sent, the rest go back to the queue. */
+  async recoverOrphans(): Promise<number> {
+    const orphans = await this.sql<{ id: string; claimed_by: string | null }>(
+      `select id::text, claimed_by from newsletter_recipient
+        where status = 'sending'
+          and (claimed_by is null or claimed_at < now() - make_interval(secs => ?)
+               or claimed_by not in (select application_name from pg_stat_activity where application_name is not null))`,
+      [this.o.deps.config.claimTimeoutMs / 1000],
+    );
+    if (orphans.length === 0) return 0;
+    const journals = this.o.journalDir ? DeliveryJournal.readOthers(this.o.journalDir, this.o.workerId) : new Map<string, Set<string>>();
+    const sent = orphans.filter((r) => r.claimed_by && journals.get(r.claimed_by)?.has(r.id)).map((r) => r.id);
+    const back = orphans.filter((r) => !sent.includes(r.id)).map((r) => r.id);
+    if (sent.length) {
+      await this.sql(`update newsletter_recipient set status = 'sent', sent_at = now(), claimed_by = null where status = 'sending' and id = any(?::bigint[])`, [`{${sent.join(',')}}`]);
+    }
+    if (back.length) {
+      await this.sql(`update newsletter_recipient set status = 'queued', in_doubt = true, claimed_by = null where status = 'sending' and id = any(?::bigint[])`, [`{${back.join(',')}}`]);
+    }
+    for (const w of new Set(orphans.map((r) => r.claimed_by).filter((x): x is string => !!x))) {
+      if (this.o.journalDir) DeliveryJournal.remove(this.o.journalDir, w);
+    }
+    this.o.log.warn({ fromJournal: sent.length, requeued: back.length }, 'campaign rows of a stopped sender taken back');
+    return orphans.length;
+  }
+
+  private async compiledFor(id: string): Promise<CompiledCampaign> {
+    let c = this.compiled.get(id);
+    if (!c) {
+      const row = await findCampaign(this.o.em, id);
+      if (!row) throw new Error(`campaign ${id} vanished`);
+      c = compileCampaign(forRender(row));
+      this.compiled.set(id, c);
+    }
+    return c;
+  }
+
+  /** Claims one batch of due rows of sending campaigns and sends it. */
+  async runOnce(): Promise<number> {
+    const rows = await this.sql<Row>(
+      `with due as (
+         select r.id from newsletter_recipient r join newsletter_campaign c on c.id = r.campaign_id
+          where r.status = 'queued' and r.next_attempt_at <= now() and c.status = 'sending'
+          order by r.campaign_id, r.next_attempt_at, r.id
+          limit ? for update of r skip locked)
+       update newsletter_recipient r set status = 'sending', claimed_by = ?, claimed_at = now(), attempts = r.attempts + 1
+         from due, newsletter_subscriber s
+        where r.id = due.id and s.id = r.subscriber_id
+       returning r.id::text, r.campaign_id::text, r.subscriber_id::text, r.email, r.domain, r.attempts, r.created_at, s.name, s.dnt, s.suppressed_reason`,
+      [this.o.batchSize ?? this.o.deps.config.batchSize, this.o.workerId],
+    );
+    if (rows.length === 0) return 0;
+    const ctx = renderContext(this.o.deps);
+    const sent: string[] = [];
+    const deferred: { id: string; ms: number }[] = [];
+    const skipped: string[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < rows.length) {
+        const row = rows[next++]!;
+        if (row.suppressed_reason) {
+          skipped.push(row.id);
+          continue;
+        }
+        const wait = this.limiter.reserve(row.domain);
+        if (wait > 1000) {
+          this.limiter.refund(row.domain);
+          deferred.push({ id: row.id, ms: wait });
+          continue;
+        }
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const cc = await this.compiledFor(row.campaign_id);
+        const mail = renderCampaignMail(cc, { subscriberId: row.subscriber_id, email: row.email, name: row.name, dnt: row.dnt }, ctx);
+        try {
+          await this.o.transport.send(row.id, mail);
+          sent.push(row.id);
+        } catch (e) {
+          await this.failed(row, e);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.o.concurrency ?? 50, rows.length) }, worker));
+    if (sent.length) {
+      await this.sql(`update newsletter_recipient set status = 'sent', sent_at = now(), last_error = null where id = any(?::bigint[]) and claimed_by = ? and status = 'sending'`, [`{${sent.join(',')}}`, this.o.workerId]);
+    }
+    if (skipped.length) {
+      await this.sql(`update newsletter_recipient set status = 'cancelled', last_error = 'suppressed' where id = any(?::bigint[]) and claimed_by = ? and status = 'sending'`, [`{${skipped.join(',')}}`, this.o.workerId]);
+    }
+    if (deferred.length) {
+      await this.sql(
+        `update newsletter_recipient r set status = 'queued', claimed_by = null, attempts = r.attempts - 1, next_attempt_at = now() + make_interval(secs => d.ms / 1000.0)
+           from (select unnest(?::bigint[]) as id, unnest(?::int[]) as ms) d
+          where r.id = d.id and r.claimed_by = ? and r.status = 'sending'`,
+        [`{${deferred.map((d) => d.id).join(',')}}`, `{${deferred.map((d) => d.ms).join(',')}}`, this.o.workerId],
+      );
+    }
+    this.o.transport.idle?.();
+    const campaigns = [...new Set(rows.map((r) => r.campaign_id))];
+    for (const id of await finishCampaigns(this.o.em, campaigns)) await this.finished(id);
+    return rows.length;
+  }
+
+  private async failed(row: Row, e: unknown): Promise<void> {
+    const err = e instanceof DeliveryError ? e : new DeliveryError(String((e as Error)?.message ?? e), false);
+    const code = (err as { responseCode?: number }).responseCode ?? Number(/SMTP (\d{3})/.exec(err.message)?.[1] ?? 0);
+    const age = Date.now() - new Date(row.created_at).getTime();
+    if (err.permanent || age > this.o.deps.config.retryForMs) {
+      // A 550/551/553 names the mailbox: a hard bounce, and the address is suppressed.
+      const hard = err.permanent && [550, 551, 553].includes(code);
+      await this.sql(`update newsletter_recipient set status = ?, last_error = ? where id = ? and claimed_by = ? and status = 'sending'`, [hard ? 'bounced' : 'failed', err.message.slice(0, 500), row.id, this.o.workerId]);
+      if (hard) await suppress(this.o.em, row.email, 'hard-bounce');
+      this.o.log.warn({ recipientId: row.id, campaignId: row.campaign_id, reason: err.message }, 'campaign recipient failed for good');
+      return;
+    }
+    const c = this.o.deps.config;
+    const delay = err.retryAfterMs ?? backoffDelayMs(row.attempts, c.backoffBaseMs, c.backoffMaxMs);
+    await this.sql(
+      `update newsletter_recipient set status = 'queued', claimed_by = null, last_error = ?, next_attempt_at = now() + make_interval(secs => ?) where id = ? and claimed_by = ? and status = 'sending'`,
+      [err.message.slice(0, 500), delay / 1000, row.id, this.o.workerId],
+    );
+  }
+}
+
+/** Counts per status for a campaign (progress bars, tests). */
+export async function recipientCounts(em: EntityManager, campaignId: string): Promise<Record<string, number>> {
+  const rows = await sqlOf(em)<{ status: string; n: string }>(`select status, count(*) as n from newsletter_recipient where campaign_id = ? group by status`, [campaignId]);
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
+

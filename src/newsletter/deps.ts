@@ -1,0 +1,38 @@
+import { createHash } from 'node:crypto';
+import type { TemplateRenderer } from '../templates/render-template.ts';
+import type { NewsletterConfig } from './config-schema.ts';
+import type { SlackChannels } from '../tasks/task-service.ts';
+
+/** What the newsletter concern needs from the composition root (nothing reads env or config itself). */
+export interface NewsletterDeps {
+  secret: string;
+  /** Base URL of the public pages and tracking links, no trailing slash. */
+  publicUrl: string;
+  mailFrom: string;
+  fromName: string;
+  orgName: string;
+  messageIdDomain: string;
+  config: NewsletterConfig;
+  templates: TemplateRenderer;
+  slack: { channels: SlackChannels; postToSlack: boolean };
+  now?: () => Date;
+}
+
+export type Lang = 'nb' | 'en';
+
+export function normaliseEmail(address: string): string {
+  return address.trim().toLowerCase();
+}
+
+export function isPlausibleEmail(address: string): boolean {
+  return address.length <= 254 && /^[^\s@<>()",;:\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/.test(address.trim());
+}
+
+/** Suppression entries are hashes: an erased address must leave nothing readable behind. */
+export function emailHash(address: string): string {
+  return createHash('sha256').update(`mailroom-suppression:${normaliseEmail(address)}`).digest('hex');
+}
+
+export function domainOf(address: string): string {
+  return normaliseEmail(address).split('@')[1] ?? '';
+}

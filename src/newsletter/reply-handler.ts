@@ -1,0 +1,54 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { FilingOutcome } from '../ingest/ingest-processor.ts';
+import type { InboundForFiling } from '../ingest/inbound-record.ts';
+import type { MessageFacts } from '../classify/message-facts.ts';
+import type { Classification } from '../classify/classify.ts';
+import type { FilingDeps } from '../handlers/filing-deps.ts';
+import { enqueueEmail, newMessageId } from '../outbox/enqueue.ts';
+import { sqlOf } from '../db/sql.ts';
+import { verifyToken } from './tokens.ts';
+import { findSubscriber, unsubscribeAll } from './subscribers.ts';
+import { readCampaignMessageId } from './render.ts';
+
+/**
+ * A reply to a newsletter ("meld meg av", "unsubscribe", or the List-Unsubscribe mailto): the
+ * sender is unsubscribed from every list and gets one confirmation; no ticket, no triage.
+ * Returns null when it is not an unsubscribe from a known subscriber (staff triage it then).
+ */
+export async function handleNewsletterReply(
+  em: EntityManager,
+  message: InboundForFiling,
+  facts: MessageFacts,
+  c: Classification,
+  deps: FilingDeps,
+): Promise<FilingOutcome | null> {
+  const tokenInSubject = /unsubscribe\s+(u\.[0-9a-z-]+\.[A-Za-z0-9_-]+)/.exec(facts.subject)?.[1];
+  const fromToken = tokenInSubject ? verifyToken(deps.secret, 'u', tokenInSubject, 1)?.[0] : undefined;
+  const wantsOut = !!fromToken || (c.privacyRights ?? []).includes('unsubscribe');
+  if (!wantsOut) return null;
+  const sub = fromToken ? await findSubscriber(em, { id: fromToken }) : await findSubscriber(em, { email: facts.from.address });
+  if (!sub) return null;
+  const campaign = readCampaignMessageId(facts.inReplyTo)?.campaignId;
+  const [known] = campaign ? await sqlOf(em)(`select 1 from newsletter_campaign where id = ?`, [campaign]) : [];
+  await unsubscribeAll(em, sub.id, fromToken ? 'mailto' : 'reply', null, known ? campaign : undefined);
+  if (!message.archive) {
+    const lang = sub.language === 'en' || c.language === 'en' ? 'en' : 'nb';
+    const mail = deps.templates.render('newsletter-unsubscribed', lang, { orgName: deps.orgName, name: sub.name });
+    await enqueueEmail(
+      em,
+      {
+        from: `${deps.fromName} <${deps.mailFrom}>`,
+        to: [sub.email],
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+        messageId: newMessageId(deps.messageIdDomain),
+        inReplyTo: facts.messageId,
+        references: [...facts.references, ...(facts.messageId ? [facts.messageId] : [])],
+        headers: { 'Auto-Submitted': 'auto-replied' },
+      },
+      { dedupeKey: `newsletter-unsubscribed:${message.id}` },
+    );
+  }
+  return { outcome: 'newsletter-unsubscribe', recordRef: `SUBSCRIBER-${sub.id}`, language: c.language };
+}

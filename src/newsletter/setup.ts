@@ -1,0 +1,99 @@
+/**
+ * Wiring for the composition root (src/app/daemon.ts): builds the newsletter's collaborators from
+ * the validated configuration, mounts its routes, registers the 'broadcast' approval and the
+ * scheduler job, and starts the campaign sender. Returns a stop function.
+ */
+import path from 'node:path';
+import type { Config } from '../config/load-config.ts';
+import type { Database } from '../db/database.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { RouteHandler } from '../http/http-server.ts';
+import type { ActionRegistry } from '../tasks/action-registry.ts';
+import type { Scheduler } from '../scheduler/scheduler.ts';
+import { TemplateRenderer } from '../templates/render-template.ts';
+import { EmlFileDeliverer } from '../outbox/transports/eml-file-transport.ts';
+import { DeliveryJournal } from '../outbox/delivery-journal.ts';
+import { enqueue } from '../outbox/enqueue.ts';
+import { CampaignSender } from './campaign-sender.ts';
+import { DelivererTransport, SmtpAgentTransport, type CampaignTransport } from './transport.ts';
+import { mountNewsletterRoutes } from './routes.ts';
+import { campaignStats, chartUrl, registerBroadcastAction, startDueCampaigns } from './campaigns.ts';
+import { ensureLists } from './subscribers.ts';
+import type { NewsletterDeps } from './deps.ts';
+
+export function newsletterDepsFromConfig(config: Config): NewsletterDeps {
+  return {
+    secret: config.secret,
+    publicUrl: (config.env.PUBLIC_URL ?? `http://localhost:${config.env.HTTP_PORT}`).replace(/\/+$/, ''),
+    mailFrom: config.env.MAIL_FROM,
+    fromName: config.behaviour.mail.fromName,
+    orgName: config.behaviour.organisation.name,
+    messageIdDomain: config.messageIdDomain,
+    config: config.behaviour.newsletter,
+    templates: new TemplateRenderer(path.resolve(path.dirname(config.configFile), 'templates')),
+    slack: { channels: config.behaviour.slack.channels, postToSlack: !!config.env.SLACK_BOT_TOKEN },
+  };
+}
+
+export async function campaignTransport(config: Config, db: Database, workerId: string): Promise<CampaignTransport> {
+  const n = config.behaviour.newsletter;
+  if (!config.env.SMTP_URL) return new DelivererTransport(new EmlFileDeliverer(path.join(config.dataDir, 'outbox')));
+  return SmtpAgentTransport.start({
+    smtpUrl: config.env.SMTP_URL,
+    poolSize: n.smtpPoolSize,
+    journalFile: DeliveryJournal.file(path.join(config.dataDir, 'newsletter-journal'), workerId),
+    databaseUrl: db.url,
+    workerId,
+  });
+}
+
+export interface NewsletterWiring {
+  config: Config;
+  db: Database;
+  log: Logger;
+  /** The process's worker id (= its database application_name). */
+  instanceId: string;
+  route: (method: string, path: string, handler: RouteHandler) => void;
+  actions: ActionRegistry;
+  scheduler: Scheduler;
+  /** Wakes the outbox dispatcher after a commit that enqueued mail. */
+  onCommitted: () => void;
+}
+
+export async function startNewsletter(w: NewsletterWiring): Promise<{ sender: CampaignSender; stop(): Promise<void> }> {
+  const deps = newsletterDepsFromConfig(w.config);
+  const log = w.log.child({ part: 'newsletter' });
+  await w.db.orm.em.fork().transactional((em) => ensureLists(em, deps.config.lists));
+  mountNewsletterRoutes(w.route, { orm: w.db.orm, deps, log, onCommitted: w.onCommitted });
+  registerBroadcastAction(w.actions);
+  const sender = new CampaignSender({
+    em: w.db.orm.em.fork(),
+    deps,
+    transport: await campaignTransport(w.config, w.db, w.instanceId),
+    workerId: w.instanceId,
+    journalDir: path.join(w.config.dataDir, 'newsletter-journal'),
+    log,
+    onFinished: async (id) => {
+      // The summary with its chart link goes to staff (Slack when configured).
+      const em = w.db.orm.em.fork();
+      const s = await campaignStats(em, id);
+      if (s && deps.slack.postToSlack) {
+        await enqueue(em, 'slack', {
+          op: 'message',
+          channel: deps.slack.channels.sales,
+          text: `Newsletter "${s.name}" sent: ${s.sent} sent, ${s.failed} failed, ${s.bounced} bounced. Chart: ${chartUrl(deps, id)}`,
+        }, { dedupeKey: `campaign-summary:${id}` });
+        w.onCommitted();
+      }
+    },
+  });
+  w.scheduler.every('newsletter-campaigns', deps.config.scheduleCron, async (now) => {
+    const started = await w.db.orm.em.fork().transactional((em) => startDueCampaigns(em, now));
+    if (started.length) {
+      log.info({ campaigns: started }, 'campaigns started');
+      sender.wake();
+    }
+  });
+  sender.start();
+  return { sender, stop: () => sender.stop() };
+}

@@ -1,0 +1,248 @@
+/**
+ * Lists, subscribers, consent and suppression. Every change writes a consent-log line in the
+ * same transaction; every mail goes through the outbox in that transaction too.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sqlOf, pgArray } from '../db/sql.ts';
+import { enqueueEmail, newMessageId } from '../outbox/enqueue.ts';
+import { confirmToken, signToken } from './tokens.ts';
+import { emailHash, isPlausibleEmail, normaliseEmail, type Lang, type NewsletterDeps } from './deps.ts';
+
+export interface ListRow {
+  id: string;
+  slug: string;
+  name_nb: string;
+  name_en: string;
+  public: boolean;
+}
+
+export interface SubscriberRow {
+  id: string;
+  email: string;
+  name: string | null;
+  language: Lang;
+  dnt: boolean;
+  soft_bounces: number;
+  suppressed_reason: string | null;
+}
+
+export async function ensureLists(em: EntityManager, lists: { slug: string; nb: string; en: string; public?: boolean }[]): Promise<void> {
+  for (const l of lists) {
+    await sqlOf(em)(`insert into newsletter_list (slug, name_nb, name_en, public) values (?, ?, ?, ?) on conflict (slug) do nothing`, [l.slug, l.nb, l.en, l.public ?? true]);
+  }
+}
+
+export async function allLists(em: EntityManager, opts: { publicOnly?: boolean } = {}): Promise<ListRow[]> {
+  return sqlOf(em)<ListRow>(`select id::text, slug, name_nb, name_en, public from newsletter_list where (? = false or public) order by id`, [!!opts.publicOnly]);
+}
+
+export async function listsBySlugOrId(em: EntityManager, refs: string[]): Promise<ListRow[]> {
+  if (refs.length === 0) return [];
+  return sqlOf(em)<ListRow>(`select id::text, slug, name_nb, name_en, public from newsletter_list where slug = any(?::text[]) or id::text = any(?::text[]) order by id`, [pgArray(refs), pgArray(refs)]);
+}
+
+export async function findSubscriber(em: EntityManager, ref: { id?: string; email?: string }): Promise<SubscriberRow | null> {
+  const [row] = ref.id
+    ? await sqlOf(em)<SubscriberRow>(`select id::text, email, name, language, dnt, soft_bounces, suppressed_reason from newsletter_subscriber where id = ?`, [ref.id])
+    : await sqlOf(em)<SubscriberRow>(`select id::text, email, name, language, dnt, soft_bounces, suppressed_reason from newsletter_subscriber where email = ?`, [normaliseEmail(ref.email ?? '')]);
+  return row ?? null;
+}
+
+export async function subscriptionsOf(em: EntityManager, subscriberId: string): Promise<{ list_id: string; status: string }[]> {
+  return sqlOf(em)(`select list_id::text, status from newsletter_subscription where subscriber_id = ?`, [subscriberId]);
+}
+
+async function log(em: EntityManager, subscriberId: string | null, listId: string | null, action: string, source: string, ip: string | null): Promise<void> {
+  await sqlOf(em)(`insert into newsletter_consent_log (subscriber_id, list_id, action, source, ip) values (?, ?, ?, ?, ?)`, [subscriberId, listId, action, source, ip]);
+}
+
+export async function isSuppressed(em: EntityManager, email: string): Promise<string | null> {
+  const [row] = await sqlOf(em)<{ reason: string }>(`select reason from newsletter_suppression where email_hash = ?`, [emailHash(email)]);
+  return row?.reason ?? null;
+}
+
+export async function suppress(em: EntityManager, email: string, reason: string): Promise<void> {
+  await sqlOf(em)(`insert into newsletter_suppression (email_hash, reason) values (?, ?) on conflict (email_hash) do update set reason = excluded.reason, at = now()`, [emailHash(email), reason]);
+  await sqlOf(em)(`update newsletter_subscriber set suppressed_reason = ?, suppressed_at = now(), updated_at = now() where email = ?`, [reason, normaliseEmail(email)]);
+}
+
+async function upsertSubscriber(em: EntityManager, email: string, name: string | null, language: Lang): Promise<SubscriberRow> {
+  const [row] = await sqlOf(em)<SubscriberRow>(
+    `insert into newsletter_subscriber (email, name, language) values (?, ?, ?)
+     on conflict (email) do update set name = coalesce(excluded.name, newsletter_subscriber.name), updated_at = now()
+     returning id::text, email, name, language, dnt, soft_bounces, suppressed_reason`,
+    [normaliseEmail(email), name || null, language],
+  );
+  return row!;
+}
+
+export function publicLinks(deps: NewsletterDeps, subscriberId: string, lang: Lang) {
+  return {
+    unsubscribeUrl: `${deps.publicUrl}/newsletter/unsubscribe?t=${signToken(deps.secret, 'u', [subscriberId])}&lang=${lang}`,
+    preferencesUrl: `${deps.publicUrl}/newsletter/preferences?t=${signToken(deps.secret, 'p', [subscriberId])}&lang=${lang}`,
+  };
+}
+
+/**
+ * A sign-up (form or CLI): the subscriptions wait as 'pending' until the person confirms from
+ * the email. A suppressed address may sign up again, but only the confirmation lifts it.
+ */
+export async function signUp(
+  em: EntityManager,
+  deps: NewsletterDeps,
+  input: { email: string; name?: string | null; language: Lang; listIds: string[]; source: string; ip: string | null },
+): Promise<{ subscriberId: string; alreadyConfirmed: boolean } | { error: 'invalid-email' | 'no-lists' }> {
+  if (!isPlausibleEmail(input.email)) return { error: 'invalid-email' };
+  if (input.listIds.length === 0) return { error: 'no-lists' };
+  const sub = await upsertSubscriber(em, input.email, input.name ?? null, input.language);
+  const existing = new Map((await subscriptionsOf(em, sub.id)).map((s) => [s.list_id, s.status]));
+  const suppressed = await isSuppressed(em, sub.email);
+  const toConfirm = input.listIds.filter((l) => suppressed || existing.get(l) !== 'confirmed');
+  for (const listId of toConfirm) {
+    await sqlOf(em)(
+      `insert into newsletter_subscription (subscriber_id, list_id, status, consent_at, consent_source, consent_ip)
+       values (?, ?, 'pending', now(), ?, ?)
+       on conflict (subscriber_id, list_id) do update set status = case when newsletter_subscription.status = 'confirmed' and ? = false then 'confirmed' else 'pending' end,
+         consent_at = now(), consent_source = excluded.consent_source, consent_ip = excluded.consent_ip`,
+      [sub.id, listId, input.source, input.ip, !!suppressed],
+    );
+    await log(em, sub.id, listId, 'signup', input.source, input.ip);
+  }
+  if (toConfirm.length === 0) return { subscriberId: sub.id, alreadyConfirmed: true };
+  const now = deps.now?.() ?? new Date();
+  const token = confirmToken(deps.secret, sub.id, toConfirm, new Date(now.getTime() + deps.config.confirmationValidHours * 3600_000));
+  const lang = input.language;
+  const mail = deps.templates.render('newsletter-confirm', lang, {
+    orgName: deps.orgName,
+    name: sub.name,
+    confirmUrl: `${deps.publicUrl}/newsletter/confirm?t=${token}&lang=${lang}`,
+    hours: deps.config.confirmationValidHours,
+  });
+  await enqueueEmail(em, { from: `${deps.fromName} <${deps.mailFrom}>`, to: [sub.email], subject: mail.subject, text: mail.text, html: mail.html, messageId: newMessageId(deps.messageIdDomain), headers: { 'Auto-Submitted': 'auto-generated' } });
+  return { subscriberId: sub.id, alreadyConfirmed: false };
+}
+
+/** The double opt-in: pending subscriptions named in the token become confirmed; suppression is lifted. */
+export async function confirmSubscription(em: EntityManager, subscriberId: string, listIds: string[], ip: string | null): Promise<boolean> {
+  const sub = await findSubscriber(em, { id: subscriberId });
+  if (!sub) return false;
+  const rows = await sqlOf(em)(
+    `update newsletter_subscription set status = 'confirmed', confirmed_at = now()
+      where subscriber_id = ? and list_id = any(?::bigint[]) and status in ('pending', 'confirmed') returning list_id`,
+    [subscriberId, `{${listIds.join(',')}}`],
+  );
+  if (rows.length === 0) return false;
+  await sqlOf(em)(`delete from newsletter_suppression where email_hash = ?`, [emailHash(sub.email)]);
+  await sqlOf(em)(`update newsletter_subscriber set suppressed_reason = null, suppressed_at = null, soft_bounces = 0, updated_at = now() where id = ?`, [subscriberId]);
+  for (const r of rows) await log(em, subscriberId, String(r.list_id), 'confirm', 'email-link', ip);
+  return true;
+}
+
+/** Unsubscribes from every list (one-click, reply, CLI) and suppresses the address. Idempotent. */
+export async function unsubscribeAll(em: EntityManager, subscriberId: string, source: string, ip: string | null, campaignId?: string): Promise<boolean> {
+  const sub = await findSubscriber(em, { id: subscriberId });
+  if (!sub) return false;
+  const changed = await sqlOf(em)(
+    `update newsletter_subscription set status = 'unsubscribed', unsubscribed_at = now() where subscriber_id = ? and status <> 'unsubscribed' returning list_id`,
+    [subscriberId],
+  );
+  await suppress(em, sub.email, 'unsubscribed');
+  await log(em, subscriberId, null, 'unsubscribe', source, ip);
+  // Stop anything still queued for this person.
+  await sqlOf(em)(`update newsletter_recipient set status = 'cancelled', last_error = 'unsubscribed' where subscriber_id = ? and status = 'queued'`, [subscriberId]);
+  if (campaignId && changed.length > 0) {
+    await sqlOf(em)(`insert into newsletter_event (campaign_id, subscriber_id, kind) values (?, ?, 'unsubscribe')`, [campaignId, subscriberId]);
+  }
+  return true;
+}
+
+/** The preferences page: exactly these lists (confirmed, since the person is here by their own link), DNT and language. */
+export async function savePreferences(
+  em: EntityManager,
+  subscriberId: string,
+  input: { listIds: string[]; dnt: boolean; language: Lang; name?: string | null },
+  ip: string | null,
+): Promise<void> {
+  const sub = await findSubscriber(em, { id: subscriberId });
+  if (!sub) return;
+  const before = new Map((await subscriptionsOf(em, subscriberId)).map((s) => [s.list_id, s.status]));
+  for (const listId of input.listIds) {
+    if (before.get(listId) === 'confirmed') continue;
+    await sqlOf(em)(
+      `insert into newsletter_subscription (subscriber_id, list_id, status, consent_at, consent_source, consent_ip, confirmed_at)
+       values (?, ?, 'confirmed', now(), 'preferences', ?, now())
+       on conflict (subscriber_id, list_id) do update set status = 'confirmed', consent_at = now(), consent_source = 'preferences', consent_ip = excluded.consent_ip, confirmed_at = now()`,
+      [subscriberId, listId, ip],
+    );
+    await log(em, subscriberId, listId, 'subscribe', 'preferences', ip);
+  }
+  for (const [listId, status] of before) {
+    if (status !== 'unsubscribed' && !input.listIds.includes(listId)) {
+      await sqlOf(em)(`update newsletter_subscription set status = 'unsubscribed', unsubscribed_at = now() where subscriber_id = ? and list_id = ?`, [subscriberId, listId]);
+      await log(em, subscriberId, listId, 'unsubscribe', 'preferences', ip);
+    }
+  }
+  if (input.listIds.length > 0 && sub.suppressed_reason === 'unsubscribed') {
+    // Choosing lists on one's own preferences page (reached through one's own signed link) is a confirmed opt-in.
+    await sqlOf(em)(`delete from newsletter_suppression where email_hash = ?`, [emailHash(sub.email)]);
+    await sqlOf(em)(`update newsletter_subscriber set suppressed_reason = null, suppressed_at = null where id = ?`, [subscriberId]);
+  }
+  if (input.dnt !== sub.dnt) await log(em, subscriberId, null, input.dnt ? 'dnt-on' : 'dnt-off', 'preferences', ip);
+  await sqlOf(em)(`update newsletter_subscriber set dnt = ?, language = ?, name = coalesce(?, name), updated_at = now() where id = ?`, [input.dnt, input.language, input.name ?? null, subscriberId]);
+}
+
+/**
+ * CSV import (email[,name[,language]]): confirmed subscriptions with source 'import', for people
+ * who consented elsewhere. Suppressed addresses are skipped, never re-added.
+ */
+export async function importSubscribers(
+  em: EntityManager,
+  rows: { email: string; name?: string | null; language?: string | null }[],
+  listIds: string[],
+  source: string,
+): Promise<{ added: number; skippedSuppressed: number; invalid: number; unchanged: number }> {
+  const out = { added: 0, skippedSuppressed: 0, invalid: 0, unchanged: 0 };
+  for (const r of rows) {
+    if (!r.email || !isPlausibleEmail(r.email)) {
+      out.invalid++;
+      continue;
+    }
+    if (await isSuppressed(em, r.email)) {
+      out.skippedSuppressed++;
+      continue;
+    }
+    const sub = await upsertSubscriber(em, r.email, r.name ?? null, r.language === 'en' ? 'en' : 'nb');
+    let any = false;
+    for (const listId of listIds) {
+      const res = await sqlOf(em)(
+        `insert into newsletter_subscription (subscriber_id, list_id, status, consent_at, consent_source, confirmed_at)
+         values (?, ?, 'confirmed', now(), ?, now())
+         on conflict (subscriber_id, list_id) do update set status = 'confirmed', confirmed_at = now(), consent_source = excluded.consent_source
+           where newsletter_subscription.status = 'pending'
+         returning 1`,
+        [sub.id, listId, source],
+      );
+      if (res.length) {
+        any = true;
+        await log(em, sub.id, listId, 'import', source, null);
+      }
+    }
+    if (any) out.added++;
+    else out.unchanged++;
+  }
+  return out;
+}
+
+/**
+ * Fast bulk seeding for tests and benches: `count` confirmed subscribers on one list.
+ * Not used by the product paths (they go through signUp/importSubscribers).
+ */
+export async function seedSubscribers(em: EntityManager, listId: string, count: number, emailOf: (i: number) => string): Promise<void> {
+  const emails = Array.from({ length: count }, (_, i) => normaliseEmail(emailOf(i)));
+  await sqlOf(em)(`insert into newsletter_subscriber (email, name) select e, 'Person ' || n from unnest(?::text[]) with ordinality as t(e, n) on conflict do nothing`, [pgArray(emails)]);
+  await sqlOf(em)(
+    `insert into newsletter_subscription (subscriber_id, list_id, status, consent_at, consent_source, confirmed_at)
+     select id, ?, 'confirmed', now(), 'seed', now() from newsletter_subscriber where email = any(?::text[]) on conflict do nothing`,
+    [listId, pgArray(emails)],
+  );
+}
