@@ -23,7 +23,8 @@ import { ensureLists, seedSubscribers } from '../src/newsletter/subscribers.ts';
 import { createCampaign, startDueCampaigns, findCampaign, renderContext, forRender } from '../src/newsletter/campaigns.ts';
 import { compileCampaign, renderCampaignMail } from '../src/newsletter/render.ts';
 import { CampaignSender } from '../src/newsletter/campaign-sender.ts';
-import { SmtpAgentTransport } from '../src/newsletter/transport.ts';
+import { DelivererTransport } from '../src/newsletter/transport.ts';
+import { SmtpAgentDeliverer } from '../src/outbox/transports/smtp-agent.ts';
 import { DeliveryJournal } from '../src/outbox/delivery-journal.ts';
 import { mountNewsletterRoutes } from '../src/newsletter/routes.ts';
 import { signToken } from '../src/newsletter/tokens.ts';
@@ -80,7 +81,7 @@ async function campaignSend(serverUrl: string, peerUrl: string, count: number): 
   try {
     const id = await setupCampaign(db.orm, count, true);
     const d = deps('https://nl.example');
-    const transport = await SmtpAgentTransport.start({ smtpUrl: peerUrl, poolSize: POOL, journalFile: DeliveryJournal.file(journalDir, 'mailroom-bench:newsletter'), databaseUrl: db.url, workerId: 'mailroom-bench:newsletter' });
+    const transport = new DelivererTransport(await SmtpAgentDeliverer.start({ smtpUrl: peerUrl, poolSize: POOL, journalFile: DeliveryJournal.file(journalDir, 'mailroom-bench:newsletter'), databaseUrl: db.url, workerId: 'mailroom-bench:newsletter' }));
     const sender = new CampaignSender({ em: db.orm.em.fork(), deps: d, transport, workerId: 'mailroom-bench:newsletter', journalDir, log: silentLogger, batchSize: 100, concurrency: 100, pollIntervalMs: 5 });
     const t0 = performance.now();
     sender.start();

@@ -2,7 +2,11 @@ import nodemailer from 'nodemailer';
 import { startSmtpSink } from './smtp-sink-client.ts';
 import { enqueueEmail, newMessageId } from '../src/outbox/enqueue.ts';
 import { OutboxDispatcher } from '../src/outbox/dispatcher.ts';
-import { SmtpDeliverer } from '../src/outbox/transports/smtp-transport.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { SmtpAgentDeliverer } from '../src/outbox/transports/smtp-agent.ts';
+import { DeliveryJournal } from '../src/outbox/delivery-journal.ts';
 import { silentLogger } from '../src/logging/logger.ts';
 import { freshDatabase, median, type BenchRow } from './bench-context.ts';
 
@@ -37,7 +41,9 @@ async function outboxRun(serverUrl: string, peerUrl: string, count: number): Pro
     await db.orm.em.fork().transactional(async (em) => {
       for (let i = 0; i < count; i++) await enqueueEmail(em, message(i));
     });
-    const smtp = new SmtpDeliverer(peerUrl, { poolSize: POOL });
+    // The production path: SMTP through the agent process, acceptances journaled.
+    const journalDir = mkdtempSync(path.join(tmpdir(), 'mailroom-bench-journal-'));
+    const smtp = await SmtpAgentDeliverer.start({ smtpUrl: peerUrl, poolSize: POOL, journalFile: DeliveryJournal.file(journalDir, 'mailroom-bench:outbox'), databaseUrl: db.url, workerId: 'mailroom-bench:outbox' });
     const dispatcher = new OutboxDispatcher({
       em: db.orm.em.fork(),
       deliverers: { email: smtp },
@@ -62,6 +68,7 @@ async function outboxRun(serverUrl: string, peerUrl: string, count: number): Pro
     const rate = count / ((performance.now() - t1) / 1000);
     await dispatcher.stop();
     await smtp.close();
+    rmSync(journalDir, { recursive: true, force: true });
     return rate;
   } finally {
     await db.drop();

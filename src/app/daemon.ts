@@ -8,7 +8,7 @@ import { createMetrics } from '../metrics/metrics.ts';
 import { HttpServer } from '../http/http-server.ts';
 import { OutboxDispatcher } from '../outbox/dispatcher.ts';
 import type { Deliverer } from '../outbox/deliverer.ts';
-import { SmtpDeliverer } from '../outbox/transports/smtp-transport.ts';
+import { SmtpAgentDeliverer } from '../outbox/transports/smtp-agent.ts';
 import { EmlFileDeliverer } from '../outbox/transports/eml-file-transport.ts';
 import { DeliveryJournal } from '../outbox/delivery-journal.ts';
 import { IngestProcessor } from '../ingest/ingest-processor.ts';
@@ -47,11 +47,18 @@ export function journalDir(config: Config): string {
   return path.join(config.dataDir, 'outbox-journal');
 }
 
-export function createEmailDeliverer(config: Config, instanceId: string): Deliverer {
+/**
+ * SMTP goes through the agent process, which outlives a crash of the daemon long enough to
+ * record every message the peer accepted; without SMTP_URL, mail becomes .eml files.
+ */
+export async function createEmailDeliverer(config: Config, instanceId: string, databaseUrl: string): Promise<Deliverer> {
   return config.env.SMTP_URL
-    ? new SmtpDeliverer(config.env.SMTP_URL, {
+    ? SmtpAgentDeliverer.start({
+        smtpUrl: config.env.SMTP_URL,
         poolSize: config.behaviour.outbox.smtpPoolSize,
         journalFile: DeliveryJournal.file(journalDir(config), instanceId),
+        databaseUrl,
+        workerId: instanceId,
       })
     : new EmlFileDeliverer(path.join(config.dataDir, 'outbox'));
 }
@@ -66,7 +73,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   const metrics = createMetrics();
   const stops: (() => Promise<void>)[] = [];
   try {
-    const email = createEmailDeliverer(config, instanceId);
+    const email = await createEmailDeliverer(config, instanceId, db.url);
     const slackOn = !!config.env.SLACK_BOT_TOKEN;
     const deliverers: Record<string, Deliverer> = { email };
     if (slackOn) {

@@ -15,7 +15,8 @@ import { EmlFileDeliverer } from '../outbox/transports/eml-file-transport.ts';
 import { DeliveryJournal } from '../outbox/delivery-journal.ts';
 import { enqueue } from '../outbox/enqueue.ts';
 import { CampaignSender } from './campaign-sender.ts';
-import { DelivererTransport, SmtpAgentTransport, type CampaignTransport } from './transport.ts';
+import { DelivererTransport, type CampaignTransport } from './transport.ts';
+import { SmtpAgentDeliverer } from '../outbox/transports/smtp-agent.ts';
 import { mountNewsletterRoutes } from './routes.ts';
 import { campaignStats, chartUrl, registerBroadcastAction, startDueCampaigns } from './campaigns.ts';
 import { ensureLists } from './subscribers.ts';
@@ -38,13 +39,13 @@ export function newsletterDepsFromConfig(config: Config): NewsletterDeps {
 export async function campaignTransport(config: Config, db: Database, workerId: string): Promise<CampaignTransport> {
   const n = config.behaviour.newsletter;
   if (!config.env.SMTP_URL) return new DelivererTransport(new EmlFileDeliverer(path.join(config.dataDir, 'outbox')));
-  return SmtpAgentTransport.start({
+  return new DelivererTransport(await SmtpAgentDeliverer.start({
     smtpUrl: config.env.SMTP_URL,
     poolSize: n.smtpPoolSize,
     journalFile: DeliveryJournal.file(path.join(config.dataDir, 'newsletter-journal'), workerId),
     databaseUrl: db.url,
     workerId,
-  });
+  }));
 }
 
 export interface NewsletterWiring {

@@ -11,15 +11,25 @@ import path from 'node:path';
  * does (and then the row is resent with the same Message-ID). Recovery reads the journals of
  * dead dispatchers on this host and marks their rows sent instead of resending them.
  */
+/** Written last by a deliverer that closed with no transaction in flight. */
+export const JOURNAL_COMPLETE = '#complete';
+
+export interface JournalContents {
+  /** Rows the peer accepted. */
+  delivered: Set<string>;
+  /** The deliverer closed cleanly: rows not listed were never accepted. */
+  complete: boolean;
+}
+
 export const DeliveryJournal = {
   file(dir: string, workerId: string): string {
     mkdirSync(dir, { recursive: true });
     return path.join(dir, Buffer.from(workerId).toString('base64url') + '.journal');
   },
 
-  /** Row ids recorded by other dispatchers on this host, keyed by worker id. */
-  readOthers(dir: string, selfId: string): Map<string, Set<string>> {
-    const out = new Map<string, Set<string>>();
+  /** What other dispatchers on this host recorded, keyed by worker id. */
+  readOthers(dir: string, selfId: string): Map<string, JournalContents> {
+    const out = new Map<string, JournalContents>();
     let names: string[];
     try {
       names = readdirSync(dir).filter((n) => n.endsWith('.journal'));
@@ -29,7 +39,8 @@ export const DeliveryJournal = {
     for (const name of names) {
       const workerId = Buffer.from(name.slice(0, -'.journal'.length), 'base64url').toString();
       if (workerId === selfId) continue;
-      out.set(workerId, new Set(readFileSync(path.join(dir, name), 'utf8').split('\n').filter(Boolean)));
+      const lines = readFileSync(path.join(dir, name), 'utf8').split('\n').filter(Boolean);
+      out.set(workerId, { delivered: new Set(lines.filter((l) => l !== JOURNAL_COMPLETE)), complete: lines.at(-1) === JOURNAL_COMPLETE });
     }
     return out;
   },

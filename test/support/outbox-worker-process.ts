@@ -1,8 +1,8 @@
 // A dispatcher in a process of its own, so a test can kill -9 it mid-batch.
-// argv: <databaseUrl> <smtpUrl> <workerId>
+// argv: <databaseUrl> <smtpUrl> <workerId> <journalDir>; SMTP goes through the agent process, as in the daemon.
 import { openOrm } from '../../src/db/orm.ts';
 import { OutboxDispatcher } from '../../src/outbox/dispatcher.ts';
-import { SmtpDeliverer } from '../../src/outbox/transports/smtp-transport.ts';
+import { SmtpAgentDeliverer } from '../../src/outbox/transports/smtp-agent.ts';
 import { DeliveryJournal } from '../../src/outbox/delivery-journal.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
 
@@ -10,7 +10,7 @@ const [url, smtpUrl, workerId, journalDir] = process.argv.slice(2) as [string, s
 const orm = await openOrm({ url, applicationName: workerId });
 const dispatcher = new OutboxDispatcher({
   em: orm.em.fork(),
-  deliverers: { email: new SmtpDeliverer(smtpUrl, { poolSize: 4, journalFile: DeliveryJournal.file(journalDir, workerId) }) },
+  deliverers: { email: await SmtpAgentDeliverer.start({ smtpUrl, poolSize: 4, journalFile: DeliveryJournal.file(journalDir, workerId), databaseUrl: url, workerId }) },
   workerId,
   log: silentLogger,
   batchSize: 20,

@@ -4,6 +4,7 @@ import type { OutgoingEmail } from '../outgoing-email.ts';
 import { DeliveryError } from '../delivery-error.ts';
 import type { ClaimedRow, Deliverer, DeliveryResult } from '../deliverer.ts';
 import { toNodemailerMessage } from './compose.ts';
+import { JOURNAL_COMPLETE } from '../delivery-journal.ts';
 
 interface SmtpError {
   message: string;
@@ -65,8 +66,12 @@ export class SmtpDeliverer implements Deliverer {
     if (this.journal !== null && fstatSync(this.journal).size > 1 << 20) ftruncateSync(this.journal, 0);
   }
 
+  /** Closes the pool; the journal's last line then says that nothing is left in flight. */
   async close(): Promise<void> {
     this.transporter.close();
-    if (this.journal !== null) closeSync(this.journal);
+    if (this.journal !== null) {
+      writeSync(this.journal, JOURNAL_COMPLETE + '\n');
+      closeSync(this.journal);
+    }
   }
 }

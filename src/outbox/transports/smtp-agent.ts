@@ -1,0 +1,103 @@
+/**
+ * Pooled SMTP in a helper process (smtp-agent-process.ts) that outlives a crash of the process
+ * that claims the rows.
+ *
+ * When the dispatcher dies (kill -9), the agent notices the IPC channel close, finishes the SMTP
+ * transactions it has started, journals every 250 it gets (delivery-journal.ts), and exits.
+ * While it lives it holds a database session under the dispatcher's worker id, so no other
+ * dispatcher takes those rows back before the journal is complete. A kill of the dispatcher
+ * therefore never leaves a message whose acceptance is unknown: recovery marks journaled rows
+ * sent and resends the rest, which the peer never took. Only a crash of the agent itself
+ * (OOM, a kill of the whole process group) can leave rows in doubt; those are resent with the
+ * same Message-ID.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { ClaimedRow, Deliverer, DeliveryResult } from '../deliverer.ts';
+import { DeliveryError } from '../delivery-error.ts';
+import type { OutgoingEmail } from '../outgoing-email.ts';
+
+type AgentReply = { id: number; ok: true; result: Record<string, unknown> } | { id: number; ok: false; message: string; permanent: boolean; code?: number };
+
+export interface SmtpAgentOptions {
+  smtpUrl: string;
+  poolSize: number;
+  journalFile: string;
+  databaseUrl: string;
+  /** The dispatcher's worker id (its database application_name). */
+  workerId: string;
+}
+
+export class SmtpAgentDeliverer implements Deliverer {
+  private child!: ChildProcess;
+  private seq = 0;
+  private readonly waiting = new Map<number, { resolve: (r: DeliveryResult) => void; reject: (e: Error) => void }>();
+  private exited = false;
+
+  private constructor(private readonly o: SmtpAgentOptions) {}
+
+  static async start(o: SmtpAgentOptions): Promise<SmtpAgentDeliverer> {
+    const d = new SmtpAgentDeliverer(o);
+    await d.spawn();
+    return d;
+  }
+
+  private spawn(): Promise<void> {
+    const script = fileURLToPath(new URL('./smtp-agent-process.ts', import.meta.url));
+    const tsx = import.meta.resolve('tsx');
+    this.child = spawn(process.execPath, ['--import', tsx, script], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      env: { ...process.env, MAILROOM_AGENT: JSON.stringify(this.o) },
+    });
+    this.child.on('exit', () => {
+      this.exited = true;
+      for (const w of this.waiting.values()) w.reject(new DeliveryError('SMTP agent exited', false));
+      this.waiting.clear();
+    });
+    return new Promise((resolve, reject) => {
+      this.child.once('error', reject);
+      this.child.on('message', (batch: AgentReply[] | { ready: true }) => {
+        if ('ready' in batch) return resolve();
+        for (const m of batch) {
+          const w = this.waiting.get(m.id);
+          if (!w) continue;
+          this.waiting.delete(m.id);
+          if (m.ok) w.resolve({ result: m.result });
+          else w.reject(Object.assign(new DeliveryError(m.message, m.permanent), { responseCode: m.code }));
+        }
+      });
+      this.child.once('exit', (code) => reject(new Error(`SMTP agent exited early (${code})`)));
+    });
+  }
+
+  /** Sends handed over in the same tick travel as one IPC message: per-message IPC cost more than the SMTP work. */
+  private outgoing: { id: number; rowId: string; mail: OutgoingEmail }[] = [];
+
+  deliver(row: ClaimedRow): Promise<DeliveryResult> {
+    if (this.exited) return Promise.reject(new DeliveryError('SMTP agent is not running', false));
+    const mail = row.payload as unknown as OutgoingEmail;
+    const id = ++this.seq;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      if (this.outgoing.length === 0) setImmediate(() => this.flush());
+      this.outgoing.push({ id, rowId: row.id, mail });
+    });
+  }
+
+  private flush(): void {
+    const batch = this.outgoing;
+    this.outgoing = [];
+    if (batch.length && !this.exited) this.child.send({ send: batch });
+  }
+
+  idle(): void {
+    if (!this.exited) this.child.send({ idle: true });
+  }
+
+  async close(): Promise<void> {
+    if (this.exited) return;
+    const gone = new Promise((r) => this.child.once('exit', r));
+    this.child.disconnect();
+    await gone;
+  }
+}
