@@ -47,6 +47,8 @@ export class SmtpAgentDeliverer implements Deliverer {
     const tsx = import.meta.resolve('tsx');
     this.child = spawn(process.execPath, ['--import', tsx, script], {
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      // Structured clone moves the message batches with less work than JSON text.
+      serialization: 'advanced',
       env: { ...process.env, MAILROOM_AGENT: JSON.stringify(this.o) },
     });
     this.child.on('exit', () => {
