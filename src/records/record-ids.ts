@@ -18,10 +18,3 @@ export async function nextRef(em: EntityManager, kind: RecordKind, prefixes: IdP
   const [row] = await sqlOf(em)<{ n: string }>(`select nextval('${seq}') as n`);
   return formatRef(kind === 'ticket' ? prefixes.ticketPrefix : prefixes.leadPrefix, row!.n);
 }
-
-export function kindOfRef(ref: string, prefixes: IdPrefixes): RecordKind | null {
-  const prefix = ref.split('-')[0]!.toUpperCase();
-  if (prefix === prefixes.ticketPrefix) return 'ticket';
-  if (prefix === prefixes.leadPrefix) return 'lead';
-  return null;
-}

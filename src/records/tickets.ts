@@ -40,7 +40,3 @@ export async function addParticipant(em: EntityManager, ticketId: string, contac
   await sqlOf(em)('insert into ticket_participant (ticket_id, contact_id) values (?, ?) on conflict do nothing', [ticketId, contactId]);
 }
 
-export async function setTicketStatus(em: EntityManager, ref: string, status: TicketRow['status']): Promise<boolean> {
-  const rows = await sqlOf(em)('update ticket set status = ?, updated_at = now() where ref = ? returning id', [status, ref.toUpperCase()]);
-  return rows.length > 0;
-}
