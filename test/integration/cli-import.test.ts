@@ -2,12 +2,12 @@
  * `mailroom import`, `messages` and `quarantine`, run as the real CLI in a subprocess against
  * a database of this file's own.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, expectCleanFailure as expectOneLineFailure, type CliResult } from '../support/cli-runner.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { seedFixtureCompany } from '../support/filing-harness.ts';
 import { sqlOf } from '../../src/db/sql.ts';
@@ -18,53 +18,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 let db: TestDatabase;
 let dataDir: string;
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  json: any;
-}
-
-function cli(...args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'bin/mailroom.js'), ...args], {
-      cwd: root,
-      env: {
-        ...process.env,
-        DATABASE_URL: db.url,
-        MAILROOM_SECRET: 'cli-test-secret-0123456789abcdef',
-        MAILROOM_DATA_DIR: dataDir,
-        MAILROOM_CONFIG: path.join(root, 'config/mailroom.yaml'),
-        MAIL_FROM: 'post@infracomfort.example',
-        SMTP_URL: '',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      let json: unknown;
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        json = undefined;
-      }
-      resolve({ code, stdout, stderr, json });
-    });
-  });
-}
-
-/** One clear line, never a stack trace. */
-function expectCleanFailure(r: CliResult, pattern: RegExp) {
-  expect(r.code, r.stderr).not.toBe(0);
-  expect(r.stderr).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-  expect(r.stderr.trim().split('\n')).toHaveLength(1);
-}
+const cli = (...args: string[]) => runCli({ databaseUrl: db.url, dataDir }, ...args);
+const expectCleanFailure = (r: CliResult, pattern: RegExp) => expectOneLineFailure(r, pattern, { oneLine: true });
 
 const sql = () => sqlOf(db.orm.em.fork());
 

@@ -3,12 +3,12 @@
  * the fixtures imported with `mailroom import`: JSON shapes, a threaded staff reply through
  * the outbox, close/reopen, and resolving triage items.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, expectCleanFailure } from '../support/cli-runner.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { seedFixtureCompany } from '../support/filing-harness.ts';
 import { sqlOf } from '../../src/db/sql.ts';
@@ -22,51 +22,7 @@ const SECRET = 'cli-test-secret-0123456789abcdef';
 let db: TestDatabase;
 let dataDir: string;
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  json: any;
-}
-
-function cli(...args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'bin/mailroom.js'), ...args], {
-      cwd: root,
-      env: {
-        ...process.env,
-        DATABASE_URL: db.url,
-        MAILROOM_SECRET: SECRET,
-        MAILROOM_DATA_DIR: dataDir,
-        MAILROOM_CONFIG: path.join(root, 'config/mailroom.yaml'),
-        MAIL_FROM: 'post@infracomfort.example',
-        SMTP_URL: '',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      let json: unknown;
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        json = undefined;
-      }
-      resolve({ code, stdout, stderr, json });
-    });
-  });
-}
-
-function expectCleanFailure(r: CliResult, pattern: RegExp) {
-  expect(r.code, r.stderr).not.toBe(0);
-  expect(r.stderr).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
+const cli = (...args: string[]) => runCli({ databaseUrl: db.url, dataDir, secret: SECRET }, ...args);
 
 const sql = () => sqlOf(db.orm.em.fork());
 

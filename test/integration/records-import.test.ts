@@ -3,12 +3,12 @@
  * database of this file's own (created/updated/unchanged counts, bad rows by line and field,
  * --all-or-nothing, passwords never imported).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliResult } from '../support/cli-runner.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { sqlOf } from '../../src/db/sql.ts';
 import { parseRecords, mapColumns, jsonElementLines, formatProblem, RecordsFileError, type ImportKind } from '../../src/records/records-import.ts';
@@ -73,44 +73,7 @@ describe('parsing and validation (no database)', () => {
 let db: TestDatabase;
 let dataDir: string;
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  json: any;
-}
-
-function cli(...args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'bin/mailroom.js'), ...args], {
-      cwd: root,
-      env: {
-        ...process.env,
-        DATABASE_URL: db.url,
-        MAILROOM_SECRET: 'cli-test-secret-0123456789abcdef',
-        MAILROOM_DATA_DIR: dataDir,
-        MAILROOM_CONFIG: path.join(root, 'config/mailroom.yaml'),
-        SMTP_URL: '',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      let json: unknown;
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        json = undefined;
-      }
-      resolve({ code, stdout, stderr, json });
-    });
-  });
-}
+const cli = (...args: string[]) => runCli({ databaseUrl: db.url, dataDir }, ...args);
 
 const importJson = async (kind: ImportKind, file: string, ...flags: string[]) => cli('records', 'import', kind, file, '--json', ...flags);
 const sql = () => sqlOf(db.orm.em.fork());
