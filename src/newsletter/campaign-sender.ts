@@ -11,6 +11,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from '../logging/logger.ts';
 import { sqlOf } from '../db/sql.ts';
 import { DeliveryJournal, type JournalContents } from '../outbox/delivery-journal.ts';
+import { WakeSignal } from '../scheduler/wake-signal.ts';
 import { DeliveryError } from '../outbox/delivery-error.ts';
 import { backoffDelayMs } from '../outbox/backoff.ts';
 import type { CampaignTransport } from './transport.ts';
@@ -54,7 +55,7 @@ export class CampaignSender {
   private lastRecovery = 0;
   private readonly compiled = new Map<string, CompiledCampaign>();
   private readonly limiter: SendRateLimiter;
-  private readonly sleepers = new Set<() => void>();
+  private readonly signal = new WakeSignal();
 
   constructor(private readonly o: CampaignSenderOptions) {
     const c = o.deps.config;
@@ -76,7 +77,7 @@ export class CampaignSender {
   }
 
   wake(): void {
-    for (const w of [...this.sleepers]) w();
+    this.signal.wake();
   }
 
   private sql<T>(text: string, params: unknown[] = []): Promise<T[]> {
@@ -97,22 +98,10 @@ export class CampaignSender {
         } catch (e) {
           this.o.log.error({ err: e }, 'campaign sender cycle failed; retrying');
         }
-        if (n === 0 && this.running) await this.sleep(this.o.pollIntervalMs ?? 500);
+        if (n === 0 && this.running) await this.signal.sleep(this.o.pollIntervalMs ?? 500);
       }
     };
     await Promise.all([lane(), lane()]);
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(t);
-        this.sleepers.delete(done);
-        resolve();
-      };
-      const t = setTimeout(done, ms);
-      this.sleepers.add(done);
-    });
   }
 
   private async finished(id: string): Promise<void> {
