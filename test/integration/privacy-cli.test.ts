@@ -71,8 +71,9 @@ describe('mailroom privacy', () => {
     expect(readFileSync(html, 'utf8')).toContain('Datatilsynet');
   });
 
-  it('approve is refused for someone not on the approver list', async () => {
-    const [c] = (await cli('privacy', 'list', '--json')).json;
-    expectCleanFailure(await cli('privacy', 'approve', c.id, '--as', 'Mallory'), /.+/);
+  it('approve is refused while the person has not confirmed the verification link: nothing leaves before that', async () => {
+    const cases = (await cli('privacy', 'list', '--json')).json as { id: string; rights: string }[];
+    const access = cases.find((c) => /access/.test(c.rights))!;
+    expectCleanFailure(await cli('privacy', 'approve', access.id, '--as', 'Ada'), new RegExp(`nothing of ${access.id} waits for approval`));
   });
 });
