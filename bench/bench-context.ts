@@ -70,3 +70,20 @@ export function percentile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
 }
+
+/**
+ * Runs the baseline and ours alternately, `rounds` times each, and returns both medians, so a
+ * burst of load on the shared machine hits both sides. `between` runs after each of ours
+ * (check what the peer received, reset it).
+ */
+export async function alternate(o: { rounds?: number; baseline: (round: number) => Promise<number>; ours: () => Promise<number>; between: () => Promise<void> }): Promise<{ baseline: number; ours: number }> {
+  const base: number[] = [];
+  const ours: number[] = [];
+  for (let round = 0; round < (o.rounds ?? 3); round++) {
+    base.push(await o.baseline(round));
+    await o.between();
+    ours.push(await o.ours());
+    await o.between();
+  }
+  return { baseline: median(base), ours: median(ours) };
+}

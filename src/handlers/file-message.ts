@@ -54,8 +54,9 @@ export function createFiler(deps: FilingDeps): Filer {
 
     const facts = factsOf(message.parsed);
     const thread = await decideThread(em, facts, deps);
-    if (thread.kind === 'existing' && (await isConversationRecord(em, thread.recordRef))) {
-      return appendToRecord(em, message, facts, thread.recordRef);
+    if (thread.kind === 'existing') {
+      const appended = await appendToRecord(em, message, facts, thread.recordRef);
+      if (appended) return appended;
     }
     await waitForEarlierMessagesOfThread(em, message, facts);
 
@@ -78,12 +79,6 @@ export function createFiler(deps: FilingDeps): Filer {
         return openTriage(em, message, facts, classification, deps);
     }
   };
-}
-
-/** Tickets and leads take replies; other records our mail names (notices) do not. */
-async function isConversationRecord(em: EntityManager, ref: string): Promise<boolean> {
-  const [row] = await sqlOf(em)('select 1 from ticket where ref = ? union all select 1 from lead where ref = ? limit 1', [ref.toUpperCase(), ref.toUpperCase()]);
-  return !!row;
 }
 
 async function decideThread(em: EntityManager, facts: MessageFacts, deps: FilingDeps) {
@@ -131,15 +126,20 @@ function splitBody(facts: MessageFacts) {
   return { bodyNew: newText, bodyQuoted: quoted, signature };
 }
 
-async function appendToRecord(em: EntityManager, message: InboundForFiling, facts: MessageFacts, ref: string): Promise<FilingOutcome> {
-  const sender = await ensureContact(em, { address: facts.from.address, name: facts.from.name });
+/**
+ * Adds a reply to the ticket or lead it belongs to. Returns null when `ref` names something
+ * that takes no replies (an operations notice): the caller files the mail as new, linked to it.
+ */
+async function appendToRecord(em: EntityManager, message: InboundForFiling, facts: MessageFacts, ref: string): Promise<FilingOutcome | null> {
   const ticket = await findTicket(em, ref);
+  const lead = ticket ? null : await findLead(em, ref);
+  if (!ticket && !lead) return null;
+  const sender = await ensureContact(em, { address: facts.from.address, name: facts.from.name });
   if (ticket) {
     await addParticipant(em, ticket.id, sender.id);
     // A customer writing on a closed case wants it looked at again.
     await sqlOf(em)(`update ticket set status = case when status = 'closed' then 'open' else status end, updated_at = now() where id = ?`, [ticket.id]);
   }
-  const lead = ticket ? null : await findLead(em, ref);
   await recordOnTimeline(em, { recordRef: ref, direction: 'in', inboundMessageId: message.id, messageId: facts.messageId, fromAddress: normaliseAddress(facts.from.address), subject: facts.subject, ...splitBody(facts), contactId: sender.id, leadId: lead?.id });
   return { outcome: ticket ? 'ticket-reply' : 'lead-reply', recordRef: ref };
 }

@@ -10,7 +10,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from '../logging/logger.ts';
 import { sqlOf } from '../db/sql.ts';
-import { DeliveryJournal, type JournalContents } from '../outbox/delivery-journal.ts';
+import { DeliveryJournal, orphanFates } from '../outbox/delivery-journal.ts';
 import { WakeSignal } from '../scheduler/wake-signal.ts';
 import { DeliveryError } from '../outbox/delivery-error.ts';
 import { backoffDelayMs } from '../outbox/backoff.ts';
@@ -120,24 +120,18 @@ export class CampaignSender {
       [this.o.deps.config.claimTimeoutMs / 1000],
     );
     if (orphans.length === 0) return 0;
-    const journals = this.o.journalDir ? DeliveryJournal.readOthers(this.o.journalDir, this.o.workerId) : new Map<string, JournalContents>();
-    const sent = orphans.filter((r) => r.claimed_by && journals.get(r.claimed_by)?.delivered.has(r.id)).map((r) => r.id);
-    const back = orphans.filter((r) => !sent.includes(r.id)).map((r) => r.id);
-    // In doubt only when the sender's SMTP agent did not close cleanly (see delivery-journal.ts).
-    const inDoubt = new Set(orphans.filter((r) => !(r.claimed_by && journals.get(r.claimed_by)?.complete)).map((r) => r.id));
-    if (sent.length) {
-      await this.sql(`update newsletter_recipient set status = 'sent', sent_at = now(), claimed_by = null where status = 'sending' and id = any(?::bigint[])`, [`{${sent.join(',')}}`]);
+    const { delivered, unsent, inDoubt, workers } = orphanFates(orphans, this.o.journalDir, this.o.workerId);
+    if (delivered.length) {
+      await this.sql(`update newsletter_recipient set status = 'sent', sent_at = now(), claimed_by = null where status = 'sending' and id = any(?::bigint[])`, [`{${delivered.join(',')}}`]);
     }
-    if (back.length) {
+    if (unsent.length || inDoubt.length) {
       await this.sql(
         `update newsletter_recipient set status = 'queued', in_doubt = in_doubt or id = any(?::bigint[]), claimed_by = null where status = 'sending' and id = any(?::bigint[])`,
-        [`{${back.filter((id) => inDoubt.has(id)).join(',')}}`, `{${back.join(',')}}`],
+        [`{${inDoubt.join(',')}}`, `{${[...unsent, ...inDoubt].join(',')}}`],
       );
     }
-    for (const w of new Set(orphans.map((r) => r.claimed_by).filter((x): x is string => !!x))) {
-      if (this.o.journalDir) DeliveryJournal.remove(this.o.journalDir, w);
-    }
-    this.o.log.warn({ fromJournal: sent.length, requeued: back.length }, 'campaign rows of a stopped sender taken back');
+    if (this.o.journalDir) for (const w of workers) DeliveryJournal.remove(this.o.journalDir, w);
+    this.o.log.warn({ fromJournal: delivered.length, requeued: unsent.length + inDoubt.length, inDoubt: inDoubt.length }, 'campaign rows of a stopped sender taken back');
     return orphans.length;
   }
 

@@ -49,3 +49,29 @@ export const DeliveryJournal = {
     rmSync(DeliveryJournal.file(dir, workerId), { force: true });
   },
 };
+
+/** What became of rows held by senders that are gone, as their journals tell it. */
+export interface OrphanFates {
+  /** The peer accepted them: mark sent. */
+  delivered: string[];
+  /** Their sender's journal is complete: they never reached the peer, send again. */
+  unsent: string[];
+  /** No complete journal: they may have reached the peer, send again flagged in doubt. */
+  inDoubt: string[];
+  /** Workers whose journals were read (remove them once the rows are updated). */
+  workers: string[];
+}
+
+/** Decides, from the journals in `dir`, what happened to rows claimed by dead senders. */
+export function orphanFates(orphans: { id: string; claimed_by: string | null }[], dir: string | undefined, selfId: string): OrphanFates {
+  const journals = dir ? DeliveryJournal.readOthers(dir, selfId) : new Map<string, JournalContents>();
+  const fates: OrphanFates = { delivered: [], unsent: [], inDoubt: [], workers: [] };
+  for (const r of orphans) {
+    const j = r.claimed_by ? journals.get(r.claimed_by) : undefined;
+    if (j?.delivered.has(r.id)) fates.delivered.push(r.id);
+    else if (j?.complete) fates.unsent.push(r.id);
+    else fates.inDoubt.push(r.id);
+  }
+  fates.workers = [...new Set(orphans.map((r) => r.claimed_by).filter((w): w is string => !!w))];
+  return fates;
+}

@@ -4,7 +4,7 @@ import type { ClaimedRow, Deliverer } from './deliverer.ts';
 import { DeliveryError } from './delivery-error.ts';
 import { backoffDelayMs } from './backoff.ts';
 import type { Metrics } from '../metrics/metrics.ts';
-import { DeliveryJournal, type JournalContents } from './delivery-journal.ts';
+import { DeliveryJournal, orphanFates } from './delivery-journal.ts';
 import { pgArray, sqlOf } from '../db/sql.ts';
 import { WakeSignal } from '../scheduler/wake-signal.ts';
 
@@ -109,13 +109,7 @@ export class OutboxDispatcher {
       [this.o.claimTimeoutMs / 1000],
     );
     if (orphans.length === 0) return 0;
-    const journals = this.o.journalDir ? DeliveryJournal.readOthers(this.o.journalDir, this.o.workerId) : new Map<string, JournalContents>();
-    const delivered = orphans.filter((r) => r.claimed_by && journals.get(r.claimed_by)?.delivered.has(r.id)).map((r) => r.id);
-    const rest = orphans.filter((r) => !delivered.includes(r.id));
-    // A complete journal (the SMTP agent finished and closed) proves the other rows never
-    // reached the peer; without one, they may have, and are resent flagged in doubt.
-    const unsent = rest.filter((r) => r.claimed_by && journals.get(r.claimed_by)?.complete).map((r) => r.id);
-    const undecided = rest.filter((r) => !unsent.includes(r.id)).map((r) => r.id);
+    const { delivered, unsent, inDoubt, workers } = orphanFates(orphans, this.o.journalDir, this.o.workerId);
     if (delivered.length) {
       await this.exec(
         `update outbox_message set status = 'sent', sent_at = now(), claimed_by = null, result = '{"recoveredFromJournal":true}', updated_at = now()
@@ -123,24 +117,15 @@ export class OutboxDispatcher {
         [`{${delivered.join(',')}}`],
       );
     }
-    if (unsent.length) {
+    if (unsent.length || inDoubt.length) {
       await this.exec(
-        `update outbox_message set status = 'pending', claimed_by = null, updated_at = now()
+        `update outbox_message set status = 'pending', in_doubt = in_doubt or id = any(?::bigint[]), claimed_by = null, updated_at = now()
          where status = 'sending' and id = any(?::bigint[])`,
-        [`{${unsent.join(',')}}`],
+        [`{${inDoubt.join(',')}}`, `{${[...unsent, ...inDoubt].join(',')}}`],
       );
     }
-    if (undecided.length) {
-      await this.exec(
-        `update outbox_message set status = 'pending', in_doubt = true, claimed_by = null, updated_at = now()
-         where status = 'sending' and id = any(?::bigint[])`,
-        [`{${undecided.join(',')}}`],
-      );
-    }
-    for (const worker of new Set(orphans.map((r) => r.claimed_by).filter((w): w is string => !!w))) {
-      if (this.o.journalDir) DeliveryJournal.remove(this.o.journalDir, worker);
-    }
-    this.o.log.warn({ delivered: delivered.length, unsent: unsent.length, inDoubt: undecided.length }, 'outbox rows of a stopped dispatcher taken back');
+    if (this.o.journalDir) for (const w of workers) DeliveryJournal.remove(this.o.journalDir, w);
+    this.o.log.warn({ delivered: delivered.length, unsent: unsent.length, inDoubt: inDoubt.length }, 'outbox rows of a stopped dispatcher taken back');
     return orphans.length;
   }
 
