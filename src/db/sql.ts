@@ -1,10 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 
-/** Runs SQL (`?` placeholders) inside whatever transaction `em` is in. */
-export type Sql = <T = Record<string, any>>(text: string, params?: unknown[]) => Promise<T[]>;
+/**
+ * Runs SQL (`?` placeholders) inside whatever transaction `em` is in. `name` makes it a prepared
+ * statement (parsed and planned once per connection): only for fixed text on a hot path.
+ */
+export type Sql = <T = Record<string, any>>(text: string, params?: unknown[], opts?: { name?: string }) => Promise<T[]>;
 
 interface PgConnection {
-  query(config: { text: string; values: unknown[] }): Promise<{ rows: never[] }>;
+  query(config: { text: string; values: unknown[]; name?: string }): Promise<{ rows: never[] }>;
 }
 
 interface KnexClientLike {
@@ -33,12 +36,12 @@ function toPositional(text: string): string {
  * of a statement, which the hot paths (ingest, filing, the outbox) run dozens of times a message.
  */
 export function sqlOf(em: EntityManager): Sql {
-  return async (text, params = []) => {
+  return async (text, params = [], opts) => {
     const trx = em.getTransactionContext() as { client: KnexClientLike } | undefined;
     const client = (trx ?? (em.getConnection().getKnex() as unknown as { client: KnexClientLike })).client;
     const conn = await client.acquireConnection();
     try {
-      const res = await conn.query({ text: toPositional(text), values: params });
+      const res = await conn.query({ text: toPositional(text), values: params, name: opts?.name });
       return res.rows;
     } finally {
       if (!trx) await client.releaseConnection(conn);

@@ -31,7 +31,7 @@ export class EventWriter {
 
   /** Up to this many INSERTs in flight: PostgreSQL groups their commits (fsyncs) itself. */
   private inflight = 0;
-  private static readonly MAX_INFLIGHT = 4;
+  private static readonly MAX_INFLIGHT = 2;
 
   add(e: TrackingEvent): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -82,6 +82,8 @@ export class EventWriter {
         this.config.machineOpenWindowSeconds,
         this.config.machineClickWindowSeconds,
       ],
+      // Prepared once per connection: planning this statement cost more than running it.
+      { name: 'newsletter-event-insert' },
     );
   }
 }
