@@ -161,6 +161,24 @@ export class CampaignSender {
       [this.o.batchSize ?? this.o.deps.config.batchSize, this.o.workerId],
     );
     if (rows.length === 0) return 0;
+    this.inHand += rows.length;
+    try {
+      await this.sendBatch(rows);
+    } finally {
+      this.inHand -= rows.length;
+    }
+    // Only with nothing in hand may the transport forget its journal: the other lane's
+    // accepted rows are not in the database yet.
+    if (this.inHand === 0) this.o.transport.idle?.();
+    const campaigns = [...new Set(rows.map((r) => r.campaign_id))];
+    for (const id of await finishCampaigns(this.o.em, campaigns)) await this.finished(id);
+    return rows.length;
+  }
+
+  /** Rows claimed by this sender and not yet finished in the database. */
+  private inHand = 0;
+
+  private async sendBatch(rows: Row[]): Promise<void> {
     const ctx = renderContext(this.o.deps);
     const sent: string[] = [];
     const deferred: { id: string; ms: number }[] = [];
@@ -205,10 +223,6 @@ export class CampaignSender {
         [`{${deferred.map((d) => d.id).join(',')}}`, `{${deferred.map((d) => d.ms).join(',')}}`, this.o.workerId],
       );
     }
-    this.o.transport.idle?.();
-    const campaigns = [...new Set(rows.map((r) => r.campaign_id))];
-    for (const id of await finishCampaigns(this.o.em, campaigns)) await this.finished(id);
-    return rows.length;
   }
 
   private async failed(row: Row, e: unknown): Promise<void> {

@@ -45,6 +45,8 @@ export class OutboxDispatcher {
   private running = false;
   private loop?: Promise<void>;
   private lastRecovery = 0;
+  /** Rows claimed by this dispatcher and not yet finished in the database. */
+  private inHand = 0;
   private readonly signal = new WakeSignal();
   constructor(private readonly o: DispatcherOptions) {}
 
@@ -144,6 +146,7 @@ export class OutboxDispatcher {
       [`{${Object.keys(this.o.deliverers).join(',')}}`, this.o.batchSize, this.o.workerId],
     );
     if (rows.length === 0) return 0;
+    this.inHand += rows.length;
     let next = 0;
     const sent: { id: string; result: Record<string, unknown> }[] = [];
     const worker = async () => {
@@ -153,9 +156,15 @@ export class OutboxDispatcher {
         if (result) sent.push({ id: row.id, result });
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.o.concurrency, rows.length) }, worker));
-    await this.markSent(sent);
-    for (const d of Object.values(this.o.deliverers)) d?.idle?.();
+    try {
+      await Promise.all(Array.from({ length: Math.min(this.o.concurrency, rows.length) }, worker));
+      await this.markSent(sent);
+    } finally {
+      this.inHand -= rows.length;
+    }
+    // Only with nothing in hand may a deliverer forget its journal: the other lane's accepted
+    // rows are not in the database yet.
+    if (this.inHand === 0) for (const d of Object.values(this.o.deliverers)) d?.idle?.();
     return rows.length;
   }
 
