@@ -1,6 +1,7 @@
 // `npm run bench`: one table of figures, each a ratio against a baseline measured in the
 // same run (these machines are shared and noisy; absolute numbers mean little).
-// Select rows with BENCH=outbox,ingest,… (default: all).
+// Select rows with BENCH=outbox,latency,backlog,large,privacy,newsletter,tracking (default: all);
+// BENCH_OUTBOX and BENCH_BACKLOG set those rows' message counts (2000, 5000).
 import { benchServer, type BenchRow } from './bench-context.ts';
 import { outboxBench } from './outbox-bench.ts';
 import { ingestLatencyBench, ingestBacklogBench, largeMessageBench } from './ingest-bench.ts';
@@ -10,7 +11,7 @@ import { newsletterSendBench, trackingBench } from './newsletter-bench.ts';
 type Bench = (serverUrl: string) => Promise<BenchRow | BenchRow[]>;
 
 const benches: Record<string, Bench> = {
-  outbox: (url) => outboxBench(url),
+  outbox: (url) => outboxBench(url, Number(process.env.BENCH_OUTBOX ?? 2000)),
   latency: (url) => ingestLatencyBench(url),
   backlog: (url) => ingestBacklogBench(url, Number(process.env.BENCH_BACKLOG ?? 5000)),
   large: (url) => largeMessageBench(url),
