@@ -17,12 +17,13 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database.
 import { startDovecot, type DovecotInstance } from '../support/dovecot.ts';
 import { startSmtpPeer, type SmtpPeer } from '../support/smtp-peer.ts';
 import { startDaemonProcess, daemonEnv, cleanupDaemonEnv, type DaemonProcess } from '../support/daemon-process.ts';
-import { BOT, slackInteractionRequest, startSlackFake, type SlackCall, type SlackFake, type SlackMessage } from '../support/slack-fake.ts';
+import { slackInteractionRequest, startSlackFake, type SlackCall, type SlackFake, type SlackMessage } from '../support/slack-fake.ts';
+import { blockActionsPayload, viewSubmissionPayload, type SlackTestUser } from '../support/slack-payloads.ts';
 import { fixture, seedFixtureCompany } from '../support/filing-harness.ts';
 import { startSlackFaultProxy, type SlackFaultProxy } from '../support/slack-e2e-faults.ts';
 import { sqlOf } from '../../src/db/sql.ts';
 import { readThreadToken } from '../../src/threading/thread-token.ts';
-import { ACTION_IDS, INPUT_IDS, VIEW_IDS, buttonValue } from '../../src/slack/block-kit.ts';
+import { ACTION_IDS, INPUT_IDS, VIEW_IDS } from '../../src/slack/block-kit.ts';
 import { createTask, decideTask } from '../../src/tasks/task-service.ts';
 
 const TOKEN = 'xoxb-e2e-test-token';
@@ -106,54 +107,12 @@ interface TaskRow {
   decided_by: string | null;
 }
 
-function click(task: TaskRow, user: { id: string; username: string }, actionId: string) {
-  const ts = task.slack_ts ?? '0';
+function click(task: TaskRow, user: SlackTestUser, actionId: string) {
   const channel = task.slack_channel_id ?? task.channel;
-  return {
-    type: 'block_actions',
-    team: { id: BOT.team_id, domain: 'infracomfort' },
-    user: { ...user, name: user.username, team_id: BOT.team_id },
-    api_app_id: BOT.app_id,
-    token: 'legacy-verification-token',
-    container: { type: 'message', message_ts: ts, channel_id: channel, is_ephemeral: false },
-    trigger_id: `1337.42.${Math.random().toString(16).slice(2)}`,
-    channel: { id: channel, name: 'support' },
-    message: { type: 'message', ts, bot_id: BOT.bot_id, text: 'task' },
-    response_url: 'https://hooks.slack.com/actions/T0/1/x',
-    actions: [
-      {
-        type: 'button',
-        action_id: actionId,
-        block_id: `task_${task.public_id}`,
-        value: buttonValue({ publicId: task.public_id, version: Number(task.version) }),
-        action_ts: String(Date.now() / 1000),
-        text: { type: 'plain_text', text: 'x' },
-      },
-    ],
-  };
+  return blockActionsPayload({ publicId: task.public_id, version: Number(task.version), channel, channelName: 'support', messageTs: task.slack_ts ?? '0', user, actionId });
 }
 
-function submission(view: { id: string; callback_id: string; private_metadata: string; hash?: string }, user: { id: string; username: string }, values: Record<string, string>) {
-  return {
-    type: 'view_submission',
-    team: { id: BOT.team_id, domain: 'infracomfort' },
-    user: { ...user, name: user.username, team_id: BOT.team_id },
-    api_app_id: BOT.app_id,
-    token: 'legacy-verification-token',
-    trigger_id: '1337.42.view',
-    view: {
-      id: view.id,
-      team_id: BOT.team_id,
-      type: 'modal',
-      callback_id: view.callback_id,
-      private_metadata: view.private_metadata,
-      hash: view.hash ?? '1700000000.abcdef',
-      blocks: [],
-      state: { values: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { [k]: { type: 'plain_text_input', value: v } }])) },
-    },
-    response_urls: [],
-  };
-}
+const submission = viewSubmissionPayload;
 
 async function postToDaemon(daemon: DaemonProcess, body: string, headers: Record<string, string>): Promise<{ status: number; text: string }> {
   const res = await fetch(`http://127.0.0.1:${daemon.httpPort}/slack/events`, { method: 'POST', headers, body, signal: AbortSignal.timeout(15_000) });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { BOT, signSlackRequest, slackInteractionRequest, startSlackFake, type SlackFake } from '../support/slack-fake.ts';
+import { blockActionsPayload, viewSubmissionPayload, type SlackTestUser } from '../support/slack-payloads.ts';
 import { makeDispatcher, until } from '../support/outbox-helpers.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
 import { HttpServer } from '../../src/http/http-server.ts';
@@ -10,7 +11,7 @@ import type { OutboxDispatcher } from '../../src/outbox/dispatcher.ts';
 import { Migration20261126000004_tasks } from '../../src/db/migrations/Migration20261126000004_tasks.ts';
 import { SlackDeliverer } from '../../src/slack/slack-deliverer.ts';
 import { createSlackApp, type SlackApp } from '../../src/slack/slack-app.ts';
-import { ACTION_IDS, INPUT_IDS, VIEW_IDS, buttonValue } from '../../src/slack/block-kit.ts';
+import { ACTION_IDS, INPUT_IDS, VIEW_IDS } from '../../src/slack/block-kit.ts';
 import { ActionRegistry } from '../../src/tasks/action-registry.ts';
 import { slackApproversSchema } from '../../src/tasks/approvers.ts';
 import { createTask, decideTask, findTask, taskAudit, type CreateTaskInput } from '../../src/tasks/task-service.ts';
@@ -131,43 +132,13 @@ async function postJson(path: string, body: string, headers: Record<string, stri
   return { status: res.status, text: await res.text() };
 }
 
-function click(task: TaskRecord, user: { id: string; username: string }, actionId: string, version = task.version) {
-  const t = task.slackTs ?? '1700000000.000100';
-  return {
-    type: 'block_actions',
-    team: { id: BOT.team_id, domain: 'infracomfort' },
-    user: { ...user, name: user.username, team_id: BOT.team_id },
-    api_app_id: BOT.app_id,
-    token: 'legacy-verification-token',
-    container: { type: 'message', message_ts: t, channel_id: task.slackChannelId ?? task.channel, is_ephemeral: false },
-    trigger_id: `1337.42.${Math.random().toString(16).slice(2)}`,
-    channel: { id: task.slackChannelId ?? task.channel, name: 'privacy' },
-    message: { type: 'message', ts: t, bot_id: BOT.bot_id, text: 'task' },
-    response_url: 'https://hooks.slack.com/actions/T0/1/x',
-    actions: [{ type: 'button', action_id: actionId, block_id: `task_${task.publicId}`, value: buttonValue({ publicId: task.publicId, version }), action_ts: String(Date.now() / 1000), text: { type: 'plain_text', text: 'x' } }],
-  };
+function click(task: TaskRecord, user: SlackTestUser, actionId: string, version = task.version) {
+  const channel = task.slackChannelId ?? task.channel;
+  return blockActionsPayload({ publicId: task.publicId, version, channel, channelName: 'privacy', messageTs: task.slackTs ?? '1700000000.000100', user, actionId });
 }
 
-function submission(callbackId: string, meta: { t: string; v: number }, user: { id: string; username: string }, values: Record<string, string>, viewId = 'V00000001') {
-  return {
-    type: 'view_submission',
-    team: { id: BOT.team_id, domain: 'infracomfort' },
-    user: { ...user, name: user.username, team_id: BOT.team_id },
-    api_app_id: BOT.app_id,
-    token: 'legacy-verification-token',
-    trigger_id: '1337.42.view',
-    view: {
-      id: viewId,
-      team_id: BOT.team_id,
-      type: 'modal',
-      callback_id: callbackId,
-      private_metadata: JSON.stringify(meta),
-      hash: '1700000000.abcdef',
-      blocks: [],
-      state: { values: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { [k]: { type: 'plain_text_input', value: v } }])) },
-    },
-    response_urls: [],
-  };
+function submission(callbackId: string, meta: { t: string; v: number }, user: SlackTestUser, values: Record<string, string>, viewId = 'V00000001') {
+  return viewSubmissionPayload({ id: viewId, callback_id: callbackId, private_metadata: JSON.stringify(meta) }, user, values);
 }
 
 async function interact(payload: unknown, secret = SECRET, timestamp?: number) {
