@@ -203,8 +203,6 @@ describe('mailbox alerts from the ingest health check', () => {
     expect(await alerts('Timer')).toHaveLength(1);
   });
 
-  it.todo('daemon level: Dovecot unreachable for longer than ingest.alertAfterMs → one alert in the alerts channel, closed on recovery (once src/app/daemon.ts wires startMailboxAlerts)');
-
   it('an error in a check is logged, not thrown; the next check works', async () => {
     const w = new FakeWatcher('Flaky');
     const a = start(w);
