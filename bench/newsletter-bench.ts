@@ -100,7 +100,8 @@ async function campaignSend(serverUrl: string, peer: SmtpSink, count: number): P
       const t0 = performance.now();
       sender.wake();
       for (;;) {
-        if ((await findCampaign(db.orm.em.fork(), campaign))?.status === 'sent') break;
+        const [c] = await sqlOf(db.orm.em.fork())<{ status: string }>(`select status from newsletter_campaign where id = ?`, [campaign]);
+        if (c?.status === 'sent') break;
         await new Promise((r) => setTimeout(r, 10));
       }
       return performance.now() - t0;

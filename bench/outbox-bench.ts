@@ -63,8 +63,9 @@ async function outboxRun(serverUrl: string, peer: SmtpSink, count: number): Prom
       const t = performance.now();
       dispatcher.wake();
       for (;;) {
-        const [{ n: left }] = await sql.execute<{ n: string }[]>(`select count(*) as n from outbox_message where status <> 'sent'`);
-        if (Number(left) === 0) break;
+        // An index probe, not a count: the observer must not load the database it measures.
+        const [{ busy }] = await sql.execute<{ busy: boolean }[]>(`select exists (select 1 from outbox_message where status in ('pending', 'sending')) as busy`);
+        if (!busy) break;
         await new Promise((r) => setTimeout(r, 20));
       }
       return performance.now() - t;
