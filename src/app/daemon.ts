@@ -127,7 +127,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         channels: config.behaviour.slack.channels,
         postToSlack: slackOn,
         log,
-        intervalMs: 5000,
+        intervalMs: config.behaviour.ingest.alertCheckIntervalMs,
         onCommitted: () => dispatcher.wake(),
       });
       stops.push(async () => mailboxAlerts.stop());
@@ -263,6 +263,7 @@ function createImapWatcher(
       socketTimeoutMs: i.socketTimeoutMs,
       watchdogIntervalMs: i.watchdogIntervalMs,
       alertAfterMs: i.alertAfterMs,
+      backoffMaxMs: i.reconnectMaxMs,
       afterFiling: i.afterFiling,
       keyword: i.keyword,
       moveTo: i.moveTo,

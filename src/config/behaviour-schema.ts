@@ -49,6 +49,10 @@ export const behaviourSchema = z
         socketTimeoutMs: duration.default(60_000),
         watchdogIntervalMs: duration.default(30_000),
         alertAfterMs: duration.default(5 * 60_000),
+        /** How often mailbox health is looked at for the alert (and its closing). */
+        alertCheckIntervalMs: duration.default(5_000),
+        /** Reconnect attempts double their wait up to this. */
+        reconnectMaxMs: duration.default(30_000),
         maxAttempts: z.number().int().min(1).max(50).default(5),
         archiveMode: z.boolean().default(false),
       })

@@ -30,11 +30,10 @@ const CHANNELS = { support: 'C0SUPPORT', sales: 'C0SALES', triage: 'C0TRIAGE', p
 const INBOX = { user: 'post@infracomfort.example', password: 'imap-secret-alerts' };
 /** behaviour ingest.alertAfterMs for the daemon under test. */
 const ALERT_AFTER_MS = 1500;
-/**
- * How often the daemon looks at the mailbox health: src/app/daemon.ts starts the alerts with
- * `intervalMs: 5000`, which no setting changes. Used only to let further checks happen.
- */
-const ALERT_CHECK_MS = 5000;
+/** behaviour ingest.alertCheckIntervalMs: how often the daemon looks at the mailbox health. */
+const ALERT_CHECK_MS = 500;
+/** behaviour ingest.reconnectMaxMs: the watcher retries at least this often once Dovecot is back. */
+const RECONNECT_MAX_MS = 1000;
 
 let dovecot: DovecotInstance | undefined;
 let imapProxy: TcpProxy | undefined;
@@ -97,7 +96,7 @@ beforeAll(async () => {
   const base = (parseYaml(readFileSync(path.resolve('config/mailroom.yaml'), 'utf8')) ?? {}) as Record<string, any>;
   const behaviour = {
     ...base,
-    ingest: { ...(base.ingest ?? {}), alertAfterMs: ALERT_AFTER_MS },
+    ingest: { ...(base.ingest ?? {}), alertAfterMs: ALERT_AFTER_MS, alertCheckIntervalMs: ALERT_CHECK_MS, reconnectMaxMs: RECONNECT_MAX_MS },
     outbox: { ...(base.outbox ?? {}), maxAttempts: 100, backoffBaseMs: 100, backoffMaxMs: 1000, pollIntervalMs: 100 },
     slack: { ...(base.slack ?? {}), channels: CHANNELS },
   };
