@@ -1,6 +1,4 @@
 import path from 'node:path';
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/load-config.ts';
 import type { Logger } from '../logging/logger.ts';
 import { openDatabase, type Database } from '../db/database.ts';
@@ -24,6 +22,7 @@ import { createSlackApp } from '../slack/slack-app.ts';
 import { describeRecord } from '../records/describe-record.ts';
 import { staffActions } from './staff-actions.ts';
 import { startMailboxAlerts } from './mailbox-alerts.ts';
+import { newInstanceId } from './instance-id.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
 import { systemClock } from '../scheduler/clock.ts';
 import { setupNotices } from '../notices/setup.ts';
@@ -37,10 +36,6 @@ export interface Daemon {
   processor: IngestProcessor;
   watcher?: ImapWatcher;
   stop(): Promise<void>;
-}
-
-export function newInstanceId(): string {
-  return `mailroom:${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 }
 
 export function journalDir(config: Config): string {

@@ -1,7 +1,7 @@
 import { loadConfig, type Config } from '../config/load-config.ts';
 import { createLogger, type Logger } from '../logging/logger.ts';
 import { openDatabase, type Database } from '../db/database.ts';
-import { newInstanceId } from '../app/daemon.ts';
+import { newInstanceId } from '../app/instance-id.ts';
 
 export interface CliContext {
   config: Config;

@@ -1,29 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { loadConfig, ConfigError } from '../config/load-config.ts';
 import { createLogger } from '../logging/logger.ts';
-import { startDaemon } from '../app/daemon.ts';
 import { withDatabase } from './context.ts';
-import { registerOutboxCommands } from './commands/outbox.ts';
-import { registerTicketCommands } from './commands/tickets.ts';
-import { registerRecordCommands } from './commands/records.ts';
-import { registerRecordsImportCommands } from './commands/records-import.ts';
-import { registerTriageCommands } from './commands/triage.ts';
-import { registerMessageCommands } from './commands/messages.ts';
-import { registerQuarantineCommands } from './commands/quarantine.ts';
-import { registerImportCommands } from './commands/import.ts';
-import { registerTaskCommands } from './commands/tasks.ts';
-import { filingDepsFromConfig } from '../app/filing-setup.ts';
-import { staffActions } from '../app/staff-actions.ts';
-import { ActionRegistry } from '../tasks/action-registry.ts';
-import { registerNoticeAction } from '../notices/notice-service.ts';
-import { noticeDepsFromConfig } from '../notices/setup.ts';
-import { registerNoticeCommands } from './commands/notices.ts';
-import { registerPrivacyCommands } from './commands/privacy.ts';
-import { registerListsCommands } from './commands/lists.ts';
-import { registerSubscribersCommands } from './commands/subscribers.ts';
-import { registerCampaignsCommands } from './commands/campaigns.ts';
-import { registerBroadcastAction } from '../newsletter/campaigns.ts';
-import { privacyDepsFromConfig, registerPrivacyActions } from '../privacy/wire.ts';
 import { EmbeddedPostgresError } from '../db/embedded-postgres.ts';
 
 const program = new Command('mailroom')
@@ -37,6 +15,7 @@ program
   .action(async () => {
     const config = loadConfig();
     const log = createLogger(config.env.LOG_LEVEL);
+    const { startDaemon } = await import('../app/daemon.ts');
     const daemon = await startDaemon(config, log);
     await new Promise<void>((resolve) => {
       let stopping = false;
@@ -78,29 +57,52 @@ program
     );
   });
 
-registerImportCommands(program);
-registerMessageCommands(program);
-registerQuarantineCommands(program);
-registerTicketCommands(program);
-registerRecordCommands(program);
-registerTriageCommands(program);
-registerRecordsImportCommands(program);
-registerTaskCommands(program, {
-  // The same approval actions as the daemon registers, so a CLI approval runs the same code.
-  services: (ctx) => {
-    const actions = new ActionRegistry();
-    registerNoticeAction(actions, { ...noticeDepsFromConfig(ctx.config, { log: ctx.log }), now: () => new Date() });
-    registerPrivacyActions(actions, privacyDepsFromConfig(ctx.config));
-    registerBroadcastAction(actions);
-    return { ...staffActions(filingDepsFromConfig(ctx.config)), actions };
-  },
-});
-registerNoticeCommands(program);
-registerPrivacyCommands(program);
-registerListsCommands(program);
-registerSubscribersCommands(program);
-registerCampaignsCommands(program);
-registerOutboxCommands(program);
+/**
+ * The command groups, each loaded only when its command runs: `mailroom tickets list` then
+ * does not pull in the daemon, Slack, IMAP and the newsletter (it started three times faster).
+ * Help and unknown commands load them all, so the listing and the suggestions are complete.
+ */
+const groups: [commands: string[], register: (program: Command) => Promise<void>][] = [
+  [['import'], async (p) => (await import('./commands/import.ts')).registerImportCommands(p)],
+  [['messages'], async (p) => (await import('./commands/messages.ts')).registerMessageCommands(p)],
+  [['quarantine'], async (p) => (await import('./commands/quarantine.ts')).registerQuarantineCommands(p)],
+  [['tickets'], async (p) => (await import('./commands/tickets.ts')).registerTicketCommands(p)],
+  [['contacts', 'leads', 'organisations'], async (p) => (await import('./commands/records.ts')).registerRecordCommands(p)],
+  [['triage'], async (p) => (await import('./commands/triage.ts')).registerTriageCommands(p)],
+  [['records'], async (p) => (await import('./commands/records-import.ts')).registerRecordsImportCommands(p)],
+  [
+    ['tasks'],
+    async (p) => {
+      const [{ registerTaskCommands }, { ActionRegistry }, { registerNoticeAction }, { noticeDepsFromConfig }, { privacyDepsFromConfig, registerPrivacyActions }, { registerBroadcastAction }, { staffActions }, { filingDepsFromConfig }] =
+        await Promise.all([
+          import('./commands/tasks.ts'),
+          import('../tasks/action-registry.ts'),
+          import('../notices/notice-service.ts'),
+          import('../notices/setup.ts'),
+          import('../privacy/wire.ts'),
+          import('../newsletter/campaigns.ts'),
+          import('../app/staff-actions.ts'),
+          import('../app/filing-setup.ts'),
+        ]);
+      registerTaskCommands(p, {
+        // The same approval actions as the daemon registers, so a CLI approval runs the same code.
+        services: (ctx) => {
+          const actions = new ActionRegistry();
+          registerNoticeAction(actions, { ...noticeDepsFromConfig(ctx.config, { log: ctx.log }), now: () => new Date() });
+          registerPrivacyActions(actions, privacyDepsFromConfig(ctx.config));
+          registerBroadcastAction(actions);
+          return { ...staffActions(filingDepsFromConfig(ctx.config)), actions };
+        },
+      });
+    },
+  ],
+  [['notices'], async (p) => (await import('./commands/notices.ts')).registerNoticeCommands(p)],
+  [['privacy'], async (p) => (await import('./commands/privacy.ts')).registerPrivacyCommands(p)],
+  [['lists'], async (p) => (await import('./commands/lists.ts')).registerListsCommands(p)],
+  [['subscribers'], async (p) => (await import('./commands/subscribers.ts')).registerSubscribersCommands(p)],
+  [['campaigns'], async (p) => (await import('./commands/campaigns.ts')).registerCampaignsCommands(p)],
+  [['outbox'], async (p) => (await import('./commands/outbox.ts')).registerOutboxCommands(p)],
+];
 
 /** Expected failures get one line and a non-zero exit; only bugs show a stack trace. */
 function fail(e: unknown): never {
@@ -127,6 +129,10 @@ function fail(e: unknown): never {
 }
 
 try {
+  const command = process.argv.slice(2).find((a) => !a.startsWith('-'));
+  const builtIn = ['start', 'migrate', 'config'].includes(command ?? '');
+  const chosen = groups.filter(([commands]) => commands.includes(command ?? ''));
+  for (const [, register] of builtIn ? [] : chosen.length ? chosen : groups) await register(program);
   await program.parseAsync(process.argv);
 } catch (e) {
   fail(e);

@@ -9,7 +9,6 @@
  *   with mailauth (DKIM, SPF from the Received chain, DMARC policy lookups).
  * - `dmarc=pass` only spares the verification link; approval in Slack is always required.
  */
-import { authenticate } from 'mailauth';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf } from '../db/sql.ts';
 import { normaliseAddress } from '../threading/normalise-address.ts';
@@ -55,7 +54,9 @@ export async function checkSenderAuthentication(raw: Buffer, opts: SenderCheckOp
     if (trusted) return trusted;
   }
   try {
-    const run = authenticate(raw, { trustReceived: true, disableArc: true, disableBimi: true, ...(opts.resolver ? { resolver: opts.resolver } : {}) } as Parameters<typeof authenticate>[1]);
+    // Loaded on first use: mailauth brings DNS, ASN.1 and schema libraries every command would pay for.
+    const { authenticate } = await import('mailauth');
+    const run = authenticate(raw, { trustReceived: true, disableArc: true, disableBimi: true, ...(opts.resolver ? { resolver: opts.resolver } : {}) } as Parameters<typeof import('mailauth').authenticate>[1]);
     const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), opts.timeoutMs ?? 5000).unref());
     const res = await Promise.race([run, timeout]);
     if (res === 'timeout') return 'temperror';
