@@ -33,7 +33,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '../logging/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { pgArray, sqlOf } from '../db/sql.ts';
-import { readCursor, storeRaw, type StoreRawInput } from './inbound-store.ts';
+import { advanceCursor, readCursor, storeRaw, type StoreRawInput } from './inbound-store.ts';
 import type { RawCache } from './raw-cache.ts';
 
 export type ImapWatcherState = 'waiting-for-lock' | 'connecting' | 'idle' | 'fetching' | 'disconnected';
@@ -786,9 +786,11 @@ export class ImapWatcher {
             raw: it.raw,
             internalDate: it.internalDate,
             archive: this.opts.archiveMode,
+            batchCursor: true,
           }),
         });
       }
+      await advanceCursor(em as EntityManager, this.mailbox, s.uidValidity!, Math.max(...items.map((it) => it.uid)));
       return out;
     });
     this.touch();

@@ -14,6 +14,8 @@ export interface StoreRawInput {
   internalDate?: Date;
   /** File without acknowledging anyone or creating tasks (imports, first sync of old mail). */
   archive?: boolean;
+  /** The caller advances the IMAP cursor itself, once for a batch, in the same transaction. */
+  batchCursor?: boolean;
 }
 
 export interface StoreRawResult {
@@ -69,7 +71,7 @@ export async function storeRaw(em: EntityManager, input: StoreRawInput): Promise
       [input.mailbox, uidValidity, input.uid],
     );
     if (existing) {
-      await advanceCursor(em, input.mailbox!, uidValidity!, input.uid!);
+      if (!input.batchCursor) await advanceCursor(em, input.mailbox!, uidValidity!, input.uid!);
       return { id: existing.id, alreadyStored: true };
     }
   }
@@ -98,7 +100,7 @@ export async function storeRaw(em: EntityManager, input: StoreRawInput): Promise
      where id = ?`,
     [sha, size, messageId, dupOf ? 'duplicate' : 'stored', dupOf, dupOf ? 'duplicate' : null, id],
   );
-  if (input.source === 'imap') await advanceCursor(em, input.mailbox!, uidValidity!, input.uid!);
+  if (input.source === 'imap' && !input.batchCursor) await advanceCursor(em, input.mailbox!, uidValidity!, input.uid!);
   return { id, alreadyStored: false, duplicateOf: dupOf ?? undefined };
 }
 
@@ -128,7 +130,7 @@ async function storeRawBuffer(em: EntityManager, input: StoreRawInput & { raw: B
     [input.mailbox ?? null, uidValidity, input.uid ?? null, sha, messageId],
   );
   if (seen?.same_uid) {
-    if (input.source === 'imap') await advanceCursor(em, input.mailbox!, uidValidity!, input.uid!);
+    if (input.source === 'imap' && !input.batchCursor) await advanceCursor(em, input.mailbox!, uidValidity!, input.uid!);
     return { id: seen.same_uid, alreadyStored: true };
   }
   const dupOf = seen?.dup ?? null;
@@ -150,7 +152,7 @@ async function storeRawBuffer(em: EntityManager, input: StoreRawInput & { raw: B
   for (let seq = 1; seq < chunks.length; seq++) {
     await sql('insert into inbound_raw_chunk (inbound_message_id, seq, bytes) values (?, ?, ?)', [row!.id, seq, chunks[seq]]);
   }
-  if (input.source === 'imap') await advanceCursor(em, input.mailbox!, uidValidity!, input.uid!);
+  if (input.source === 'imap' && !input.batchCursor) await advanceCursor(em, input.mailbox!, uidValidity!, input.uid!);
   return { id: row!.id, alreadyStored: false, duplicateOf: dupOf ?? undefined };
 }
 
