@@ -8,11 +8,12 @@ import path from 'node:path';
 import { SmtpAgentDeliverer } from '../src/outbox/transports/smtp-agent.ts';
 import { DeliveryJournal } from '../src/outbox/delivery-journal.ts';
 import { silentLogger } from '../src/logging/logger.ts';
+import { behaviourSchema } from '../src/config/behaviour-schema.ts';
 import { freshDatabase, alternate, type BenchRow } from './bench-context.ts';
 
 const POOL = 5;
 const WARM_UP = 500;
-const BATCH = 100;
+const DAEMON = behaviourSchema.parse({}).outbox;
 
 function message(i: number) {
   return {
@@ -48,10 +49,9 @@ async function outboxRun(serverUrl: string, peer: SmtpSink, count: number): Prom
       deliverers: { email: smtp },
       workerId: 'mailroom-bench:outbox',
       log: silentLogger,
-      // Not the daemon's defaults (outbox.batchSize 50, outbox.concurrency 8, which measure
-      // about 0.74×): a whole batch handed to the agent at once, which queues it on its pool.
-      batchSize: BATCH,
-      concurrency: BATCH,
+      // The daemon's defaults (the email channel hands each batch to the agent whole).
+      batchSize: DAEMON.batchSize,
+      concurrency: DAEMON.concurrency,
       pollIntervalMs: 5,
       maxAttempts: 5,
       backoffBaseMs: 100,
@@ -107,7 +107,7 @@ export async function outboxBench(serverUrl: string, count = 2000): Promise<Benc
     });
     const ratio = m.ours / m.baseline;
     return {
-      name: `outbox → SMTP (${count} msgs, pool ${POOL}, batches of ${BATCH} all in flight, median of 3)`,
+      name: `outbox → SMTP (${count} msgs, pool ${POOL}, daemon's batch size ${DAEMON.batchSize}, median of 3)`,
       figure: `${m.ours.toFixed(0)} msg/s`,
       baseline: `${m.baseline.toFixed(0)} msg/s bare nodemailer pool`,
       ratio,

@@ -17,6 +17,11 @@ export interface ClaimedRow {
 /** One per outbox channel (email, slack): the dispatcher never knows which is behind it. */
 export interface Deliverer {
   deliver(row: ClaimedRow): Promise<DeliveryResult>;
+  /**
+   * Deliveries this deliverer takes at once. Unset: the dispatcher's `concurrency`. A deliverer
+   * that queues on its own (the SMTP agent's pool) takes a whole batch.
+   */
+  readonly maxInFlight?: number;
   /** Called when every row handed over so far has its outcome recorded in the database. */
   idle?(): void;
   close?(): Promise<void>;

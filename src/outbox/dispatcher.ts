@@ -147,17 +147,28 @@ export class OutboxDispatcher {
     );
     if (rows.length === 0) return 0;
     this.inHand += rows.length;
-    let next = 0;
     const sent: { id: string; result: Record<string, unknown> }[] = [];
-    const worker = async () => {
-      while (next < rows.length) {
-        const row = rows[next++]!;
-        const result = await this.deliverOne(row);
-        if (result) sent.push({ id: row.id, result });
-      }
-    };
+    // Each channel's rows go at its deliverer's pace, in claim order within the channel.
+    const byChannel = new Map<string, RowRecord[]>();
+    for (const r of rows) {
+      const list = byChannel.get(r.channel);
+      if (list) list.push(r);
+      else byChannel.set(r.channel, [r]);
+    }
+    const channelWork = [...byChannel].map(async ([channel, own]) => {
+      let next = 0;
+      const worker = async () => {
+        while (next < own.length) {
+          const row = own[next++]!;
+          const result = await this.deliverOne(row);
+          if (result) sent.push({ id: row.id, result });
+        }
+      };
+      const limit = this.o.deliverers[channel]?.maxInFlight ?? this.o.concurrency;
+      await Promise.all(Array.from({ length: Math.min(limit, own.length) }, worker));
+    });
     try {
-      await Promise.all(Array.from({ length: Math.min(this.o.concurrency, rows.length) }, worker));
+      await Promise.all(channelWork);
       await this.markSent(sent);
     } finally {
       this.inHand -= rows.length;

@@ -29,6 +29,8 @@ export interface SmtpAgentOptions {
 }
 
 export class SmtpAgentDeliverer implements Deliverer {
+  /** The agent queues on its pool: a batch handed over whole keeps every connection busy. */
+  readonly maxInFlight = Infinity;
   private child!: ChildProcess;
   private seq = 0;
   private readonly waiting = new Map<number, { resolve: (r: DeliveryResult) => void; reject: (e: Error) => void }>();
