@@ -33,7 +33,9 @@ import { signToken } from '../src/newsletter/tokens.ts';
 import { PIXEL_GIF } from '../src/newsletter/tracking.ts';
 
 const POOL = 5;
-const WARM_UP = 500;
+/** As in outbox-bench.ts: the agent is warmed as much as the baseline's process is. */
+const WARM_UP = 3000;
+const ROUNDS = 5;
 const SECRET = 'bench-secret';
 const HTML = `<html><head><style>h1{color:#0b5cad} p{font-size:15px;line-height:1.5}</style></head><body>
 <h1>Nyheter fra InfraComfort</h1><p>Hei {{first_name}}!</p>
@@ -138,6 +140,7 @@ export async function newsletterSendBench(serverUrl: string, count = 2000): Prom
       await db.drop();
     }
     const m = await alternate({
+      rounds: ROUNDS,
       baseline: (round) => bareSend(peer.url, messages.map((msg) => ({ ...msg, messageId: `<bare-${round}-${msg.messageId}` }))),
       ours: () => campaignSend(serverUrl, peer, count),
       between: async () => {
@@ -148,7 +151,7 @@ export async function newsletterSendBench(serverUrl: string, count = 2000): Prom
     });
     const ratio = m.ours / m.baseline;
     return {
-      name: `newsletter campaign → SMTP (${count} recipients, durable rows, tracked links, pool ${POOL}, median of 3)`,
+      name: `newsletter campaign → SMTP (${count} recipients, durable rows, tracked links, pool ${POOL}, median of ${ROUNDS})`,
       figure: `${m.ours.toFixed(0)} msg/s`,
       baseline: `${m.baseline.toFixed(0)} msg/s bare nodemailer pool`,
       ratio,
