@@ -87,3 +87,13 @@ export async function alternate(o: { rounds?: number; baseline: (round: number) 
   }
   return { baseline: median(base), ours: median(ours) };
 }
+
+/**
+ * The SMTP rows (outbox, campaign): messages through the freshly spawned SMTP agent before
+ * timing, and rounds per side. The baseline runs in the bench's own process, which has sent
+ * several rounds' worth by its median round; at 500 the agent was still being optimised by V8
+ * (0.60–0.71× against 0.82–1.13× at 3,000, same hour). At three rounds one noisy round moved
+ * the median by a tenth.
+ */
+export const AGENT_WARM_UP = 3000;
+export const SMTP_ROUNDS = 5;

@@ -12,9 +12,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import nodemailer, { type SendMailOptions } from 'nodemailer';
-import { startSmtpSink, type SmtpSink } from './smtp-sink-client.ts';
-import { freshDatabase, median, alternate, type BenchRow } from './bench-context.ts';
+import type { SendMailOptions } from 'nodemailer';
+import { bareNodemailerRate, startSmtpSink, type SmtpSink } from './smtp-sink-client.ts';
+import { freshDatabase, median, alternate, AGENT_WARM_UP, SMTP_ROUNDS, type BenchRow } from './bench-context.ts';
 import { silentLogger } from '../src/logging/logger.ts';
 import { HttpServer } from '../src/http/http-server.ts';
 import { sqlOf } from '../src/db/sql.ts';
@@ -33,9 +33,6 @@ import { signToken } from '../src/newsletter/tokens.ts';
 import { PIXEL_GIF } from '../src/newsletter/tracking.ts';
 
 const POOL = 5;
-/** As in outbox-bench.ts: the agent is warmed as much as the baseline's process is. */
-const WARM_UP = 3000;
-const ROUNDS = 5;
 const SECRET = 'bench-secret';
 const HTML = `<html><head><style>h1{color:#0b5cad} p{font-size:15px;line-height:1.5}</style></head><body>
 <h1>Nyheter fra InfraComfort</h1><p>Hei {{first_name}}!</p>
@@ -78,21 +75,11 @@ async function startCampaign(orm: Db['orm'], id: string): Promise<void> {
   });
 }
 
-/** The same rendered messages (one per subscriber, tracked links) sent by bare pooled nodemailer. */
-async function bareSend(url: string, messages: SendMailOptions[]): Promise<number> {
-  const bare = nodemailer.createTransport({ url, pool: true, maxConnections: POOL, maxMessages: Infinity, ignoreTLS: true } as never);
-  const t0 = performance.now();
-  await Promise.all(messages.map((m) => bare.sendMail(m)));
-  const rate = messages.length / ((performance.now() - t0) / 1000);
-  bare.close();
-  return rate;
-}
-
 async function campaignSend(serverUrl: string, peer: SmtpSink, count: number): Promise<number> {
   const db = await freshDatabase(serverUrl, 'mailroom-bench:newsletter');
   const journalDir = mkdtempSync(path.join(tmpdir(), 'nl-bench-'));
   try {
-    const warmUp = await setupCampaign(db.orm, WARM_UP, false, 'warmup');
+    const warmUp = await setupCampaign(db.orm, AGENT_WARM_UP, false, 'warmup');
     const id = await setupCampaign(db.orm, count, false);
     const d = deps('https://nl.example');
     const transport = new DelivererTransport(await SmtpAgentDeliverer.start({ smtpUrl: peer.url, poolSize: POOL, journalFile: DeliveryJournal.file(journalDir, 'mailroom-bench:newsletter'), databaseUrl: db.url, workerId: 'mailroom-bench:newsletter' }));
@@ -140,18 +127,14 @@ export async function newsletterSendBench(serverUrl: string, count = 2000): Prom
       await db.drop();
     }
     const m = await alternate({
-      rounds: ROUNDS,
-      baseline: (round) => bareSend(peer.url, messages.map((msg) => ({ ...msg, messageId: `<bare-${round}-${msg.messageId}` }))),
+      rounds: SMTP_ROUNDS,
+      baseline: (round) => bareNodemailerRate(peer.url, POOL, messages.map((msg) => ({ ...msg, messageId: `<bare-${round}-${msg.messageId}` }))),
       ours: () => campaignSend(serverUrl, peer, count),
-      between: async () => {
-        const [distinct, total] = await peer.count();
-        if (total && (distinct !== count || total !== count)) throw new Error(`delivered ${distinct} distinct / ${total} of ${count}`);
-        await peer.reset();
-      },
+      between: () => peer.expectExactlyAndReset(count),
     });
     const ratio = m.ours / m.baseline;
     return {
-      name: `newsletter campaign → SMTP (${count} recipients, durable rows, tracked links, pool ${POOL}, median of ${ROUNDS})`,
+      name: `newsletter campaign → SMTP (${count} recipients, durable rows, tracked links, pool ${POOL}, median of ${SMTP_ROUNDS})`,
       figure: `${m.ours.toFixed(0)} msg/s`,
       baseline: `${m.baseline.toFixed(0)} msg/s bare nodemailer pool`,
       ratio,

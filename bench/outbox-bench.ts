@@ -1,5 +1,4 @@
-import nodemailer from 'nodemailer';
-import { startSmtpSink, type SmtpSink } from './smtp-sink-client.ts';
+import { bareNodemailerRate, startSmtpSink, type SmtpSink } from './smtp-sink-client.ts';
 import { enqueueEmail, newMessageId } from '../src/outbox/enqueue.ts';
 import { OutboxDispatcher } from '../src/outbox/dispatcher.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,18 +8,10 @@ import { SmtpAgentDeliverer } from '../src/outbox/transports/smtp-agent.ts';
 import { DeliveryJournal } from '../src/outbox/delivery-journal.ts';
 import { silentLogger } from '../src/logging/logger.ts';
 import { behaviourSchema } from '../src/config/behaviour-schema.ts';
-import { freshDatabase, alternate, type BenchRow } from './bench-context.ts';
+import { freshDatabase, alternate, AGENT_WARM_UP, SMTP_ROUNDS, type BenchRow } from './bench-context.ts';
 
 const POOL = 5;
-/**
- * Messages through the freshly spawned agent before timing. The baseline runs in this process,
- * which has sent several rounds' worth by its median round; at 500 the agent was still being
- * optimised by V8 and measured 0.60–0.71× against 0.82–1.13× at 3,000, in the same hour.
- */
-const WARM_UP = 3000;
 const DAEMON = behaviourSchema.parse({}).outbox;
-/** Five alternating rounds each: at three, one noisy round moved the median by a tenth. */
-const ROUNDS = 5;
 
 function message(i: number) {
   return {
@@ -36,14 +27,6 @@ function message(i: number) {
  * Outbox delivery (claim, send, mark, all through PostgreSQL) against bare nodemailer pooled
  * sending of the same messages to the same local SMTP peer, in the same run.
  */
-async function bareRun(url: string, count: number): Promise<number> {
-  const bare = nodemailer.createTransport({ url, pool: true, maxConnections: POOL, maxMessages: Infinity, ignoreTLS: true } as never);
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: count }, (_, i) => bare.sendMail(message(i))));
-  const rate = count / ((performance.now() - t0) / 1000);
-  bare.close();
-  return rate;
-}
 
 async function outboxRun(serverUrl: string, peer: SmtpSink, count: number): Promise<number> {
   const db = await freshDatabase(serverUrl, 'mailroom-bench:outbox');
@@ -83,7 +66,7 @@ async function outboxRun(serverUrl: string, peer: SmtpSink, count: number): Prom
     dispatcher.start();
     // A daemon's agent lives for days; one spawned a moment ago runs nodemailer unoptimised.
     // The baseline runs in this (warm) process, so the agent gets the same head start.
-    await drain(WARM_UP);
+    await drain(AGENT_WARM_UP);
     await peer.reset();
     const rate = count / ((await drain(count)) / 1000);
     await dispatcher.stop();
@@ -104,18 +87,14 @@ export async function outboxBench(serverUrl: string, count = 2000): Promise<Benc
   const peer = await startSmtpSink();
   try {
     const m = await alternate({
-      rounds: ROUNDS,
-      baseline: () => bareRun(peer.url, count),
+      rounds: SMTP_ROUNDS,
+      baseline: () => bareNodemailerRate(peer.url, POOL, Array.from({ length: count }, (_, i) => message(i))),
       ours: () => outboxRun(serverUrl, peer, count),
-      between: async () => {
-        const [delivered, total] = await peer.count();
-        if (total && (delivered !== count || total !== count)) throw new Error(`delivered ${delivered} distinct / ${total} of ${count}`);
-        await peer.reset();
-      },
+      between: () => peer.expectExactlyAndReset(count),
     });
     const ratio = m.ours / m.baseline;
     return {
-      name: `outbox → SMTP (${count} msgs, pool ${POOL}, daemon's batch size ${DAEMON.batchSize}, median of ${ROUNDS})`,
+      name: `outbox → SMTP (${count} msgs, pool ${POOL}, daemon's batch size ${DAEMON.batchSize}, median of ${SMTP_ROUNDS})`,
       figure: `${m.ours.toFixed(0)} msg/s`,
       baseline: `${m.baseline.toFixed(0)} msg/s bare nodemailer pool`,
       ratio,

@@ -1,12 +1,25 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface, type Interface } from 'node:readline';
+import nodemailer, { type SendMailOptions } from 'nodemailer';
 
 export interface SmtpSink {
   url: string;
   /** [distinct Message-IDs, messages] received since the last reset. */
   count(): Promise<[number, number]>;
   reset(): Promise<void>;
+  /** Throws unless exactly `count` distinct messages arrived since the last reset (none is fine too); then resets. */
+  expectExactlyAndReset(count: number): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** The baseline of the SMTP rows: bare pooled nodemailer sending `messages` at once; msg/s. */
+export async function bareNodemailerRate(url: string, pool: number, messages: SendMailOptions[]): Promise<number> {
+  const bare = nodemailer.createTransport({ url, pool: true, maxConnections: pool, maxMessages: Infinity, ignoreTLS: true } as never);
+  const t0 = performance.now();
+  await Promise.all(messages.map((m) => bare.sendMail(m)));
+  const rate = messages.length / ((performance.now() - t0) / 1000);
+  bare.close();
+  return rate;
 }
 
 export async function startSmtpSink(): Promise<SmtpSink> {
@@ -28,6 +41,11 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       return [Number(distinct), Number(total)];
     },
     async reset() {
+      await ask('reset');
+    },
+    async expectExactlyAndReset(count) {
+      const [, distinct, total] = (await ask('count')).split(' ').map(Number);
+      if (total && (distinct !== count || total !== count)) throw new Error(`delivered ${distinct} distinct / ${total} of ${count}`);
       await ask('reset');
     },
     async stop() {
