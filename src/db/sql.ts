@@ -49,7 +49,7 @@ export function sqlOf(em: EntityManager): Sql {
   };
 }
 
-/** A PostgreSQL array literal for `?::text[]` / `?::bigint[]` parameters. */
-export function pgArray(values: (string | number)[]): string {
-  return `{${values.map((v) => `"${String(v).replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
+/** A PostgreSQL array literal for `?::text[]` / `?::bigint[]` parameters; null stays NULL. */
+export function pgArray(values: (string | number | null)[]): string {
+  return `{${values.map((v) => (v === null ? 'NULL' : `"${String(v).replace(/["\\]/g, '\\$&')}"`)).join(',')}}`;
 }

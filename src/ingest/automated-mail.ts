@@ -108,6 +108,7 @@ const MTA_MARKERS: { family: string; re: RegExp; strong?: boolean }[] = [
     re: /could not be delivered|undeliverable|couldn't be delivered|delivery (has )?failed|permanent(ly)? (error|fail)|unable to deliver|delivery (to|failed for) the following|following (address(es)?|recipients?) (had|failed|could not|have)|mailbox (is )?(full|unavailable|not found|does not exist)|no such (user|mailbox|recipient)|user (unknown|not found|doesn't exist)|unknown (user|recipient|address)|recipient (address )?rejected|message (was|has been) (rejected|bounced|blocked)|returned mail|not (be )?delivered|delivery error|failed recipient|SMTP error|\b55[0-4][- ]|Diagnostic-Code:|Final-Recipient:|Status: [45]\.\d/i,
   },
 ];
+const STRONG_MARKERS = MTA_MARKERS.filter((m) => m.strong).map((m) => m.re);
 
 /** Lines that start the returned copy of the original message (cut the bounce text there). */
 const ORIGINAL_DELIMITERS: RegExp[] = [
@@ -479,8 +480,13 @@ export function recogniseAutomatedMail(
     ? (parsed.headers['x-failed-recipients'] as string[]).join(',')
     : hdr(parsed, 'x-failed-recipients') ?? ''
   ).match(ADDR_G);
-  const marker = MTA_MARKERS.find((m) => m.re.test(text));
   const bounceSubject = BOUNCE_SUBJECT.some((re) => re.test(subject));
+  // The markers are two dozen regular expressions over up to 16 KB of text. For mail from a
+  // person with an ordinary subject only a strong marker can count, so the rest run only when
+  // they can change the verdict (or name the format of a bounce).
+  let markerFound: (typeof MTA_MARKERS)[number] | undefined | null = null;
+  const findMarker = () => (markerFound === null ? (markerFound = MTA_MARKERS.find((m) => m.re.test(text))) : markerFound);
+  const strongMarker = () => STRONG_MARKERS.some((re) => re.test(text)) && !!findMarker()?.strong;
   const isReport = parsed.contentType === 'multipart/report' && /delivery-status/.test(reportType);
   const amazonJson = /"notificationType"\s*:\s*"Bounce"/.test(text);
 
@@ -491,9 +497,9 @@ export function recogniseAutomatedMail(
     amazonJson ||
     // the 'generic' phrases alone ("rejected", "mailbox full") are too weak even from a
     // daemon: they need a bounce subject too
-    (daemonSender && ((!!marker && marker.family !== 'generic') || bounceSubject)) ||
-    (bounceSubject && !!marker && marker.family !== 'generic') ||
-    !!marker?.strong;
+    (daemonSender && (bounceSubject || (findMarker()?.family ?? 'generic') !== 'generic')) ||
+    (bounceSubject && (findMarker()?.family ?? 'generic') !== 'generic') ||
+    strongMarker();
 
   if (bounceEvidence) {
     const [bounceText, after] = splitAtOriginal(text);
@@ -509,7 +515,7 @@ export function recogniseAutomatedMail(
     add(orig.get('return-path'));
     add(orig.get('sender'));
     let recipients: BounceRecipient[] = [];
-    let format = marker?.family;
+    let format = findMarker()?.family;
     if (dsnRecipients.length) {
       recipients = dsnRecipients;
       format = 'dsn';

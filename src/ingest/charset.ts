@@ -9,6 +9,7 @@
  * single-byte guess would turn into mojibake; its single-byte guesses (ISO-8859-2, KOI8-R…)
  * are wrong for short Norwegian texts far more often than they are right.
  */
+import { isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 import chardet from 'chardet';
 
@@ -40,24 +41,9 @@ export function isKnownCharset(charset: string | undefined | null): boolean {
   }
 }
 
-/** Strict UTF-8 validity (rejects overlongs and surrogates). Uses the built-in fatal decoder. */
-const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
+/** Strict UTF-8 validity (rejects overlongs and surrogates): Node's simdutf check, no decoding. */
 export function isValidUtf8(bytes: Uint8Array): boolean {
-  // fast path: pure ASCII
-  let ascii = true;
-  for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i] > 0x7f) {
-      ascii = false;
-      break;
-    }
-  }
-  if (ascii) return true;
-  try {
-    fatalUtf8.decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
+  return isUtf8(bytes);
 }
 
 /** ISO-2022-JP is 7-bit: ESC $ B / ESC $ @ / ESC ( J sequences give it away. */

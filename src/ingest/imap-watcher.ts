@@ -33,7 +33,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '../logging/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { pgArray, sqlOf } from '../db/sql.ts';
-import { advanceCursor, readCursor, storeRaw, type StoreRawInput } from './inbound-store.ts';
+import { advanceCursor, readCursor, storeRaw, storeRawBatch, type StoreRawInput } from './inbound-store.ts';
 import type { RawCache } from './raw-cache.ts';
 
 export type ImapWatcherState = 'waiting-for-lock' | 'connecting' | 'idle' | 'fetching' | 'disconnected';
@@ -774,24 +774,9 @@ export class ImapWatcher {
   private async storeBatch(s: Session, items: { uid: number; raw: Buffer; internalDate?: Date }[]): Promise<string[]> {
     if (items.length === 0) return [];
     const results = await this.deps.orm.em.fork().transactional(async (em) => {
-      const out: { uid: number; res: Awaited<ReturnType<typeof storeRaw>> }[] = [];
-      for (const it of items) {
-        out.push({
-          uid: it.uid,
-          res: await storeRaw(em as EntityManager, {
-            source: 'imap',
-            mailbox: this.mailbox,
-            uidValidity: s.uidValidity!,
-            uid: it.uid,
-            raw: it.raw,
-            internalDate: it.internalDate,
-            archive: this.opts.archiveMode,
-            batchCursor: true,
-          }),
-        });
-      }
+      const stored = await storeRawBatch(em as EntityManager, { mailbox: this.mailbox, uidValidity: s.uidValidity!, archive: this.opts.archiveMode }, items);
       await advanceCursor(em as EntityManager, this.mailbox, s.uidValidity!, Math.max(...items.map((it) => it.uid)));
-      return out;
+      return stored.map((res, i) => ({ uid: items[i]!.uid, res }));
     });
     this.touch();
     const ids: string[] = [];

@@ -14,6 +14,12 @@ import { WakeSignal } from '../scheduler/wake-signal.ts';
 
 /** Attachments above this stay only in the stored raw message; smaller ones get a copy. */
 const ATTACHMENT_COPY_LIMIT = 5 * 1024 * 1024;
+/**
+ * Messages one worker claims, parses and files in one transaction. Per message a transaction
+ * costs a claim, an update and a commit (about 0.5 ms of this process's time, mostly socket
+ * writes); a batch pays them once.
+ */
+const DEFAULT_BATCH = 16;
 /** Messages up to this size are read in one query rather than streamed. */
 const WHOLE_READ_LIMIT = 4 * 1024 * 1024;
 
@@ -24,6 +30,33 @@ interface ClaimedMessage {
   archive: boolean;
   received_at: Date;
   parsed: StoredParse | null;
+}
+
+/** One message's end state, as markAllFiled writes it. */
+interface FiledRow {
+  id: string;
+  parsed: StoredParse | null;
+  subject: string | null;
+  from_address: string | null;
+  automated_kind: string | null;
+  automated_reason: string | null;
+  outcome: string;
+  record_ref: string | null;
+  language: string | null;
+}
+
+function filedRow(id: string, result: FilingOutcome, parsed?: StoredParse): FiledRow {
+  return {
+    id,
+    parsed: parsed ?? null,
+    subject: parsed ? parsed.subject.slice(0, 500) : null,
+    from_address: parsed?.from?.address?.toLowerCase() ?? null,
+    automated_kind: parsed?.automated.kind ?? null,
+    automated_reason: parsed?.automated.reason ?? null,
+    outcome: result.outcome,
+    record_ref: result.recordRef ?? null,
+    language: result.language ?? null,
+  };
 }
 
 export interface FilingOutcome {
@@ -49,6 +82,8 @@ export interface IngestProcessorOptions {
   pollIntervalMs?: number;
   /** Concurrent workers (default 4). */
   lanes?: number;
+  /** Messages a worker claims and files in one transaction (default 16). */
+  batchSize?: number;
   /** Raw bytes the watcher just stored, to skip reading them back. */
   rawCache?: RawCache;
   /** Called after messages were filed (to apply the mailbox action, wake the outbox). */
@@ -107,11 +142,14 @@ export class IngestProcessor {
     let taken = 0;
     const lane = async () => {
       for (;;) {
-        if ((!this.running && this.loop) || taken++ >= limit) return;
-        const r = await this.processNext();
-        if (r === 'none') return;
-        advanced++;
-        if (r === 'filed') filed++;
+        const room = Math.min(this.o.batchSize ?? DEFAULT_BATCH, limit - taken);
+        if ((!this.running && this.loop) || room <= 0) return;
+        taken += room;
+        const r = await this.processBatch(room);
+        taken -= room - r.advanced;
+        if (r.advanced === 0) return;
+        advanced += r.advanced;
+        filed += r.filed;
       }
     };
     await Promise.all(Array.from({ length: this.o.lanes ?? 4 }, lane));
@@ -120,11 +158,66 @@ export class IngestProcessor {
   }
 
   /**
+   * Claims up to `size` due messages no other worker holds and takes them all through parse
+   * and file in one transaction. Any failure rolls the whole batch back and its messages go
+   * through processNext one at a time, so one bad message costs its batch a retry, never
+   * its neighbours' progress, and a failure is recorded against the message that caused it.
+   */
+  private async processBatch(size: number): Promise<{ advanced: number; filed: number }> {
+    if (size <= 1) {
+      const r = await this.processNext();
+      return { advanced: r === 'none' ? 0 : 1, filed: r === 'filed' ? 1 : 0 };
+    }
+    let claimed: ClaimedMessage[] = [];
+    try {
+      await this.o.orm.em.fork().transactional(async (em) => {
+        // Asynchronous commit, as in processNext (the reasons are there).
+        claimed = await sqlOf(em)<ClaimedMessage>(
+          `select id, state, size, archive, received_at, parsed
+             from inbound_message, (select set_config('synchronous_commit', 'off', true)) as async_commit
+            where state in ('stored', 'parsed') and next_attempt_at <= now()
+            order by id limit ? for update of inbound_message skip locked`,
+          [size],
+        );
+        const done: FiledRow[] = [];
+        // In id order, so a reply later in the batch finds the records of its original.
+        for (const row of claimed) {
+          const parsed = row.state === 'stored' ? await this.parse(em, row) : row.parsed!;
+          const result = await this.o.file(em, { id: row.id, archive: row.archive, receivedAt: row.received_at, parsed });
+          done.push(filedRow(row.id, result, row.state === 'stored' ? parsed : undefined));
+        }
+        if (done.length) await this.markAllFiled(em, done);
+      });
+    } catch (e) {
+      if (claimed.length === 0) throw e;
+      if (claimed.length === 1) {
+        // Alone in its batch, the failure is this message's: one attempt, not two.
+        await this.failed(claimed[0]!, e);
+        return { advanced: 1, filed: 0 };
+      }
+      let advanced = 0;
+      let filed = 0;
+      for (const row of claimed) {
+        const r = await this.processOne(row.id);
+        if (r !== 'none') advanced++;
+        if (r === 'filed') filed++;
+      }
+      return { advanced, filed };
+    }
+    return { advanced: claimed.length, filed: claimed.length };
+  }
+
+  /**
    * Claims the oldest due message no other worker holds and takes it through parse and file
    * in one transaction: the common case costs one commit. If filing fails, the parse is
    * committed on its own (so staff can see what was parsed) and the failure recorded.
    */
   private async processNext(): Promise<'none' | 'filed' | 'failed'> {
+    return this.processOne();
+  }
+
+  /** processNext for one given message (a batch's fallback), or the oldest due one. */
+  private async processOne(id?: string): Promise<'none' | 'filed' | 'failed'> {
     let claimed: ClaimedMessage | undefined;
     try {
       return await this.o.orm.em.fork().transactional(async (em) => {
@@ -137,8 +230,9 @@ export class IngestProcessor {
         const [row] = await sqlOf(em)<ClaimedMessage>(
           `select id, state, size, archive, received_at, parsed
              from inbound_message, (select set_config('synchronous_commit', 'off', true)) as async_commit
-            where state in ('stored', 'parsed') and next_attempt_at <= now()
+            where state in ('stored', 'parsed') and next_attempt_at <= now() and (?::bigint is null or id = ?::bigint)
             order by id limit 1 for update of inbound_message skip locked`,
+          [id ?? null, id ?? null],
         );
         if (!row) return 'none' as const;
         claimed = row;
@@ -149,13 +243,18 @@ export class IngestProcessor {
       });
     } catch (e) {
       if (!claimed) throw e;
-      if (claimed.state === 'stored' && !(e instanceof UnparseableMessageError)) {
-        // Keep the parse even though filing failed; a parse failure itself is recorded below.
-        await this.stage(claimed.id, 'stored', (em) => this.parseStage(em, claimed!.id)).catch(() => false);
-      }
-      await this.recordFailure(claimed.id, e);
+      await this.failed(claimed, e);
       return 'failed';
     }
+  }
+
+  /** After a message's transaction rolled back: keep its parse if that much worked, record the failure. */
+  private async failed(claimed: ClaimedMessage, e: unknown): Promise<void> {
+    if (claimed.state === 'stored' && !(e instanceof UnparseableMessageError)) {
+      // Keep the parse even though filing failed; a parse failure itself is recorded below.
+      await this.stage(claimed.id, 'stored', (em) => this.parseStage(em, claimed.id)).catch(() => false);
+    }
+    await this.recordFailure(claimed.id, e);
   }
 
   /** Runs one stage for one message if it is (still) in `state`; false when there was nothing to do. */
@@ -207,6 +306,23 @@ export class IngestProcessor {
               automated_reason = ?, attempts = 0, last_error = null where id = ?`,
       [JSON.stringify(parsed), parsed.subject.slice(0, 500), parsed.from?.address?.toLowerCase() ?? null, parsed.automated.kind, parsed.automated.reason, id],
     );
+  }
+
+  /** The end state of a batch's messages, one statement for all of them. */
+  private async markAllFiled(em: EntityManager, rows: FiledRow[]): Promise<void> {
+    await sqlOf(em)(
+      `update inbound_message m
+          set state = 'filed', parsed = coalesce(v.parsed, m.parsed), subject = coalesce(v.subject, m.subject),
+              from_address = case when v.parsed is null then m.from_address else v.from_address end,
+              automated_kind = case when v.parsed is null then m.automated_kind else v.automated_kind end,
+              automated_reason = case when v.parsed is null then m.automated_reason else v.automated_reason end,
+              outcome = v.outcome, record_ref = v.record_ref, language = v.language, filed_at = now(), attempts = 0, last_error = null
+         from jsonb_to_recordset(?::jsonb) as v(id bigint, parsed jsonb, subject text, from_address text, automated_kind text,
+              automated_reason text, outcome text, record_ref text, language text)
+        where m.id = v.id`,
+      [JSON.stringify(rows)],
+    );
+    for (const r of rows) this.o.metrics?.ingestFiled.inc({ outcome: r.outcome });
   }
 
   /** One update for the end state; with `parsed`, the parse results are written in the same statement. */

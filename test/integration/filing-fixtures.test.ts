@@ -205,4 +205,38 @@ describe('crash in the middle of filing', () => {
     expect(Number(after.a)).toBe(Number(before.a) + 1);
     expect((await inbound(db.orm, id)).state).toBe('filed');
   });
+
+  it('one failing message in a batch costs its neighbours nothing: they are filed, it alone records the failure', async () => {
+    const { createFiler } = await import('../../src/handlers/file-message.ts');
+    const { testFilingDeps } = await import('../support/filing-harness.ts');
+    const { IngestProcessor } = await import('../../src/ingest/ingest-processor.ts');
+    const { silentLogger } = await import('../../src/logging/logger.ts');
+    const real = createFiler(testFilingDeps());
+    const ids: string[] = [];
+    for (const n of [1, 2, 3]) {
+      const raw = fixture('01-support-nb.eml').toString().replace('fixture-01@', `fixture-01-batch-${n}@`).replace('Kan ikke logge inn', `Batch ${n}: skjermen er svart`);
+      ids.push(await importRaw(db.orm, raw));
+    }
+    const bad = ids[1]!;
+    const batching = new IngestProcessor({
+      orm: db.orm,
+      log: silentLogger,
+      maxAttempts: 5,
+      lanes: 1,
+      batchSize: 16,
+      ownDomains: ['infracomfort.example'],
+      messageIdDomain: 'infracomfort.example',
+      file: async (em, m) => {
+        const result = await real(em, m);
+        if (m.id === bad) throw new Error('this message cannot be filed');
+        return result;
+      },
+    });
+    await batching.runOnce();
+    const rows = await Promise.all(ids.map((id) => inbound(db.orm, id)));
+    expect(rows.map((r) => r.state)).toEqual(['filed', 'parsed', 'filed']);
+    expect(rows[1]).toMatchObject({ attempts: 1, last_error: 'this message cannot be filed' });
+    const [{ n }] = await sql()<{ n: string }>(`select count(*) as n from ticket where subject like 'Batch %'`);
+    expect(Number(n)).toBe(2);
+  });
 });
