@@ -12,6 +12,8 @@ import { detectLanguage, type Language } from './language.ts';
 import {
   compileGlob,
   compileTerm,
+  termWords,
+  WordIndex,
   effectiveKeywordRules,
   PRIVACY_RIGHTS,
   QUEUES,
@@ -62,7 +64,7 @@ export interface Classification {
 // ---------------------------------------------------------------------------------------
 interface CompiledRule {
   rule: KeywordRule;
-  patterns: { term: string; re: RegExp }[];
+  patterns: { term: string; re: RegExp; words: { text: string; prefix: boolean }[] }[];
 }
 interface CompiledConfig {
   rules: CompiledRule[];
@@ -84,7 +86,7 @@ function compile(config: RoutingConfig): CompiledConfig {
   const rules = effectiveKeywordRules(config).map((rule) => {
     const terms = [...(rule.terms.nb ?? []), ...(rule.terms.nn ?? []), ...(rule.terms.en ?? []), ...(rule.terms.all ?? [])];
     const unique = [...new Set(terms.map((t) => t.trim()))];
-    return { rule, patterns: unique.map((term) => ({ term, re: compileTerm(term) })) };
+    return { rule, patterns: unique.map((term) => ({ term, re: compileTerm(term), words: termWords(term) })) };
   });
   const fieldLabels = new Map<string, keyof ContactFormData>();
   for (const [field, labels] of Object.entries(config.contactForm.fields) as [keyof ContactFormData, string[]][]) {
@@ -304,12 +306,13 @@ export function classifyMessage(facts: MessageFacts, context: ClassifyContext): 
   }
 
   // --- keywords
+  const index = { subject: new WordIndex(facts.subject), body: new WordIndex(keywordText) };
   for (const { rule, patterns } of cc.rules) {
     const where: Array<['subject' | 'body', string]> = [];
     if (rule.in !== 'body') where.push(['subject', facts.subject]);
     if (rule.in !== 'subject') where.push(['body', keywordText]);
     for (const [place, text] of where) {
-      const hit = patterns.find((p) => p.re.test(text));
+      const hit = patterns.find((p) => p.words.every((w) => index[place].has(w)) && p.re.test(text));
       if (!hit) continue;
       scores[rule.queue] += rule.weight;
       if (rule.right) rightEvidence.set(rule.right, (rightEvidence.get(rule.right) ?? 0) + rule.weight);

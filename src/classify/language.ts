@@ -41,6 +41,7 @@ const NORWEGIAN_LETTERS = /[æøå]/i;
 
 export interface LanguageEvidence {
   language: Language;
+  /** franc's best guess, or 'not needed' when the word counts alone decide. */
   franc: string;
   nynorsk: number;
   bokmal: number;
@@ -78,25 +79,31 @@ export function explainLanguage(input: string): LanguageEvidence {
       else english++;
     }
   }
-  const ranked = francAll(text, { only: ['nob', 'nno', 'eng'], minLength: 10 });
-  const franc = ranked[0]?.[0] ?? 'und';
-
-  const norwegianEvidence =
-    nynorsk + bokmal + (NORWEGIAN_LETTERS.test(text) ? 2 : 0) + (franc === 'nob' || franc === 'nno' ? 1.5 : 0);
-  const englishEvidence = english + (english > 0 ? englishShared * 0.5 : 0) + (franc === 'eng' ? 1.5 : 0);
-
-  let language: Language;
-  // One English word ("Thanks!") is enough only when nothing at all looks Norwegian.
-  const clearlyEnglish =
-    englishEvidence > norwegianEvidence && (englishEvidence >= 2 || (norwegianEvidence === 0 && english >= 1));
-  if (clearlyEnglish) {
-    language = 'en';
-  } else if (nynorsk > bokmal && (nynorsk >= 2 || (nynorsk >= 1 && franc === 'nno'))) {
-    language = 'nn';
-  } else {
-    language = 'nb';
-  }
+  const counts = { nynorsk, bokmal, english, englishShared, norwegianLetters: NORWEGIAN_LETTERS.test(text) };
+  // franc only tips close calls, and it costs more than everything else here together:
+  // when every answer it could give leads to the same language, it is not asked.
+  const outcomes = new Set((['nob', 'nno', 'eng', 'und'] as const).map((f) => decide(counts, f)));
+  const franc = outcomes.size === 1 ? 'not needed' : (francAll(text, { only: ['nob', 'nno', 'eng'], minLength: 10 })[0]?.[0] ?? 'und');
+  const language = outcomes.size === 1 ? [...outcomes][0]! : decide(counts, franc);
   return { language, franc, nynorsk, bokmal, english, words: ws.length };
+}
+
+interface WordCounts {
+  nynorsk: number;
+  bokmal: number;
+  english: number;
+  englishShared: number;
+  norwegianLetters: boolean;
+}
+
+function decide(c: WordCounts, franc: string): Language {
+  const norwegianEvidence = c.nynorsk + c.bokmal + (c.norwegianLetters ? 2 : 0) + (franc === 'nob' || franc === 'nno' ? 1.5 : 0);
+  const englishEvidence = c.english + (c.english > 0 ? c.englishShared * 0.5 : 0) + (franc === 'eng' ? 1.5 : 0);
+  // One English word ("Thanks!") is enough only when nothing at all looks Norwegian.
+  const clearlyEnglish = englishEvidence > norwegianEvidence && (englishEvidence >= 2 || (norwegianEvidence === 0 && c.english >= 1));
+  if (clearlyEnglish) return 'en';
+  if (c.nynorsk > c.bokmal && (c.nynorsk >= 2 || (c.nynorsk >= 1 && franc === 'nno'))) return 'nn';
+  return 'nb';
 }
 
 export function detectLanguage(text: string): Language {

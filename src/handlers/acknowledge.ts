@@ -33,6 +33,7 @@ export async function acknowledge(em: EntityManager, req: AckRequest, deps: Fili
     `select (select count(*) from acknowledgement where recipient = ? and created_at > now() - interval '1 hour') as recent,
             exists (select 1 from acknowledgement where record_ref = ?) as already`,
     [recipient, req.ref],
+    { name: 'ack-recent' },
   )) as [{ recent: string; already: boolean }];
   const decision = shouldAcknowledge({
     automatedKind: null,
@@ -74,8 +75,8 @@ export async function acknowledge(em: EntityManager, req: AckRequest, deps: Fili
     },
     { dedupeKey: `ack:${req.ref}` },
   );
-  await sql('insert into acknowledgement (record_ref, recipient, outbox_id) values (?, ?, ?) on conflict (record_ref) do nothing', [req.ref, recipient, outboxId]);
-  await sql(`update ${req.kind === 'ticket' ? 'ticket' : 'lead'} set acknowledged_at = now() where ref = ?`, [req.ref]);
+  await sql('insert into acknowledgement (record_ref, recipient, outbox_id) values (?, ?, ?) on conflict (record_ref) do nothing', [req.ref, recipient, outboxId], { name: 'ack-insert' });
+  await sql(`update ${req.kind === 'ticket' ? 'ticket' : 'lead'} set acknowledged_at = now() where ref = ?`, [req.ref], { name: `ack-mark-${req.kind}` });
   await recordOnTimeline(em, { recordRef: req.ref, direction: 'out', outboxId, messageId, fromAddress: deps.mailFrom, author: 'mailroom', subject: rendered.subject, bodyNew: rendered.text, contactId: req.contactId, leadId: req.leadId });
   return { sent: true, reason: decision.reason };
 }

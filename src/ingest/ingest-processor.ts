@@ -178,6 +178,7 @@ export class IngestProcessor {
             where state in ('stored', 'parsed') and next_attempt_at <= now()
             order by id limit ? for update of inbound_message skip locked`,
           [size],
+          { name: 'ingest-claim-batch' },
         );
         const done: FiledRow[] = [];
         // In id order, so a reply later in the batch finds the records of its original.
@@ -321,6 +322,7 @@ export class IngestProcessor {
               automated_reason text, outcome text, record_ref text, language text)
         where m.id = v.id`,
       [JSON.stringify(rows)],
+      { name: 'ingest-mark-filed' },
     );
     for (const r of rows) this.o.metrics?.ingestFiled.inc({ outcome: r.outcome });
   }

@@ -30,6 +30,7 @@ export async function enqueue(
      on conflict (dedupe_key) do nothing
      returning id`,
     [channel, opts.dedupeKey ?? null, JSON.stringify(payload), opts.messageId ?? null, opts.notBefore ?? null],
+    { name: 'outbox-enqueue' },
   );
   return rows[0]?.id ?? null;
 }

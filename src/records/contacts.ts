@@ -19,7 +19,7 @@ export interface OrganisationRow {
 }
 
 export async function findContact(em: EntityManager, address: string): Promise<ContactRow | null> {
-  const [row] = await sqlOf(em)<ContactRow>('select id, email, name, organisation_id, roles from contact where email = ?', [normaliseAddress(address)]);
+  const [row] = await sqlOf(em)<ContactRow>('select id, email, name, organisation_id, roles from contact where email = ?', [normaliseAddress(address)], { name: 'contact-by-email' });
   return row ?? null;
 }
 
@@ -27,12 +27,12 @@ export async function findContact(em: EntityManager, address: string): Promise<C
 export async function findOrganisationByDomain(em: EntityManager, address: string): Promise<OrganisationRow | null> {
   const domain = domainOf(normaliseAddress(address));
   if (!domain || isFreeMailDomain(domain)) return null;
-  const [row] = await sqlOf(em)<OrganisationRow>('select id, name, kind, domain, dealer_number from organisation where domain = ?', [domain]);
+  const [row] = await sqlOf(em)<OrganisationRow>('select id, name, kind, domain, dealer_number from organisation where domain = ?', [domain], { name: 'organisation-by-domain' });
   return row ?? null;
 }
 
 export async function findOrganisation(em: EntityManager, id: string): Promise<OrganisationRow | null> {
-  const [row] = await sqlOf(em)<OrganisationRow>('select id, name, kind, domain, dealer_number from organisation where id = ?', [id]);
+  const [row] = await sqlOf(em)<OrganisationRow>('select id, name, kind, domain, dealer_number from organisation where id = ?', [id], { name: 'organisation-by-id' });
   return row ?? null;
 }
 
@@ -62,6 +62,7 @@ export async function ensureContact(
        updated_at = now()
      returning id, email, name, organisation_id, roles`,
     [email, input.name || null, input.organisationId ?? null, orgDomain, input.phone || null],
+    { name: 'contact-ensure' },
   );
   return row!;
 }

@@ -15,6 +15,6 @@ export function formatRef(prefix: string, n: number | string): string {
 /** Sequences hand out numbers atomically across instances: refs never repeat (gaps may occur). */
 export async function nextRef(em: EntityManager, kind: RecordKind, prefixes: IdPrefixes): Promise<string> {
   const seq = kind === 'ticket' ? 'ticket_number_seq' : 'lead_number_seq';
-  const [row] = await sqlOf(em)<{ n: string }>(`select nextval('${seq}') as n`);
+  const [row] = await sqlOf(em)<{ n: string }>(`select nextval('${seq}') as n`, [], { name: `next-${seq}` });
   return formatRef(kind === 'ticket' ? prefixes.ticketPrefix : prefixes.leadPrefix, row!.n);
 }

@@ -24,6 +24,7 @@ export async function createTicket(
      p as (insert into ticket_participant (ticket_id, contact_id) select id, requester_id from t)
      select * from t`,
     [t.ref, t.subject, t.requesterId, t.organisationId, t.language, t.linkedRef ?? null],
+    { name: 'ticket-create' },
   );
   return row!;
 }

@@ -41,5 +41,6 @@ export async function recordOnTimeline(em: EntityManager, e: TimelineEntry): Pro
       threadId, e.recordRef, threadId,
       e.contactId ?? null, e.leadId ?? null, e.recordRef, e.direction, e.subject ?? null, e.messageId ?? null, e.inboundMessageId ?? null, e.outboxId ?? null,
     ],
+    { name: 'timeline-record' },
   );
 }

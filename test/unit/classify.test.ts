@@ -5,6 +5,8 @@ import { factsFromParsedMail, type MessageFacts } from '../../src/classify/messa
 import { classifyMessage, type ClassifyContext } from '../../src/classify/classify.ts';
 import {
   compileTerm,
+  termWords,
+  WordIndex,
   DEFAULT_KEYWORD_RULES,
   defaultRoutingConfig,
   routingConfigSchema,
@@ -320,5 +322,26 @@ describe('routing config', () => {
     expect(compileTerm('feil').test('feilfri')).toBe(false);
     expect(compileTerm('meld meg av').test('Meld\nmeg av')).toBe(true);
     expect(compileTerm('art. 15').test('jf. art. 15 GDPR')).toBe(true);
+  });
+
+  it("a term's words are in every text the term matches, whatever the case (the prefilter never hides a hit)", () => {
+    expect(termWords('slett* .. personopplysning*')).toEqual([{ text: 'slett', prefix: true }, { text: 'personopplysning', prefix: true }]);
+    expect(termWords('art. 15')).toEqual([{ text: '15', prefix: false }]);
+    expect(new WordIndex('Jeg vil SLETTE alt').has({ text: 'slett', prefix: true })).toBe(true);
+    expect(new WordIndex('Jeg vil slette alt').has({ text: 'slett', prefix: false })).toBe(false);
+    expect(new WordIndex('Unſubscribe').has({ text: 'unsubscribe', prefix: false })).toBe(true);
+    const texts = [
+      'SLETTE ALLE MINE PERSONOPPLYSNINGER', 'Meld\nmeg av', 'jf. ART. 15 GDPR', 'Ærlig talt: ØNSKER INNSYN i data',
+      'Kan De sende FAKTURA?', 'We would like a QUOTE for 40 units', 'Unſubscribe me', 'varmepumpe til hytta',
+    ];
+    for (const rule of DEFAULT_KEYWORD_RULES) {
+      for (const term of Object.values(rule.terms).flat()) {
+        const words = termWords(term);
+        const re = compileTerm(term);
+        for (const text of [...texts, term.replace(/\*/g, 'er').replace(/ \.\. /g, ' '), term.toUpperCase().replace(/\*/g, '').replace(/ \.\. /g, ' ')]) {
+          if (re.test(text)) expect(words.every((w) => new WordIndex(text).has(w)), `${term} in ${text}`).toBe(true);
+        }
+      }
+    }
   });
 });
