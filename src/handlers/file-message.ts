@@ -8,10 +8,10 @@ import { classifyMessage, findRequester, type Classification } from '../classify
 import { resolveThread, threadLookupKeys, normaliseMessageId, messageIdsIn } from '../threading/resolve-thread.ts';
 import { splitReply } from '../threading/quote-split.ts';
 import { normaliseAddress } from '../threading/normalise-address.ts';
-import { findContact, findOrganisation, findOrganisationByDomain, findDealer, ensureContact, ensureProspectOrganisation } from '../records/contacts.ts';
+import { findContactWithOrganisation, findOrganisation, findDealer, ensureContact, ensureProspectOrganisation } from '../records/contacts.ts';
 import { lookupMessageIds, lookupRecords } from '../records/threads.ts';
 import { recordOnTimeline } from '../records/timeline.ts';
-import { nextRef } from '../records/record-ids.ts';
+import { prefixOf } from '../records/record-ids.ts';
 import { createTicket, findTicket, addParticipant } from '../records/tickets.ts';
 import { createLead, findLead } from '../records/leads.ts';
 import { acknowledge } from './acknowledge.ts';
@@ -110,10 +110,7 @@ async function waitForEarlierMessagesOfThread(em: EntityManager, message: Inboun
 export async function classify(em: EntityManager, facts: MessageFacts, deps: FilingDeps): Promise<Classification> {
   // The requester may be a contact-form person rather than From; look them up, then decide.
   const requester = findRequester(facts, deps.routing);
-  const contact = await findContact(em, requester.address);
-  const organisation = contact?.organisation_id
-    ? await findOrganisation(em, contact.organisation_id)
-    : await findOrganisationByDomain(em, requester.address);
+  const { contact, organisation } = await findContactWithOrganisation(em, requester.address);
   return classifyMessage(facts, {
     config: deps.routing,
     knownContact: contact ? { id: contact.id, organisationId: contact.organisation_id ?? undefined, roles: contact.roles } : undefined,
@@ -154,8 +151,7 @@ export async function openTicket(
   linkedRef?: string,
 ): Promise<FilingOutcome & { acknowledged: boolean }> {
   const requester = await ensureContact(em, { address: c.requester.address, name: c.requester.name });
-  const ref = await nextRef(em, 'ticket', deps.prefixes);
-  await createTicket(em, { ref, subject: facts.subject, requesterId: requester.id, organisationId: requester.organisation_id, language: c.language, linkedRef });
+  const { ref } = await createTicket(em, { prefix: prefixOf('ticket', deps.prefixes), subject: facts.subject, requesterId: requester.id, organisationId: requester.organisation_id, language: c.language, linkedRef });
   await recordOnTimeline(em, { recordRef: ref, direction: 'in', inboundMessageId: message.id, messageId: facts.messageId, fromAddress: normaliseAddress(facts.from.address), subject: facts.subject, ...splitBody(facts), contactId: requester.id });
   let acknowledged = false;
   if (!message.archive) {
@@ -181,10 +177,9 @@ export async function openLead(
   const organisation = form?.company ? await ensureProspectOrganisation(em, form.company, c.requester.address) : null;
   const contact = await ensureContact(em, { address: c.requester.address, name: c.requester.name ?? form?.name, organisationId: organisation?.id, phone: form?.phone });
   const dealer = form?.dealerNumber ? await findDealer(em, form.dealerNumber) : null;
-  const ref = await nextRef(em, 'lead', deps.prefixes);
   const source = form ? (form.dealerNumber ? 'dealer-page' : 'web-form') : 'email';
   const lead = await createLead(em, {
-    ref,
+    prefix: prefixOf('lead', deps.prefixes),
     source,
     subject: facts.subject,
     contactId: contact.id,
@@ -194,6 +189,7 @@ export async function openLead(
     formData: form ? { ...form, ...(dealer ? {} : form.dealerNumber ? { dealerNumberUnknown: true } : {}) } : undefined,
     linkedRef,
   });
+  const ref = lead.ref;
   await recordOnTimeline(em, { recordRef: ref, direction: 'in', inboundMessageId: message.id, messageId: facts.messageId, fromAddress: normaliseAddress(facts.from.address), subject: facts.subject, ...splitBody(facts), contactId: contact.id, leadId: lead.id });
   let acknowledged = false;
   if (!message.archive) {

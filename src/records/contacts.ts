@@ -23,6 +23,28 @@ export async function findContact(em: EntityManager, address: string): Promise<C
   return row ?? null;
 }
 
+/**
+ * The contact for an address and its organisation in one statement: the contact's own
+ * organisation, else the one owning the address's domain (never a free-mail domain).
+ */
+export async function findContactWithOrganisation(em: EntityManager, address: string): Promise<{ contact: ContactRow | null; organisation: OrganisationRow | null }> {
+  const email = normaliseAddress(address);
+  const domain = domainOf(email);
+  const [row] = await sqlOf(em)<Record<string, any>>(
+    `select c.id, c.email, c.name, c.organisation_id, c.roles,
+            o.id as org_id, o.name as org_name, o.kind as org_kind, o.domain as org_domain, o.dealer_number as org_dealer_number
+       from (select 1) as one
+       left join contact c on c.email = ?
+       left join organisation o on o.id = coalesce(c.organisation_id, (select id from organisation where domain = ?))`,
+    [email, domain && !isFreeMailDomain(domain) ? domain : null],
+    { name: 'contact-with-organisation' },
+  );
+  return {
+    contact: row?.id ? { id: row.id, email: row.email, name: row.name, organisation_id: row.organisation_id, roles: row.roles } : null,
+    organisation: row?.org_id ? { id: row.org_id, name: row.org_name, kind: row.org_kind, domain: row.org_domain, dealer_number: row.org_dealer_number } : null,
+  };
+}
+
 /** Organisations are matched by domain, never by a free-mail domain (gmail.com is nobody's company). */
 export async function findOrganisationByDomain(em: EntityManager, address: string): Promise<OrganisationRow | null> {
   const domain = domainOf(normaliseAddress(address));

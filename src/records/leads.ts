@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf } from '../db/sql.ts';
+import { nextRefSql } from './record-ids.ts';
 
 export interface LeadRow {
   id: string;
@@ -15,12 +16,13 @@ export interface LeadRow {
 
 export async function createLead(
   em: EntityManager,
-  l: { ref: string; source: LeadRow['source']; subject: string; contactId: string; organisationId: string | null; dealerId: string | null; language: string; formData?: unknown; linkedRef?: string },
+  l: { prefix: string; source: LeadRow['source']; subject: string; contactId: string; organisationId: string | null; dealerId: string | null; language: string; formData?: unknown; linkedRef?: string },
 ): Promise<LeadRow> {
   const [row] = await sqlOf(em)<LeadRow>(
-    `insert into lead (ref, source, subject, contact_id, organisation_id, dealer_id, language, form_data, linked_ref) values (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    `insert into lead (ref, source, subject, contact_id, organisation_id, dealer_id, language, form_data, linked_ref) values (${nextRefSql('lead')}, ?, ?, ?, ?, ?, ?, ?, ?)
      returning id, ref, source, status, subject, contact_id, organisation_id, dealer_id, language`,
-    [l.ref, l.source, l.subject, l.contactId, l.organisationId, l.dealerId, l.language, l.formData ? JSON.stringify(l.formData) : null, l.linkedRef ?? null],
+    [l.prefix, l.source, l.subject, l.contactId, l.organisationId, l.dealerId, l.language, l.formData ? JSON.stringify(l.formData) : null, l.linkedRef ?? null],
+    { name: 'lead-create' },
   );
   return row!;
 }

@@ -1,5 +1,3 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { sqlOf } from '../db/sql.ts';
 
 export type RecordKind = 'ticket' | 'lead';
 
@@ -12,9 +10,17 @@ export function formatRef(prefix: string, n: number | string): string {
   return `${prefix}-${String(n).padStart(6, '0')}`;
 }
 
-/** Sequences hand out numbers atomically across instances: refs never repeat (gaps may occur). */
-export async function nextRef(em: EntityManager, kind: RecordKind, prefixes: IdPrefixes): Promise<string> {
+/**
+ * An SQL expression that takes the next number from `kind`'s sequence and formats it as
+ * formatRef does (`?` is the prefix), so the insert of a record makes its ID in the same
+ * statement. Sequences hand out numbers atomically across instances: IDs never repeat (gaps
+ * may occur when a transaction rolls back).
+ */
+export function nextRefSql(kind: RecordKind): string {
   const seq = kind === 'ticket' ? 'ticket_number_seq' : 'lead_number_seq';
-  const [row] = await sqlOf(em)<{ n: string }>(`select nextval('${seq}') as n`, [], { name: `next-${seq}` });
-  return formatRef(kind === 'ticket' ? prefixes.ticketPrefix : prefixes.leadPrefix, row!.n);
+  return `(select ?::text || '-' || lpad(n::text, greatest(6, length(n::text)), '0') from (select nextval('${seq}') as n) as next_number)`;
+}
+
+export function prefixOf(kind: RecordKind, prefixes: IdPrefixes): string {
+  return kind === 'ticket' ? prefixes.ticketPrefix : prefixes.leadPrefix;
 }

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf } from '../db/sql.ts';
+import { nextRefSql } from './record-ids.ts';
 
 export interface TicketRow {
   id: string;
@@ -15,15 +16,15 @@ export interface TicketRow {
 /** The ticket and its requester as first participant, in one statement. */
 export async function createTicket(
   em: EntityManager,
-  t: { ref: string; subject: string; requesterId: string; organisationId: string | null; language: string; linkedRef?: string },
+  t: { prefix: string; subject: string; requesterId: string; organisationId: string | null; language: string; linkedRef?: string },
 ): Promise<TicketRow> {
   const [row] = await sqlOf(em)<TicketRow>(
     `with t as (
-       insert into ticket (ref, subject, requester_id, organisation_id, language, linked_ref) values (?, ?, ?, ?, ?, ?)
+       insert into ticket (ref, subject, requester_id, organisation_id, language, linked_ref) values (${nextRefSql('ticket')}, ?, ?, ?, ?, ?)
        returning id, ref, subject, status, requester_id, organisation_id, language, acknowledged_at),
      p as (insert into ticket_participant (ticket_id, contact_id) select id, requester_id from t)
      select * from t`,
-    [t.ref, t.subject, t.requesterId, t.organisationId, t.language, t.linkedRef ?? null],
+    [t.prefix, t.subject, t.requesterId, t.organisationId, t.language, t.linkedRef ?? null],
     { name: 'ticket-create' },
   );
   return row!;
