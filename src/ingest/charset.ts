@@ -100,6 +100,18 @@ export function decodeBytes(bytes: Uint8Array, declared?: string | null): Decode
 }
 
 /**
+ * decodeBytes, but to UTF-8 bytes: text that already is valid UTF-8 (nearly all mail) comes
+ * back as the same bytes, without the round trip through a string.
+ */
+export function decodeToUtf8(bytes: Uint8Array, declared?: string | null): { utf8: Buffer; charset: string; guessed: boolean } {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const labelled = !!declared && !isUtf8Like(declared) && isKnownCharset(declared);
+  if (!labelled && guessCharset(buf) === 'utf-8') return { utf8: buf, charset: 'utf-8', guessed: !(isUtf8Like(declared) || !declared) };
+  const r = decodeBytes(bytes, declared);
+  return { utf8: Buffer.from(r.text, 'utf8'), charset: r.charset, guessed: r.guessed };
+}
+
+/**
  * Repair one raw header line as mailsplit gives it (a "binary" string, one char per byte):
  * raw 8-bit bytes that are not UTF-8 are re-encoded from windows-1252 to UTF-8, so that
  * mailparser's own `Buffer.from(value, 'binary').toString()` yields the right text.

@@ -703,45 +703,62 @@ export class ImapWatcher {
     this.log.debug({ count: pending.length, from: pending[0]!.uid, to: pending.at(-1)!.uid }, 'catching up');
 
     // 2. Fetch and store them in UID order: small ones a batch per transaction, large ones streamed alone.
+    //    While one batch is written to the database the next is fetched (otherwise the IMAP
+    //    connection and the database each wait for the other). Stores still run one after the
+    //    other in UID order, so the cursor never passes a message that is not stored.
     const large = this.opts.largeMessageBytes;
+    let storing: Promise<void> = Promise.resolve();
+    let storeFailed = false;
+    const storeInOrder = (items: { uid: number; raw: Buffer; internalDate?: Date }[]) => {
+      storing = storing.then(async () => this.notifyStored(await this.storeBatch(s, items)));
+      // Awaited in `finally`; until then a failure only stops further fetching.
+      storing.catch(() => (storeFailed = true));
+    };
     let i = 0;
-    while (i < pending.length) {
-      if (!this.canWork(s)) return;
-      if (pending[i]!.size > large) {
-        const m = pending[i++]!;
-        const id = await this.storeLarge(s, m.uid, m.internalDate);
-        if (id) this.notifyStored([id]);
-        continue;
-      }
-      const batch: typeof pending = [];
-      let bytes = 0;
-      while (
-        i < pending.length &&
-        pending[i]!.size <= large &&
-        batch.length < BATCH_MAX_MESSAGES &&
-        (batch.length === 0 || bytes + pending[i]!.size <= BATCH_MAX_BYTES)
-      ) {
-        bytes += pending[i]!.size;
-        batch.push(pending[i++]!);
-      }
-      const wanted = new Set(batch.map((b) => b.uid));
-      const sources = new Map<number, { source: Buffer; internalDate?: Date }>();
-      for await (const f of client.fetch(uidSet([...wanted]), { uid: true, source: true, internalDate: true }, { uid: true })) {
-        if (f.source && wanted.has(f.uid)) sources.set(f.uid, { source: f.source, internalDate: asDate(f.internalDate) });
-      }
-      this.touch();
-      if (!this.canWork(s)) return;
-      const items: { uid: number; raw: Buffer; internalDate?: Date }[] = [];
-      for (const b of batch) {
-        const got = sources.get(b.uid);
-        sources.delete(b.uid);
-        if (!got) {
-          this.log.warn({ uid: b.uid }, 'message disappeared from the mailbox before it could be fetched');
+    try {
+      while (i < pending.length && !storeFailed) {
+        if (!this.canWork(s)) return;
+        if (pending[i]!.size > large) {
+          await storing;
+          const m = pending[i++]!;
+          const id = await this.storeLarge(s, m.uid, m.internalDate);
+          if (id) this.notifyStored([id]);
           continue;
         }
-        items.push({ uid: b.uid, raw: got.source, internalDate: got.internalDate ?? b.internalDate });
+        const batch: typeof pending = [];
+        let bytes = 0;
+        while (
+          i < pending.length &&
+          pending[i]!.size <= large &&
+          batch.length < BATCH_MAX_MESSAGES &&
+          (batch.length === 0 || bytes + pending[i]!.size <= BATCH_MAX_BYTES)
+        ) {
+          bytes += pending[i]!.size;
+          batch.push(pending[i++]!);
+        }
+        const wanted = new Set(batch.map((b) => b.uid));
+        const sources = new Map<number, { source: Buffer; internalDate?: Date }>();
+        for await (const f of client.fetch(uidSet([...wanted]), { uid: true, source: true, internalDate: true }, { uid: true })) {
+          if (f.source && wanted.has(f.uid)) sources.set(f.uid, { source: f.source, internalDate: asDate(f.internalDate) });
+        }
+        this.touch();
+        if (!this.canWork(s)) return;
+        const items: { uid: number; raw: Buffer; internalDate?: Date }[] = [];
+        for (const b of batch) {
+          const got = sources.get(b.uid);
+          sources.delete(b.uid);
+          if (!got) {
+            this.log.warn({ uid: b.uid }, 'message disappeared from the mailbox before it could be fetched');
+            continue;
+          }
+          items.push({ uid: b.uid, raw: got.source, internalDate: got.internalDate ?? b.internalDate });
+        }
+        // One batch waits for the one before it: at most two batches are held in memory.
+        await storing;
+        storeInOrder(items);
       }
-      this.notifyStored(await this.storeBatch(s, items));
+    } finally {
+      await storing;
     }
   }
 

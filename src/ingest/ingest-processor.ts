@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Orm } from '../db/orm.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -6,14 +5,12 @@ import type { Metrics } from '../metrics/metrics.ts';
 import { sqlOf } from '../db/sql.ts';
 import { readRaw, readRawBuffer } from './inbound-store.ts';
 import type { RawCache } from './raw-cache.ts';
-import { parseMessage, UnparseableMessageError } from './parse-message.ts';
-import { recogniseAutomatedMail } from './automated-mail.ts';
-import { toStoredParse, type InboundForFiling, type StoredParse } from './inbound-record.ts';
+import { UnparseableMessageError } from './parse-message.ts';
+import type { InboundForFiling, StoredParse } from './inbound-record.ts';
+import { parseStage } from './parse-stage.ts';
 import { backoffDelayMs } from '../outbox/backoff.ts';
 import { WakeSignal } from '../scheduler/wake-signal.ts';
 
-/** Attachments above this stay only in the stored raw message; smaller ones get a copy. */
-const ATTACHMENT_COPY_LIMIT = 5 * 1024 * 1024;
 /**
  * Messages one worker claims, parses and files in one transaction. Per message a transaction
  * costs a claim, an update and a commit (about 0.5 ms of this process's time, mostly socket
@@ -270,32 +267,19 @@ export class IngestProcessor {
 
   /** Parses a stored message, writes its attachments, and returns what filing needs. */
   private async parse(em: EntityManager, msg: Pick<ClaimedMessage, 'id' | 'size'>): Promise<StoredParse> {
-    const sql = sqlOf(em);
     // Small messages (nearly all) come back in one query; big ones are streamed chunk by chunk.
     const raw =
       this.o.rawCache?.take(msg.id) ?? (Number(msg.size) <= WHOLE_READ_LIMIT ? await readRawBuffer(em, msg.id) : readRaw(em, msg.id));
-    const parsed = await parseMessage(raw, {
-      maxBufferedAttachmentBytes: ATTACHMENT_COPY_LIMIT,
-      onAttachment: async (_meta, stream: Readable) => {
-        // Too big to copy: the parser has hashed it, the raw message keeps the bytes.
-        stream.resume();
-        await new Promise((resolve, reject) => stream.once('end', resolve).once('error', reject));
-        return 'raw';
-      },
-    });
-    const automated = recogniseAutomatedMail(parsed, null, {
-      ownDomains: this.o.ownDomains,
-      ownMessageIdDomain: this.o.messageIdDomain,
-    });
+    const outcome = await parseStage(raw, { ownDomains: this.o.ownDomains, messageIdDomain: this.o.messageIdDomain });
     let position = 0;
-    for (const a of parsed.attachments) {
-      await sql(
+    for (const a of outcome.attachments) {
+      await sqlOf(em)(
         `insert into attachment (inbound_message_id, position, filename, content_type, size, sha256, content_id, inline, from_tnef, content)
          values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (inbound_message_id, position) do nothing`,
-        [msg.id, position++, a.filename ?? null, a.contentType, a.size, a.sha256, a.contentId ?? null, a.inline, a.fromTnef ?? false, a.content ?? null],
+        [msg.id, position++, a.filename ?? null, a.contentType, a.size, a.sha256, a.contentId ?? null, a.inline, a.fromTnef, a.content ?? null],
       );
     }
-    return toStoredParse(parsed, automated);
+    return outcome.stored;
   }
 
   /** The parse stage on its own (used when filing failed, so the parse is not lost). */

@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { MailParser } from 'mailparser';
 import type { AddressObject, EmailAddress, HeaderLines } from 'mailparser';
-import { decodeBytes, isKnownCharset, isUtf8Like, repairBinaryHeaderLine, replacementCount, looksLikeIso2022Jp } from './charset.ts';
+import { decodeToUtf8, isKnownCharset, isUtf8Like, repairBinaryHeaderLine, replacementCount, looksLikeIso2022Jp } from './charset.ts';
 import { looksLikeTnefPart, unpackTnef } from './tnef.ts';
 
 export interface ParsedAddress {
@@ -161,7 +161,7 @@ class GuessingDecodeStream extends PassThrough {
       s.end(bytes);
       return;
     }
-    const r = decodeBytes(bytes, this.declared);
+    const r = decodeToUtf8(bytes, this.declared);
     if (r.guessed) {
       this.report(
         this.declared && !isUtf8Like(this.declared)
@@ -169,7 +169,7 @@ class GuessingDecodeStream extends PassThrough {
           : `8-bit text ${this.declared ? `declared ${this.declared}` : 'without charset'} decoded as ${r.charset}`,
       );
     }
-    this.push(Buffer.from(r.text, 'utf8'));
+    this.push(r.utf8);
     done();
   }
 }
