@@ -150,9 +150,14 @@ export async function openTicket(
   deps: FilingDeps,
   linkedRef?: string,
 ): Promise<FilingOutcome & { acknowledged: boolean }> {
-  const requester = await ensureContact(em, { address: c.requester.address, name: c.requester.name });
-  const { ref } = await createTicket(em, { prefix: prefixOf('ticket', deps.prefixes), subject: facts.subject, requesterId: requester.id, organisationId: requester.organisation_id, language: c.language, linkedRef });
-  await recordOnTimeline(em, { recordRef: ref, direction: 'in', inboundMessageId: message.id, messageId: facts.messageId, fromAddress: normaliseAddress(facts.from.address), subject: facts.subject, ...splitBody(facts), contactId: requester.id });
+  const { ref, requester } = await createTicket(em, {
+    prefix: prefixOf('ticket', deps.prefixes),
+    subject: facts.subject,
+    requester: { address: c.requester.address, name: c.requester.name },
+    language: c.language,
+    linkedRef,
+    firstMessage: { direction: 'in', inboundMessageId: message.id, messageId: facts.messageId, fromAddress: normaliseAddress(facts.from.address), subject: facts.subject, ...splitBody(facts) },
+  });
   let acknowledged = false;
   if (!message.archive) {
     if (deps.acknowledgementsEnabled) {

@@ -69,13 +69,27 @@ export async function findDealer(em: EntityManager, dealerNumber: string): Promi
  */
 export async function ensureContact(
   em: EntityManager,
-  input: { address: string; name?: string; organisationId?: string | null; phone?: string },
+  input: ContactInput,
 ): Promise<ContactRow> {
+  const upsert = contactUpsertSql(input);
+  const [row] = await sqlOf(em)<ContactRow>(upsert.sql, upsert.params, { name: 'contact-ensure' });
+  return row!;
+}
+
+export interface ContactInput {
+  address: string;
+  name?: string;
+  organisationId?: string | null;
+  phone?: string;
+}
+
+/** ensureContact's statement, also usable as a CTE (returning the contact's row). */
+export function contactUpsertSql(input: ContactInput): { sql: string; params: unknown[] } {
   const email = normaliseAddress(input.address);
   const domain = domainOf(email);
   const orgDomain = domain && !isFreeMailDomain(domain) ? domain : null;
-  const [row] = await sqlOf(em)<ContactRow>(
-    `insert into contact (email, name, organisation_id, phone)
+  return {
+    sql: `insert into contact (email, name, organisation_id, phone)
      values (?, ?, coalesce(?::bigint, (select id from organisation where domain = ?)), ?)
      on conflict (email) do update set
        name = coalesce(contact.name, excluded.name),
@@ -83,10 +97,8 @@ export async function ensureContact(
        phone = coalesce(contact.phone, excluded.phone),
        updated_at = now()
      returning id, email, name, organisation_id, roles`,
-    [email, input.name || null, input.organisationId ?? null, orgDomain, input.phone || null],
-    { name: 'contact-ensure' },
-  );
-  return row!;
+    params: [email, input.name || null, input.organisationId ?? null, orgDomain, input.phone || null],
+  };
 }
 
 /** A prospect organisation for a lead's company, reused by domain or exact name. */

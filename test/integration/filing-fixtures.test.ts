@@ -240,3 +240,17 @@ describe('crash in the middle of filing', () => {
     expect(Number(n)).toBe(2);
   });
 });
+
+describe('record IDs', () => {
+  it('grow past six digits instead of being cut (SUP-999999 is followed by SUP-1000000)', async () => {
+    await sql()(`select setval('ticket_number_seq', 999998)`);
+    const refs: string[] = [];
+    for (const n of [1, 2]) {
+      const raw = fixture('01-support-nb.eml').toString().replace('fixture-01@', `fixture-01-ids-${n}@`).replace('Kan ikke logge inn', `ID-test ${n}: skjermen er svart`);
+      const id = await importRaw(db.orm, raw);
+      await processor.runOnce();
+      refs.push((await inbound(db.orm, id)).record_ref);
+    }
+    expect(refs).toEqual(['SUP-999999', 'SUP-1000000']);
+  });
+});
