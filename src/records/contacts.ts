@@ -18,11 +18,6 @@ export interface OrganisationRow {
   dealer_number: string | null;
 }
 
-export async function findContact(em: EntityManager, address: string): Promise<ContactRow | null> {
-  const [row] = await sqlOf(em)<ContactRow>('select id, email, name, organisation_id, roles from contact where email = ?', [normaliseAddress(address)], { name: 'contact-by-email' });
-  return row ?? null;
-}
-
 /**
  * The contact for an address and its organisation in one statement: the contact's own
  * organisation, else the one owning the address's domain (never a free-mail domain).

@@ -50,6 +50,8 @@ function queueReply(r: unknown): void {
   if (replies.length === 0) setTimeout(() => {
     const batch = replies;
     replies = [];
+    // The journal first: a parent told "sent" may die at once, and recovery reads the journal.
+    smtp.flushJournal();
     reply(batch);
   }, COALESCE_MS);
   replies.push(r);

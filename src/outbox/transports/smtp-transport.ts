@@ -68,11 +68,11 @@ export class SmtpDeliverer implements Deliverer {
   private accepted: string[] = [];
 
   /**
-   * Acceptances go to the journal a few milliseconds' worth at a time, before any reply about
-   * them leaves the agent (its reply timer is set later, for as long): a write per message cost
-   * a seventh of the agent's time. A kill of the dispatcher loses nothing (the agent flushes
-   * on close); a crash of the agent itself can lose the last few milliseconds' acceptances,
-   * whose rows recovery then resends flagged in doubt.
+   * Acceptances go to the journal a few milliseconds' worth at a time (a write per message
+   * cost a seventh of the agent's time); the agent flushes it before each batch of replies,
+   * so no reply ever announces a row the journal does not hold yet. A kill of the dispatcher
+   * loses nothing (the agent flushes on close); a crash of the agent itself can lose the last
+   * few milliseconds' acceptances, whose rows recovery then resends flagged in doubt.
    */
   private journalAccepted(rowId: string): void {
     if (this.journal === null) return;
@@ -80,7 +80,8 @@ export class SmtpDeliverer implements Deliverer {
     this.accepted.push(rowId);
   }
 
-  private flushJournal(): void {
+  /** Writes the acceptances not yet in the journal (called before replying about them). */
+  flushJournal(): void {
     if (this.journal === null || this.accepted.length === 0) return;
     const ids = this.accepted;
     this.accepted = [];
