@@ -289,7 +289,8 @@ export async function campaignStats(em: EntityManager, id: string): Promise<Camp
   };
 }
 
-export function chartUrl(deps: NewsletterDeps, campaignId: string): string {
-  return `${deps.publicUrl}/newsletter/chart.svg?t=${signToken(deps.secret, 's', [campaignId])}`;
+/** The campaign's chart on the daemon: SVG for browsers, PNG for Slack (which shows no SVG). */
+export function chartUrl(deps: NewsletterDeps, campaignId: string, format: 'svg' | 'png' = 'svg'): string {
+  return `${deps.publicUrl}/newsletter/chart.${format}?t=${signToken(deps.secret, 's', [campaignId])}`;
 }
 

@@ -18,6 +18,7 @@ import type { Lang, NewsletterDeps } from './deps.ts';
 import { allLists, confirmSubscription, findSubscriber, savePreferences, signUp, subscriptionsOf, unsubscribeAll } from './subscribers.ts';
 import { campaignStats, findCampaign, viewHtml } from './campaigns.ts';
 import { statsChartSvg } from './chart.ts';
+import { statsChartPng } from './chart-png.ts';
 
 export interface NewsletterRoutesOptions {
   orm: Orm;
@@ -119,15 +120,21 @@ export function mountNewsletterRoutes(route: Route, o: NewsletterRoutesOptions):
     res.end(html);
   });
 
-  route('GET', '/newsletter/chart.svg', async (_req, res, url) => {
-    const f = verifyToken(secret, 's', url.searchParams.get('t'), 1);
-    if (!f) return errorPage(res, 'en', 400);
-    const stats = await campaignStats(o.orm.em.fork(), f[0]!);
-    if (!stats) return errorPage(res, 'en', 404);
-    const svg = statsChartSvg(stats);
-    res.writeHead(200, { 'content-type': 'image/svg+xml; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" });
-    res.end(svg);
-  });
+  for (const format of ['svg', 'png'] as const) {
+    route('GET', `/newsletter/chart.${format}`, async (_req, res, url) => {
+      const f = verifyToken(secret, 's', url.searchParams.get('t'), 1);
+      if (!f) return errorPage(res, 'en', 400);
+      const stats = await campaignStats(o.orm.em.fork(), f[0]!);
+      if (!stats) return errorPage(res, 'en', 404);
+      if (format === 'png') {
+        res.writeHead(200, { 'content-type': 'image/png', 'cache-control': 'no-store' });
+        res.end(statsChartPng(stats));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'image/svg+xml; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" });
+      res.end(statsChartSvg(stats));
+    });
+  }
 
   // ---- sign-up
   const signupForm = async (res: ServerResponse, url: URL, lang: Lang, status = 200, message?: { text: string; error?: boolean }, values: { email?: string; name?: string; lists?: string[] } = {}) => {

@@ -20,6 +20,7 @@ import { SmtpAgentDeliverer } from '../outbox/transports/smtp-agent.ts';
 import { mountNewsletterRoutes } from './routes.ts';
 import { campaignStats, chartUrl, registerBroadcastAction, startDueCampaigns } from './campaigns.ts';
 import { ensureLists } from './subscribers.ts';
+import { campaignSummaryMessage } from './summary-message.ts';
 import type { NewsletterDeps } from './deps.ts';
 
 export function newsletterDepsFromConfig(config: Config): NewsletterDeps {
@@ -75,15 +76,12 @@ export async function startNewsletter(w: NewsletterWiring): Promise<{ sender: Ca
     journalDir: path.join(w.config.dataDir, 'newsletter-journal'),
     log,
     onFinished: async (id) => {
-      // The summary with its chart link goes to staff (Slack when configured).
+      // The summary with its chart goes to staff (Slack when configured). Slack fetches the
+      // image from the daemon's public URL, as subscribers' mail clients fetch the pixel.
       const em = w.db.orm.em.fork();
       const s = await campaignStats(em, id);
       if (s && deps.slack.postToSlack) {
-        await enqueue(em, 'slack', {
-          op: 'message',
-          channel: deps.slack.channels.sales,
-          text: `Newsletter "${s.name}" sent: ${s.sent} sent, ${s.failed} failed, ${s.bounced} bounced. Chart: ${chartUrl(deps, id)}`,
-        }, { dedupeKey: `campaign-summary:${id}` });
+        await enqueue(em, 'slack', campaignSummaryMessage(s, deps.slack.channels.sales, chartUrl(deps, id, 'png')), { dedupeKey: `campaign-summary:${id}` });
         w.onCommitted();
       }
     },

@@ -7,6 +7,8 @@ import { seedList, startNewsletterHttp, CAMPAIGN_HTML, NL_SECRET } from '../supp
 import { signToken } from '../../src/newsletter/tokens.ts';
 import { seedSubscribers, findSubscriber, subscriptionsOf, isSuppressed } from '../../src/newsletter/subscribers.ts';
 import { createCampaign, startDueCampaigns, findCampaign, campaignStats, chartUrl } from '../../src/newsletter/campaigns.ts';
+import { campaignSummaryMessage } from '../../src/newsletter/summary-message.ts';
+import { PNG } from 'pngjs';
 import { CampaignSender } from '../../src/newsletter/campaign-sender.ts';
 import { DelivererTransport } from '../../src/newsletter/transport.ts';
 import { markNewsletterBounces } from '../../src/newsletter/bounces.ts';
@@ -158,6 +160,23 @@ describe('a sent campaign', () => {
     expect(chart.headers.get('content-type')).toContain('image/svg+xml');
     expect(await chart.text()).toContain('<svg');
     expect((await fetch(chartUrl(web.deps, campaignId).replace(/.$/, '_'))).status).toBe(400);
+    // The PNG (what Slack shows): a real image of the chart's size, with both lines drawn.
+    const png = await fetch(chartUrl(web.deps, campaignId, 'png'));
+    expect(png.headers.get('content-type')).toBe('image/png');
+    const image = PNG.sync.read(Buffer.from(await png.arrayBuffer()));
+    expect([image.width, image.height]).toEqual([640, 280]);
+    const colours = new Set<string>();
+    for (let i = 0; i < image.data.length; i += 4) colours.add(`${image.data[i]},${image.data[i + 1]},${image.data[i + 2]}`);
+    expect(colours).toContain('11,92,173');
+    expect(colours).toContain('217,72,15');
+    expect((await fetch(chartUrl(web.deps, campaignId, 'png').replace(/.$/, '_'))).status).toBe(400);
+    // The Slack summary carries the figures and the PNG, and names no subscriber.
+    const summary = campaignSummaryMessage(s, '#sales', chartUrl(web.deps, campaignId, 'png'));
+    expect(summary.blocks).toEqual([
+      { type: 'section', text: { type: 'mrkdwn', text: expect.stringContaining('1 clicks by people') } },
+      { type: 'image', image_url: chartUrl(web.deps, campaignId, 'png'), alt_text: expect.stringContaining('Opens (blue) and clicks (orange)') },
+    ]);
+    expect(JSON.stringify(summary)).not.toMatch(/@/);
   });
 
   it('view in browser renders the subscriber copy and counts a view', async () => {
