@@ -276,7 +276,7 @@ export class IngestProcessor {
       await sqlOf(em)(
         `insert into attachment (inbound_message_id, position, filename, content_type, size, sha256, content_id, inline, from_tnef, content)
          values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (inbound_message_id, position) do nothing`,
-        [msg.id, position++, a.filename ?? null, a.contentType, a.size, a.sha256, a.contentId ?? null, a.inline, a.fromTnef, a.content ?? null],
+        [msg.id, position++, a.filename ?? null, a.contentType, a.size, a.sha256, a.contentId ?? null, a.inline, a.fromTnef ?? false, a.content ?? null],
       );
     }
     return outcome.stored;

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { parseMessage } from './parse-message.ts';
+import { parseMessage, type ParsedAttachment } from './parse-message.ts';
 import { recogniseAutomatedMail } from './automated-mail.ts';
 import { toStoredParse, type StoredParse } from './inbound-record.ts';
 
@@ -11,22 +11,11 @@ export interface ParseStageOptions {
   messageIdDomain: string;
 }
 
-/** An attachment as the parse stage stores it (content only when small enough to copy). */
-export interface AttachmentRecord {
-  filename?: string;
-  contentType: string;
-  size: number;
-  sha256: string;
-  contentId?: string;
-  inline: boolean;
-  fromTnef: boolean;
-  content?: Buffer;
-}
-
 /** What the parse stage makes of one raw message: what filing reads, and the attachments to store. */
 export interface ParseOutcome {
   stored: StoredParse;
-  attachments: AttachmentRecord[];
+  /** With their content when small enough to copy (the raw message keeps the rest). */
+  attachments: ParsedAttachment[];
 }
 
 /**
@@ -46,15 +35,6 @@ export async function parseStage(raw: Buffer | Readable, o: ParseStageOptions): 
   const automated = recogniseAutomatedMail(parsed, null, { ownDomains: o.ownDomains, ownMessageIdDomain: o.messageIdDomain });
   return {
     stored: toStoredParse(parsed, automated),
-    attachments: parsed.attachments.map((a) => ({
-      filename: a.filename,
-      contentType: a.contentType,
-      size: a.size,
-      sha256: a.sha256,
-      contentId: a.contentId,
-      inline: a.inline,
-      fromTnef: a.fromTnef ?? false,
-      content: a.content,
-    })),
+    attachments: parsed.attachments,
   };
 }

@@ -4,9 +4,12 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database.
 import { startSmtpPeer, type SmtpPeer } from '../support/smtp-peer.ts';
 import { SmtpDeliverer } from '../../src/outbox/transports/smtp-transport.ts';
 import { makeDispatcher, until } from '../support/outbox-helpers.ts';
-import { makeProcessor, fixture, importRaw, seedFixtureCompany, inbound } from '../support/filing-harness.ts';
+import { makeProcessor, fixture, importRaw, seedFixtureCompany, inbound, testFilingDeps } from '../support/filing-harness.ts';
+import { createFiler } from '../../src/handlers/file-message.ts';
+import { silentLogger } from '../../src/logging/logger.ts';
+import type { InboundForFiling } from '../../src/ingest/inbound-record.ts';
 import { sqlOf } from '../../src/db/sql.ts';
-import type { IngestProcessor } from '../../src/ingest/ingest-processor.ts';
+import { IngestProcessor, type IngestProcessorOptions } from '../../src/ingest/ingest-processor.ts';
 import type { OutboxDispatcher } from '../../src/outbox/dispatcher.ts';
 
 let db: TestDatabase;
@@ -24,6 +27,11 @@ async function fileAndSend(name: string) {
 }
 
 const sql = () => sqlOf(db.orm.em.fork());
+
+/** Fixture 01 as a new message of its own: another Message-ID and subject. */
+function fixture01As(tag: string, subject: string): string {
+  return fixture('01-support-nb.eml').toString().replace('fixture-01@', `fixture-01-${tag}@`).replace('Kan ikke logge inn', subject);
+}
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -170,30 +178,32 @@ describe('a stranger quoting a ticket number', () => {
   });
 });
 
+/** A processor with the real filer that throws, after writing its records, whenever `fail` says so. */
+function processorThatFails(fail: (m: InboundForFiling) => boolean, message: string, options: Partial<IngestProcessorOptions> = {}): IngestProcessor {
+  const real = createFiler(testFilingDeps());
+  return new IngestProcessor({
+    orm: db.orm,
+    log: silentLogger,
+    maxAttempts: 5,
+    ownDomains: ['infracomfort.example'],
+    messageIdDomain: 'infracomfort.example',
+    ...options,
+    file: async (em, m) => {
+      const result = await real(em, m);
+      if (fail(m)) throw new Error(message);
+      return result;
+    },
+  });
+}
+
 describe('crash in the middle of filing', () => {
   it('a filing transaction that dies after writing leaves nothing; the retry files the message exactly once', async () => {
-    const { createFiler } = await import('../../src/handlers/file-message.ts');
-    const { testFilingDeps } = await import('../support/filing-harness.ts');
-    const { IngestProcessor } = await import('../../src/ingest/ingest-processor.ts');
-    const { silentLogger } = await import('../../src/logging/logger.ts');
-    const real = createFiler(testFilingDeps());
     let crashes = 1;
-    const crashing = new IngestProcessor({
-      orm: db.orm,
-      log: silentLogger,
-      maxAttempts: 5,
-      ownDomains: ['infracomfort.example'],
-      messageIdDomain: 'infracomfort.example',
-      file: async (em, m) => {
-        const result = await real(em, m);
-        if (crashes-- > 0) throw new Error('simulated crash after the records were written');
-        return result;
-      },
-    });
+    const crashing = processorThatFails(() => crashes-- > 0, 'simulated crash after the records were written');
     const counts = async () =>
       (await sql()(`select (select count(*) from ticket) as t, (select count(*) from outbox_message) as o, (select count(*) from record_message) as m, (select count(*) from acknowledgement) as a`))[0]!;
     const before = await counts();
-    const id = await importRaw(db.orm, fixture('01-support-nb.eml').toString().replace('fixture-01@', 'fixture-01-crash@').replace('Kan ikke logge inn', 'Skriveren virker ikke'));
+    const id = await importRaw(db.orm, fixture01As('crash', 'Skriveren virker ikke'));
     await crashing.runOnce();
     expect(await counts()).toEqual(before);
     expect(await inbound(db.orm, id)).toMatchObject({ state: 'parsed', attempts: 1 });
@@ -207,31 +217,13 @@ describe('crash in the middle of filing', () => {
   });
 
   it('one failing message in a batch costs its neighbours nothing: they are filed, it alone records the failure', async () => {
-    const { createFiler } = await import('../../src/handlers/file-message.ts');
-    const { testFilingDeps } = await import('../support/filing-harness.ts');
-    const { IngestProcessor } = await import('../../src/ingest/ingest-processor.ts');
-    const { silentLogger } = await import('../../src/logging/logger.ts');
-    const real = createFiler(testFilingDeps());
     const ids: string[] = [];
     for (const n of [1, 2, 3]) {
-      const raw = fixture('01-support-nb.eml').toString().replace('fixture-01@', `fixture-01-batch-${n}@`).replace('Kan ikke logge inn', `Batch ${n}: skjermen er svart`);
+      const raw = fixture01As(`batch-${n}`, `Batch ${n}: skjermen er svart`);
       ids.push(await importRaw(db.orm, raw));
     }
     const bad = ids[1]!;
-    const batching = new IngestProcessor({
-      orm: db.orm,
-      log: silentLogger,
-      maxAttempts: 5,
-      lanes: 1,
-      batchSize: 16,
-      ownDomains: ['infracomfort.example'],
-      messageIdDomain: 'infracomfort.example',
-      file: async (em, m) => {
-        const result = await real(em, m);
-        if (m.id === bad) throw new Error('this message cannot be filed');
-        return result;
-      },
-    });
+    const batching = processorThatFails((m) => m.id === bad, 'this message cannot be filed', { lanes: 1, batchSize: 16 });
     await batching.runOnce();
     const rows = await Promise.all(ids.map((id) => inbound(db.orm, id)));
     expect(rows.map((r) => r.state)).toEqual(['filed', 'parsed', 'filed']);
@@ -246,7 +238,7 @@ describe('record IDs', () => {
     await sql()(`select setval('ticket_number_seq', 999998)`);
     const refs: string[] = [];
     for (const n of [1, 2]) {
-      const raw = fixture('01-support-nb.eml').toString().replace('fixture-01@', `fixture-01-ids-${n}@`).replace('Kan ikke logge inn', `ID-test ${n}: skjermen er svart`);
+      const raw = fixture01As(`ids-${n}`, `ID-test ${n}: skjermen er svart`);
       const id = await importRaw(db.orm, raw);
       await processor.runOnce();
       refs.push((await inbound(db.orm, id)).record_ref);
