@@ -157,18 +157,18 @@ export class IngestProcessor {
   /**
    * Claims up to `size` due messages no other worker holds and takes them all through parse
    * and file in one transaction. Any failure rolls the whole batch back and its messages go
-   * through processNext one at a time, so one bad message costs its batch a retry, never
+   * through processOne one at a time, so one bad message costs its batch a retry, never
    * its neighbours' progress, and a failure is recorded against the message that caused it.
    */
   private async processBatch(size: number): Promise<{ advanced: number; filed: number }> {
     if (size <= 1) {
-      const r = await this.processNext();
+      const r = await this.processOne();
       return { advanced: r === 'none' ? 0 : 1, filed: r === 'filed' ? 1 : 0 };
     }
     let claimed: ClaimedMessage[] = [];
     try {
       await this.o.orm.em.fork().transactional(async (em) => {
-        // Asynchronous commit, as in processNext (the reasons are there).
+        // Asynchronous commit, as in processOne (the reasons are there).
         claimed = await sqlOf(em)<ClaimedMessage>(
           `select id, state, size, archive, received_at, parsed
              from inbound_message, (select set_config('synchronous_commit', 'off', true)) as async_commit
@@ -206,15 +206,10 @@ export class IngestProcessor {
   }
 
   /**
-   * Claims the oldest due message no other worker holds and takes it through parse and file
-   * in one transaction: the common case costs one commit. If filing fails, the parse is
-   * committed on its own (so staff can see what was parsed) and the failure recorded.
+   * Claims the given message (a batch's fallback), or else the oldest due one no other worker
+   * holds, and takes it through parse and file in one transaction. If filing fails, the parse
+   * is committed on its own (so staff can see what was parsed) and the failure recorded.
    */
-  private async processNext(): Promise<'none' | 'filed' | 'failed'> {
-    return this.processOne();
-  }
-
-  /** processNext for one given message (a batch's fallback), or the oldest due one. */
   private async processOne(id?: string): Promise<'none' | 'filed' | 'failed'> {
     let claimed: ClaimedMessage | undefined;
     try {
