@@ -12,36 +12,41 @@ export async function lookupMessageIds(em: EntityManager, ids: string[]): Promis
   return new Map(rows.map((r) => [r.message_id, r.record_ref]));
 }
 
-/** What the threading decision needs to know about the records a message names. */
+/**
+ * What the threading decision needs to know about the records a message names: participants,
+ * and the organisation's domain and contacts. One query for all of them.
+ */
 export async function lookupRecords(em: EntityManager, refs: string[]): Promise<Map<string, ThreadRecordInfo>> {
   const out = new Map<string, ThreadRecordInfo>();
   if (refs.length === 0) return out;
-  const sql = sqlOf(em);
-  const rows = await sql<{ ref: string; organisation_id: string | null; participants: string[] | null }>(
-    `select t.ref, t.organisation_id, array_remove(array_agg(c.email), null) as participants
-       from ticket t
-       left join ticket_participant tp on tp.ticket_id = t.id
-       left join contact c on c.id = tp.contact_id
-      where t.ref = any(?::text[]) group by t.ref, t.organisation_id
-     union all
-     select l.ref, l.organisation_id,
-            -- a lead's participants: its contact and everyone whose mail has joined it
-            array_remove(array[c.email], null) || coalesce(
-              (select array_agg(distinct rm.from_address) from record_message rm
-                where rm.record_ref = l.ref and rm.direction = 'in' and rm.from_address is not null), '{}'::text[])
-       from lead l left join contact c on c.id = l.contact_id
-      where l.ref = any(?::text[])`,
-    [pgArray(refs.map((r) => r.toUpperCase())), pgArray(refs.map((r) => r.toUpperCase()))],
+  const upper = pgArray(refs.map((r) => r.toUpperCase()));
+  const rows = await sqlOf(em)<{ ref: string; participants: string[] | null; org_domain: string | null; org_contacts: string[] | null }>(
+    `select x.ref, x.participants, o.domain as org_domain,
+            (select array_agg(oc.email) from contact oc where oc.organisation_id = x.organisation_id) as org_contacts
+       from (
+         select t.ref, t.organisation_id, array_remove(array_agg(c.email), null) as participants
+           from ticket t
+           left join ticket_participant tp on tp.ticket_id = t.id
+           left join contact c on c.id = tp.contact_id
+          where t.ref = any(?::text[]) group by t.ref, t.organisation_id
+         union all
+         select l.ref, l.organisation_id,
+                -- a lead's participants: its contact and everyone whose mail has joined it
+                array_remove(array[c.email], null) || coalesce(
+                  (select array_agg(distinct rm.from_address) from record_message rm
+                    where rm.record_ref = l.ref and rm.direction = 'in' and rm.from_address is not null), '{}'::text[])
+           from lead l left join contact c on c.id = l.contact_id
+          where l.ref = any(?::text[])
+       ) as x
+       left join organisation o on o.id = x.organisation_id`,
+    [upper, upper],
   );
   for (const r of rows) {
-    let organisationDomains: string[] = [];
-    let organisationContacts: string[] = [];
-    if (r.organisation_id) {
-      const [org] = await sql<{ domain: string | null }>('select domain from organisation where id = ?', [r.organisation_id]);
-      organisationDomains = org?.domain ? [org.domain] : [];
-      organisationContacts = (await sql<{ email: string }>('select email from contact where organisation_id = ?', [r.organisation_id])).map((c) => c.email);
-    }
-    out.set(r.ref, { participants: r.participants ?? [], organisationDomains, organisationContacts });
+    out.set(r.ref, {
+      participants: r.participants ?? [],
+      organisationDomains: r.org_domain ? [r.org_domain] : [],
+      organisationContacts: r.org_contacts ?? [],
+    });
   }
   return out;
 }
