@@ -89,19 +89,17 @@ export async function acknowledge(em: EntityManager, req: AckRequest, deps: Fili
        on conflict (dedupe_key) do nothing
        returning id),
      a as (insert into acknowledgement (record_ref, recipient, outbox_id) select ?, ?, o.id from o on conflict (record_ref) do nothing),
-     t as (update ticket set acknowledged_at = now() where ref = ? and ?::text = 'ticket' and exists (select 1 from o)),
-     l as (update lead set acknowledged_at = now() where ref = ? and ?::text = 'lead' and exists (select 1 from o)),
+     r as (update ${req.kind === 'ticket' ? 'ticket' : 'lead'} set acknowledged_at = now() where ref = ? and exists (select 1 from o)),
      ${entry.sql}
      select gate.recent, gate.already, (select id from o) as outbox_id from gate`,
     [
       recipient, req.ref,
       `ack:${req.ref}`, JSON.stringify(mail), messageId, deps.maxAcksPerHour,
       req.ref, recipient,
-      req.ref, req.kind,
-      req.ref, req.kind,
+      req.ref,
       ...entry.params,
     ],
-    { name: 'ack-queue' },
+    { name: `ack-queue-${req.kind}` },
   );
   const decision = policy(Number(gate!.recent), gate!.already);
   if (!gate!.outbox_id) return { sent: false, reason: decision.send ? 'acknowledgement already queued' : decision.reason };

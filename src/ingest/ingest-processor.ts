@@ -56,6 +56,26 @@ function filedRow(id: string, result: FilingOutcome, parsed?: StoredParse): File
   };
 }
 
+/**
+ * Claims up to `limit` due messages (or only `onlyId`) that no other worker holds, and makes
+ * the claiming transaction's commit asynchronous. The raw message is already durable (stored
+ * with a synchronous commit), so this commit need not wait for its WAL flush: if a power cut
+ * loses it, the message is simply filed again from 'stored'. Anything later that acts on it
+ * outside the database (the dispatcher claiming its outbox rows) commits synchronously, which
+ * flushes this transaction's WAL first. (set_config rides on the claim: a round trip of its
+ * own was a tenth of a message's queries.)
+ */
+function claimDue(em: EntityManager, limit: number, onlyId?: string): Promise<ClaimedMessage[]> {
+  const text = (filter: string) => `select id, state, size, archive, received_at, parsed
+       from inbound_message, (select set_config('synchronous_commit', 'off', true)) as async_commit
+      where state in ('stored', 'parsed') and next_attempt_at <= now()${filter}
+      order by id limit ? for update of inbound_message skip locked`;
+  // The common claim is a prepared statement; a batch's one-by-one fallback is rare.
+  return onlyId === undefined
+    ? sqlOf(em)<ClaimedMessage>(text(''), [limit], { name: 'ingest-claim' })
+    : sqlOf(em)<ClaimedMessage>(text(' and id = ?'), [onlyId, limit]);
+}
+
 export interface FilingOutcome {
   outcome: string;
   recordRef?: string;
@@ -168,15 +188,7 @@ export class IngestProcessor {
     let claimed: ClaimedMessage[] = [];
     try {
       await this.o.orm.em.fork().transactional(async (em) => {
-        // Asynchronous commit, as in processOne (the reasons are there).
-        claimed = await sqlOf(em)<ClaimedMessage>(
-          `select id, state, size, archive, received_at, parsed
-             from inbound_message, (select set_config('synchronous_commit', 'off', true)) as async_commit
-            where state in ('stored', 'parsed') and next_attempt_at <= now()
-            order by id limit ? for update of inbound_message skip locked`,
-          [size],
-          { name: 'ingest-claim-batch' },
-        );
+        claimed = await claimDue(em, size);
         const done: FiledRow[] = [];
         // In id order, so a reply later in the batch finds the records of its original.
         for (const row of claimed) {
@@ -214,24 +226,12 @@ export class IngestProcessor {
     let claimed: ClaimedMessage | undefined;
     try {
       return await this.o.orm.em.fork().transactional(async (em) => {
-        // The raw message is already durable (stored with a synchronous commit), so this
-        // commit need not wait for its WAL flush: if a power cut loses it, the message is
-        // simply filed again from 'stored'. Anything later that acts on it outside the
-        // database (the dispatcher claiming its outbox rows) commits synchronously, which
-        // flushes this transaction's WAL first. (set_config rides on the claim: a round trip
-        // of its own was a tenth of a message's queries.)
-        const [row] = await sqlOf(em)<ClaimedMessage>(
-          `select id, state, size, archive, received_at, parsed
-             from inbound_message, (select set_config('synchronous_commit', 'off', true)) as async_commit
-            where state in ('stored', 'parsed') and next_attempt_at <= now() and (?::bigint is null or id = ?::bigint)
-            order by id limit 1 for update of inbound_message skip locked`,
-          [id ?? null, id ?? null],
-        );
+        const [row] = await claimDue(em, 1, id);
         if (!row) return 'none' as const;
         claimed = row;
         const parsed = row.state === 'stored' ? await this.parse(em, row) : row.parsed!;
         const result = await this.o.file(em, { id: row.id, archive: row.archive, receivedAt: row.received_at, parsed });
-        await this.markFiled(em, row.id, result, row.state === 'stored' ? parsed : undefined);
+        await this.markAllFiled(em, [filedRow(row.id, result, row.state === 'stored' ? parsed : undefined)]);
         return 'filed' as const;
       });
     } catch (e) {
@@ -288,7 +288,7 @@ export class IngestProcessor {
     );
   }
 
-  /** The end state of a batch's messages, one statement for all of them. */
+  /** The end state of filed messages (a batch, or one), one statement for all of them. */
   private async markAllFiled(em: EntityManager, rows: FiledRow[]): Promise<void> {
     await sqlOf(em)(
       `update inbound_message m
@@ -306,23 +306,7 @@ export class IngestProcessor {
     for (const r of rows) this.o.metrics?.ingestFiled.inc({ outcome: r.outcome });
   }
 
-  /** One update for the end state; with `parsed`, the parse results are written in the same statement. */
-  private async markFiled(em: EntityManager, id: string, result: FilingOutcome, parsed?: StoredParse): Promise<void> {
-    if (parsed) {
-      await sqlOf(em)(
-        `update inbound_message set state = 'filed', parsed = ?, subject = ?, from_address = ?, automated_kind = ?, automated_reason = ?,
-                outcome = ?, record_ref = ?, language = ?, filed_at = now(), attempts = 0, last_error = null where id = ?`,
-        [JSON.stringify(parsed), parsed.subject.slice(0, 500), parsed.from?.address?.toLowerCase() ?? null, parsed.automated.kind, parsed.automated.reason,
-          result.outcome, result.recordRef ?? null, result.language ?? null, id],
-      );
-    } else {
-      await sqlOf(em)(
-        `update inbound_message set state = 'filed', outcome = ?, record_ref = ?, language = ?, filed_at = now(), attempts = 0, last_error = null where id = ?`,
-        [result.outcome, result.recordRef ?? null, result.language ?? null, id],
-      );
-    }
-    this.o.metrics?.ingestFiled.inc({ outcome: result.outcome });
-  }
+
 
   private async recordFailure(id: string, e: unknown): Promise<void> {
     const sql = sqlOf(this.o.orm.em.fork());

@@ -1,12 +1,9 @@
 import { PNG } from 'pngjs';
 import type { CampaignStats } from './campaigns.ts';
+import { CHART_HEIGHT as H, CHART_WIDTH as W, chartScale } from './chart.ts';
 
-const W = 640;
-const H = 280;
 const L = 24;
 const R = 16;
-const TOP = 24;
-const B = 32;
 type Rgb = [number, number, number];
 const OPENS: Rgb = [0x0b, 0x5c, 0xad];
 const CLICKS: Rgb = [0xd9, 0x48, 0x0f];
@@ -14,8 +11,8 @@ const GRID: Rgb = [0xdd, 0xdd, 0xdd];
 const AXIS: Rgb = [0x88, 0x88, 0x88];
 
 /**
- * The campaign chart as a PNG: Slack shows PNG, not SVG, in a message. Same scale and colours
- * as statsChartSvg (opens blue, clicks orange, people only, per hour, grid at 0, half and the
+ * The campaign chart as a PNG: Slack shows PNG, not SVG, in a message. Same scale (chartScale)
+ * and colours as statsChartSvg (opens blue, clicks orange, people only, per hour, grid at 0, half and the
  * peak); the numbers go in the message text and the image's alt text, so no font is needed.
  */
 export function statsChartPng(s: CampaignStats): Buffer {
@@ -43,13 +40,10 @@ export function statsChartPng(s: CampaignStats): Buffer {
     for (let dx = -3; dx <= 3; dx++) for (let dy = -3; dy <= 3; dy++) if (dx * dx + dy * dy <= 9) plot(cx + dx, cy + dy, c);
   };
 
-  const pts = s.timeline.length ? s.timeline : [{ at: new Date().toISOString(), opens: 0, clicks: 0 }];
-  const max = Math.max(1, ...pts.map((p) => Math.max(p.opens, p.clicks)));
-  const x = (i: number) => L + (pts.length === 1 ? (W - L - R) / 2 : (i * (W - L - R)) / (pts.length - 1));
-  const y = (v: number) => TOP + (H - TOP - B) * (1 - v / max);
+  const { pts, max, x, y } = chartScale(s, { left: L, right: R, top: 24, bottom: 32 });
   for (const t of [max, max / 2]) line(L, y(t), W - R, y(t), GRID);
   line(L, y(0), W - R, y(0), AXIS);
-  line(L, TOP, L, y(0), AXIS);
+  line(L, y(max), L, y(0), AXIS);
   for (const [key, colour] of [['opens', OPENS], ['clicks', CLICKS]] as const) {
     pts.forEach((p, i) => {
       if (i > 0) line(x(i - 1), y(pts[i - 1]![key]), x(i), y(p[key]), colour, 2);

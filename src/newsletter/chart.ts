@@ -1,13 +1,27 @@
 import type { CampaignStats } from './campaigns.ts';
 import { esc } from './pages.ts';
 
-/** Opens and clicks (people only) per hour as a small SVG line chart, with the totals in the title. */
-export function statsChartSvg(s: CampaignStats): string {
-  const W = 640, H = 280, L = 48, R = 16, TOP = 40, B = 40;
+export const CHART_WIDTH = 640;
+export const CHART_HEIGHT = 280;
+
+/**
+ * Where the chart's points go, for the SVG and the PNG alike: hours along x, opens and clicks
+ * (people only) up y, scaled to the peak, inside the given margins.
+ */
+export function chartScale(s: CampaignStats, m: { left: number; right: number; top: number; bottom: number }) {
+  const W = CHART_WIDTH;
+  const H = CHART_HEIGHT;
   const pts = s.timeline.length ? s.timeline : [{ at: new Date().toISOString(), opens: 0, clicks: 0 }];
   const max = Math.max(1, ...pts.map((p) => Math.max(p.opens, p.clicks)));
-  const x = (i: number) => L + (pts.length === 1 ? (W - L - R) / 2 : (i * (W - L - R)) / (pts.length - 1));
-  const y = (v: number) => TOP + (H - TOP - B) * (1 - v / max);
+  const x = (i: number) => m.left + (pts.length === 1 ? (W - m.left - m.right) / 2 : (i * (W - m.left - m.right)) / (pts.length - 1));
+  const y = (v: number) => m.top + (H - m.top - m.bottom) * (1 - v / max);
+  return { pts, max, x, y };
+}
+
+/** Opens and clicks (people only) per hour as a small SVG line chart, with the totals in the title. */
+export function statsChartSvg(s: CampaignStats): string {
+  const W = CHART_WIDTH, H = CHART_HEIGHT, L = 48, R = 16;
+  const { pts, max, x, y } = chartScale(s, { left: L, right: R, top: 40, bottom: 40 });
   const line = (key: 'opens' | 'clicks') => pts.map((p, i) => `${i ? 'L' : 'M'}${x(i).toFixed(1)},${y(p[key]).toFixed(1)}`).join(' ');
   const ticks = [0, Math.round(max / 2), max];
   const label = (iso: string) => iso.slice(5, 13).replace('T', ' ') + 'h';

@@ -1,4 +1,3 @@
-
 export type RecordKind = 'ticket' | 'lead';
 
 export interface IdPrefixes {

@@ -334,14 +334,21 @@ describe('routing config', () => {
       'SLETTE ALLE MINE PERSONOPPLYSNINGER', 'Meld\nmeg av', 'jf. ART. 15 GDPR', 'Ærlig talt: ØNSKER INNSYN i data',
       'Kan De sende FAKTURA?', 'We would like a QUOTE for 40 units', 'Unſubscribe me', 'varmepumpe til hytta',
     ];
+    let terms = 0;
+    const matched = new Set<string>();
     for (const rule of DEFAULT_KEYWORD_RULES) {
       for (const term of Object.values(rule.terms).flat()) {
+        terms++;
         const words = termWords(term);
         const re = compileTerm(term);
         for (const text of [...texts, term.replace(/\*/g, 'er').replace(/ \.\. /g, ' '), term.toUpperCase().replace(/\*/g, '').replace(/ \.\. /g, ' ')]) {
-          if (re.test(text)) expect(words.every((w) => new WordIndex(text).has(w)), `${term} in ${text}`).toBe(true);
+          if (!re.test(text)) continue;
+          matched.add(term);
+          expect(words.every((w) => new WordIndex(text).has(w)), `${term} in ${text}`).toBe(true);
         }
       }
     }
+    // The check above runs only where a term matches: most shipped terms must have been tried.
+    expect(matched.size).toBeGreaterThan(terms * 0.9);
   });
 });
