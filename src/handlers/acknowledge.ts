@@ -3,7 +3,7 @@ import { sqlOf } from '../db/sql.ts';
 import type { OutgoingEmail } from '../outbox/outgoing-email.ts';
 import { makeMessageId } from '../threading/thread-token.ts';
 import { normaliseAddress } from '../threading/normalise-address.ts';
-import { timelineCtes } from '../records/timeline.ts';
+import { timelineCtes, timelineSource, timelineSourceRow } from '../records/timeline.ts';
 import { shouldAcknowledge } from './ack-policy.ts';
 import type { FilingDeps } from './filing-deps.ts';
 import type { Language } from '../classify/language.ts';
@@ -21,19 +21,32 @@ export interface AckRequest {
   references: string[];
 }
 
+export interface AckResult {
+  sent: boolean;
+  reason: string;
+}
+
 /**
  * Sends (through the outbox, in the filing transaction) the one acknowledgement a new record
  * gets, unless the policy says no: robots, no-reply addresses, more than N an hour to one
  * address. Returns whether one was queued.
+ */
+export async function acknowledge(em: EntityManager, req: AckRequest, deps: FilingDeps): Promise<AckResult> {
+  return (await acknowledgeAll(em, [req], deps))[0]!;
+}
+
+/**
+ * acknowledge for several new records of one kind at once (a batch of new tickets): one
+ * statement for all of them. Results are in the order of `reqs`.
  *
  * What the policy can decide from the message alone is decided first. What needs the
  * database (already acknowledged? how many to this address this hour?) is checked by the
- * same statement that queues the mail, marks the record and puts it on the timeline: one
- * statement rather than six.
+ * same statement that queues the mail, marks the record and puts it on the timeline. Two
+ * requests to one address in the same call count against each other in order.
  */
-export async function acknowledge(em: EntityManager, req: AckRequest, deps: FilingDeps): Promise<{ sent: boolean; reason: string }> {
-  const recipient = normaliseAddress(req.to.address);
-  const policy = (recent: number, already: boolean) =>
+export async function acknowledgeAll(em: EntityManager, reqs: AckRequest[], deps: FilingDeps): Promise<AckResult[]> {
+  const results: AckResult[] = new Array(reqs.length);
+  const policy = (recipient: string, recent: number, already: boolean) =>
     shouldAcknowledge({
       automatedKind: null,
       fromAddress: recipient,
@@ -44,9 +57,63 @@ export async function acknowledge(em: EntityManager, req: AckRequest, deps: Fili
       ownAddresses: [deps.mailFrom],
       ownDomains: deps.ownDomains,
     });
-  const early = policy(0, false);
-  if (!early.send) return { sent: false, reason: early.reason };
+  const byKind = new Map<AckRequest['kind'], Array<Record<string, unknown>>>();
+  reqs.forEach((req, ord) => {
+    const recipient = normaliseAddress(req.to.address);
+    const early = policy(recipient, 0, false);
+    if (!early.send) {
+      results[ord] = { sent: false, reason: early.reason };
+      return;
+    }
+    const mail = acknowledgementMail(req, deps);
+    const rows = byKind.get(req.kind) ?? [];
+    rows.push({
+      ...timelineSourceRow({ recordRef: req.ref, direction: 'out', messageId: mail.messageId, fromAddress: deps.mailFrom, author: 'mailroom', subject: mail.subject, bodyNew: mail.text, contactId: req.contactId, leadId: req.leadId }),
+      ord,
+      recipient,
+      payload: mail,
+    });
+    byKind.set(req.kind, rows);
+  });
+  for (const [kind, rows] of byKind) {
+    // The outbox row is written as enqueueEmail writes it (same dedupe key rule), but only
+    // when the checks pass; the acknowledgement row, the record's mark and its timeline entry
+    // go with it.
+    const gates = await sqlOf(em)<{ ord: number; recent: string; already: boolean; outbox_id: string | null }>(
+      `with input as (${timelineSource('ord int, recipient text, payload jsonb')}),
+       gate as (
+         select input.*,
+                (select count(*) from acknowledgement a where a.recipient = input.recipient and a.created_at > now() - interval '1 hour')
+                  + row_number() over (partition by input.recipient order by input.ord) - 1 as recent,
+                exists (select 1 from acknowledgement a where a.record_ref = input.record_ref) as already
+           from input),
+       o as (
+         insert into outbox_message (channel, dedupe_key, payload, message_id, next_attempt_at)
+         select 'email', 'ack:' || record_ref, payload, message_id, now() from gate where not already and recent < ? order by ord
+         on conflict (dedupe_key) do nothing
+         returning id, dedupe_key),
+       sent as (select g.record_ref, g.direction, g.inbound_message_id, o.id as outbox_id, g.message_id, g.thread_id, g.from_address, g.author,
+                       g.subject, g.body_new, g.body_quoted, g.signature, g.contact_id, g.lead_id, g.recipient
+                  from gate g join o on o.dedupe_key = 'ack:' || g.record_ref),
+       a as (insert into acknowledgement (record_ref, recipient, outbox_id) select record_ref, recipient, outbox_id from sent on conflict (record_ref) do nothing),
+       r as (update ${kind === 'ticket' ? 'ticket' : 'lead'} set acknowledged_at = now() where ref in (select record_ref from sent)),
+       ${timelineCtes('ack', 'sent')}
+       select g.ord, g.recent, g.already, s.outbox_id from gate g left join sent s on s.record_ref = g.record_ref`,
+      [JSON.stringify(rows), deps.maxAcksPerHour],
+      { name: `ack-queue-${kind}` },
+    );
+    for (const g of gates) {
+      const decision = policy(String((rows.find((r) => r.ord === g.ord) as { recipient: string }).recipient), Number(g.recent), g.already);
+      results[g.ord] = g.outbox_id
+        ? { sent: true, reason: decision.reason }
+        : { sent: false, reason: decision.send ? 'acknowledgement already queued' : decision.reason };
+    }
+  }
+  return results;
+}
 
+/** The acknowledgement mail itself, rendered from the record kind's template in the customer's language. */
+function acknowledgementMail(req: AckRequest, deps: FilingDeps): OutgoingEmail & { messageId: string; subject: string; text: string } {
   const rendered = deps.templates.render(req.kind === 'ticket' ? 'ack-ticket' : 'ack-lead', req.language, {
     ref: req.ref,
     subject: req.subject || '(no subject)',
@@ -55,7 +122,7 @@ export async function acknowledge(em: EntityManager, req: AckRequest, deps: Fili
   });
   const messageId = makeMessageId({ ticketRef: req.ref }, deps.secret, deps.messageIdDomain);
   const references = [...req.references, ...(req.inReplyTo && !req.references.includes(req.inReplyTo) ? [req.inReplyTo] : [])];
-  const mail: OutgoingEmail = {
+  return {
     from: `"${deps.fromName}" <${deps.mailFrom}>`,
     to: [req.to.name ? `"${req.to.name.replace(/"/g, '')}" <${req.to.address}>` : req.to.address],
     subject: rendered.subject,
@@ -71,37 +138,4 @@ export async function acknowledge(em: EntityManager, req: AckRequest, deps: Fili
       'X-Mailroom-Id': req.ref,
     },
   };
-  // The outbox row is written as enqueueEmail writes it (same dedupe key rule), but only
-  // when the checks pass; the acknowledgement row, the record's mark and its timeline entry
-  // go with it.
-  const entry = timelineCtes(
-    'ack',
-    { recordRef: req.ref, direction: 'out', outboxId: { sql: 'select id from o' }, messageId, fromAddress: deps.mailFrom, author: 'mailroom', subject: rendered.subject, bodyNew: rendered.text, contactId: req.contactId, leadId: req.leadId },
-    'exists (select 1 from o)',
-  );
-  const [gate] = await sqlOf(em)<{ recent: string; already: boolean; outbox_id: string | null }>(
-    `with gate as (
-       select (select count(*) from acknowledgement where recipient = ? and created_at > now() - interval '1 hour') as recent,
-              exists (select 1 from acknowledgement where record_ref = ?) as already),
-     o as (
-       insert into outbox_message (channel, dedupe_key, payload, message_id, next_attempt_at)
-       select 'email', ?, ?, ?, now() from gate where not gate.already and gate.recent < ?
-       on conflict (dedupe_key) do nothing
-       returning id),
-     a as (insert into acknowledgement (record_ref, recipient, outbox_id) select ?, ?, o.id from o on conflict (record_ref) do nothing),
-     r as (update ${req.kind === 'ticket' ? 'ticket' : 'lead'} set acknowledged_at = now() where ref = ? and exists (select 1 from o)),
-     ${entry.sql}
-     select gate.recent, gate.already, (select id from o) as outbox_id from gate`,
-    [
-      recipient, req.ref,
-      `ack:${req.ref}`, JSON.stringify(mail), messageId, deps.maxAcksPerHour,
-      req.ref, recipient,
-      req.ref,
-      ...entry.params,
-    ],
-    { name: `ack-queue-${req.kind}` },
-  );
-  const decision = policy(Number(gate!.recent), gate!.already);
-  if (!gate!.outbox_id) return { sent: false, reason: decision.send ? 'acknowledgement already queued' : decision.reason };
-  return { sent: true, reason: decision.reason };
 }

@@ -4,17 +4,17 @@ import type { Filer, FilingOutcome } from '../ingest/ingest-processor.ts';
 import { FileLaterError } from '../ingest/ingest-processor.ts';
 import type { InboundForFiling, StoredParse } from '../ingest/inbound-record.ts';
 import type { MessageFacts } from '../classify/message-facts.ts';
-import { classifyMessage, findRequester, type Classification } from '../classify/classify.ts';
+import { classifyMessage, findRequester, type Classification, type ClassifyContext } from '../classify/classify.ts';
 import { resolveThread, threadLookupKeys, normaliseMessageId, messageIdsIn } from '../threading/resolve-thread.ts';
 import { splitReply } from '../threading/quote-split.ts';
-import { normaliseAddress } from '../threading/normalise-address.ts';
-import { findContactWithOrganisation, findOrganisation, findDealer, ensureContact, ensureProspectOrganisation } from '../records/contacts.ts';
+import { normaliseAddress, domainOf, isFreeMailDomain } from '../threading/normalise-address.ts';
+import { findContactWithOrganisation, findContactsWithOrganisation, findOrganisation, findDealer, ensureContact, ensureProspectOrganisation, type ContactRow, type OrganisationRow } from '../records/contacts.ts';
 import { lookupMessageIds, lookupRecords } from '../records/threads.ts';
 import { recordOnTimeline } from '../records/timeline.ts';
 import { prefixOf } from '../records/record-ids.ts';
-import { createTicket, findTicket, addParticipant } from '../records/tickets.ts';
+import { createTickets, findTicket, addParticipant } from '../records/tickets.ts';
 import { createLead, findLead } from '../records/leads.ts';
-import { acknowledge } from './acknowledge.ts';
+import { acknowledge, acknowledgeAll } from './acknowledge.ts';
 import type { FilingDeps } from './filing-deps.ts';
 import { handlePrivacyRequest } from '../privacy/case-service.ts';
 import { handleNewsletterReply } from '../newsletter/reply-handler.ts';
@@ -45,7 +45,7 @@ export function factsOf(p: StoredParse): MessageFacts {
  * triage item for staff.
  */
 export function createFiler(deps: FilingDeps): Filer {
-  return async (em, message) => {
+  const fileOne = async (em: EntityManager, message: InboundForFiling): Promise<FilingOutcome> => {
     const automated = message.parsed.automated;
     if (automated.kind !== 'human') {
       if (automated.kind === 'bounce') await markNewsletterBounces(em, automated, deps.newsletter?.softBounceLimit ?? 3);
@@ -79,6 +79,69 @@ export function createFiler(deps: FilingDeps): Filer {
         return openTriage(em, message, facts, classification, deps);
     }
   };
+  return Object.assign(fileOne, { many: (em: EntityManager, messages: InboundForFiling[]) => fileMany(em, messages, deps, fileOne) });
+}
+
+/**
+ * Files a claimed batch, in order. Most of a backlog is new mail that names nothing (no
+ * thread headers, no ID in the subject) and becomes a ticket: such mail is classified with
+ * one contact lookup for all of it, and its tickets and acknowledgements are written with
+ * one statement each. Everything else goes through the one-message path in its place. So
+ * does mail whose sender's organisation (or address) also writes elsewhere in the batch: filing
+ * one could change what the other finds (a contact, an organisation, the hourly
+ * acknowledgement count), and one at a time keeps that exact.
+ */
+async function fileMany(
+  em: EntityManager,
+  messages: InboundForFiling[],
+  deps: FilingDeps,
+  fileOne: (em: EntityManager, message: InboundForFiling) => Promise<FilingOutcome>,
+): Promise<FilingOutcome[]> {
+  const prefixes = [deps.prefixes.ticketPrefix, deps.prefixes.leadPrefix];
+  const plain = messages.map((m) => {
+    if (m.parsed.automated.kind !== 'human') return null;
+    const facts = factsOf(m.parsed);
+    const keys = threadLookupKeys(facts, prefixes, deps.secret);
+    return { facts, requester: findRequester(facts, deps.routing), namesSomething: keys.messageIds.length > 0 || keys.recordRefs.length > 0 };
+  });
+  const writers = new Map<string, number>();
+  for (const p of plain) {
+    if (!p) continue;
+    for (const key of new Set([senderKey(p.facts.from.address), senderKey(p.requester.address)])) writers.set(key, (writers.get(key) ?? 0) + 1);
+  }
+  const batchable = plain.map((p) => (p && !p.namesSomething && writers.get(senderKey(p.requester.address)) === 1 && writers.get(senderKey(p.facts.from.address)) === 1 ? p : null));
+  const found = await findContactsWithOrganisation(em, batchable.flatMap((p) => (p ? [p.requester.address] : [])));
+
+  const outcomes: FilingOutcome[] = new Array(messages.length);
+  let group: Array<{ index: number } & NewTicketFiling> = [];
+  const flush = async () => {
+    const opened = await openTickets(em, group, deps);
+    group.forEach((g, k) => (outcomes[g.index] = opened[k]!));
+    group = [];
+  };
+  let next = 0;
+  for (let i = 0; i < messages.length; i++) {
+    const p = batchable[i];
+    if (p) {
+      const { contact, organisation } = found[next++]!;
+      const classification = classifyMessage(p.facts, { config: deps.routing, ...classifyContext(contact, organisation) });
+      if (classification.route === 'support') {
+        group.push({ index: i, message: messages[i]!, facts: p.facts, classification });
+        continue;
+      }
+    }
+    await flush();
+    outcomes[i] = await fileOne(em, messages[i]!);
+  }
+  await flush();
+  return outcomes;
+}
+
+/** Whose writing a message is: the organisation's domain, or the address itself at a free-mail provider. */
+function senderKey(address: string): string {
+  const email = normaliseAddress(address);
+  const domain = domainOf(email);
+  return domain && !isFreeMailDomain(domain) ? domain : email;
 }
 
 async function decideThread(em: EntityManager, facts: MessageFacts, deps: FilingDeps) {
@@ -111,11 +174,14 @@ export async function classify(em: EntityManager, facts: MessageFacts, deps: Fil
   // The requester may be a contact-form person rather than From; look them up, then decide.
   const requester = findRequester(facts, deps.routing);
   const { contact, organisation } = await findContactWithOrganisation(em, requester.address);
-  return classifyMessage(facts, {
-    config: deps.routing,
+  return classifyMessage(facts, { config: deps.routing, ...classifyContext(contact, organisation) });
+}
+
+function classifyContext(contact: ContactRow | null, organisation: OrganisationRow | null): Omit<ClassifyContext, 'config'> {
+  return {
     knownContact: contact ? { id: contact.id, organisationId: contact.organisation_id ?? undefined, roles: contact.roles } : undefined,
     organisation: organisation ? { id: organisation.id, kind: organisation.kind } : undefined,
-  });
+  };
 }
 
 function splitBody(facts: MessageFacts) {
@@ -141,6 +207,13 @@ async function appendToRecord(em: EntityManager, message: InboundForFiling, fact
   return { outcome: ticket ? 'ticket-reply' : 'lead-reply', recordRef: ref };
 }
 
+export interface NewTicketFiling {
+  message: InboundForFiling;
+  facts: MessageFacts;
+  classification: Classification;
+  linkedRef?: string;
+}
+
 /** A new ticket for a classified message (also used when staff resolve a triage item). */
 export async function openTicket(
   em: EntityManager,
@@ -150,23 +223,46 @@ export async function openTicket(
   deps: FilingDeps,
   linkedRef?: string,
 ): Promise<FilingOutcome & { acknowledged: boolean }> {
-  const { ref, requester } = await createTicket(em, {
-    prefix: prefixOf('ticket', deps.prefixes),
-    subject: facts.subject,
-    requester: { address: c.requester.address, name: c.requester.name },
-    language: c.language,
-    linkedRef,
-    firstMessage: { direction: 'in', inboundMessageId: message.id, messageId: facts.messageId, fromAddress: normaliseAddress(facts.from.address), subject: facts.subject, ...splitBody(facts) },
-  });
-  let acknowledged = false;
-  if (!message.archive) {
-    if (deps.acknowledgementsEnabled) {
-      acknowledged = (await acknowledge(em, { kind: 'ticket', ref, to: c.requester, contactId: requester.id, language: c.language, subject: facts.subject, inReplyTo: facts.messageId, references: facts.references }, deps)).sent;
+  return (await openTickets(em, [{ message, facts, classification: c, linkedRef }], deps))[0]!;
+}
+
+/**
+ * New tickets for classified messages with distinct requesters: one statement writes the
+ * tickets, their requesters and first messages, one more queues their acknowledgements.
+ */
+async function openTickets(em: EntityManager, filings: NewTicketFiling[], deps: FilingDeps): Promise<Array<FilingOutcome & { acknowledged: boolean }>> {
+  if (filings.length === 0) return [];
+  const created = await createTickets(
+    em,
+    prefixOf('ticket', deps.prefixes),
+    filings.map(({ message, facts, classification: c, linkedRef }) => ({
+      subject: facts.subject,
+      requester: { address: c.requester.address, name: c.requester.name },
+      language: c.language,
+      linkedRef,
+      firstMessage: { direction: 'in', inboundMessageId: message.id, messageId: facts.messageId, fromAddress: normaliseAddress(facts.from.address), subject: facts.subject, ...splitBody(facts) },
+    })),
+  );
+  const live = filings.flatMap((f, k) => (f.message.archive ? [] : [k]));
+  const acks = deps.acknowledgementsEnabled
+    ? await acknowledgeAll(
+        em,
+        live.map((k) => {
+          const { facts, classification: c } = filings[k]!;
+          return { kind: 'ticket', ref: created[k]!.ref, to: c.requester, contactId: created[k]!.requester.id, language: c.language, subject: facts.subject, inReplyTo: facts.messageId, references: facts.references };
+        }),
+        deps,
+      )
+    : [];
+  const acknowledged = new Map(live.map((k, j) => [k, acks[j]?.sent ?? false]));
+  if (deps.notifyStaff) {
+    for (const k of live) {
+      const { ref, requester } = created[k]!;
+      const org = requester.organisation_id ? await findOrganisation(em, requester.organisation_id) : null;
+      await deps.notifyStaff(em, { kind: 'new-ticket', ref, subject: filings[k]!.facts.subject, organisation: org?.name });
     }
-    const org = requester.organisation_id ? await findOrganisation(em, requester.organisation_id) : null;
-    await deps.notifyStaff?.(em, { kind: 'new-ticket', ref, subject: facts.subject, organisation: org?.name });
   }
-  return { outcome: 'ticket', recordRef: ref, language: c.language, acknowledged };
+  return filings.map((f, k) => ({ outcome: 'ticket', recordRef: created[k]!.ref, language: f.classification.language, acknowledged: acknowledged.get(k) ?? false }));
 }
 
 /** A new lead for a classified message (also used when staff resolve a triage item). */

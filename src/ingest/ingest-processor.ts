@@ -83,7 +83,14 @@ export interface FilingOutcome {
 }
 
 /** The handler stage: turns a parsed message into records and outbox rows, inside `em`'s transaction. */
-export type Filer = (em: EntityManager, message: InboundForFiling) => Promise<FilingOutcome>;
+export interface Filer {
+  (em: EntityManager, message: InboundForFiling): Promise<FilingOutcome>;
+  /**
+   * Files a batch in order, with the same outcomes as one at a time but fewer statements;
+   * without it the processor files a batch one message after another.
+   */
+  many?: (em: EntityManager, messages: InboundForFiling[]) => Promise<FilingOutcome[]>;
+}
 
 /** Thrown by a filer that needs another message filed first (a reply whose original is still in the pipeline). */
 export class FileLaterError extends Error {}
@@ -189,14 +196,16 @@ export class IngestProcessor {
     try {
       await this.o.orm.em.fork().transactional(async (em) => {
         claimed = await claimDue(em, size);
-        const done: FiledRow[] = [];
-        // In id order, so a reply later in the batch finds the records of its original.
+        if (claimed.length === 0) return;
+        const messages: InboundForFiling[] = [];
         for (const row of claimed) {
-          const parsed = row.state === 'stored' ? await this.parse(em, row) : row.parsed!;
-          const result = await this.o.file(em, { id: row.id, archive: row.archive, receivedAt: row.received_at, parsed });
-          done.push(filedRow(row.id, result, row.state === 'stored' ? parsed : undefined));
+          messages.push({ id: row.id, archive: row.archive, receivedAt: row.received_at, parsed: row.state === 'stored' ? await this.parse(em, row) : row.parsed! });
         }
-        if (done.length) await this.markAllFiled(em, done);
+        // In id order, so a reply later in the batch finds the records of its original.
+        const results: FilingOutcome[] = [];
+        if (this.o.file.many) results.push(...(await this.o.file.many(em, messages)));
+        else for (const m of messages) results.push(await this.o.file(em, m));
+        await this.markAllFiled(em, claimed.map((row, i) => filedRow(row.id, results[i]!, row.state === 'stored' ? messages[i]!.parsed : undefined)));
       });
     } catch (e) {
       if (claimed.length === 0) throw e;

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sqlOf } from '../db/sql.ts';
+import { sqlOf, pgArray } from '../db/sql.ts';
 import { normaliseAddress, domainOf, isFreeMailDomain } from '../threading/normalise-address.ts';
 
 export interface ContactRow {
@@ -18,26 +18,43 @@ export interface OrganisationRow {
   dealer_number: string | null;
 }
 
-/**
- * The contact for an address and its organisation in one statement: the contact's own
- * organisation, else the one owning the address's domain (never a free-mail domain).
- */
-export async function findContactWithOrganisation(em: EntityManager, address: string): Promise<{ contact: ContactRow | null; organisation: OrganisationRow | null }> {
-  const email = normaliseAddress(address);
+/** The domain whose organisation a new contact joins: never a free-mail domain. */
+function organisationDomainOf(email: string): string | null {
   const domain = domainOf(email);
-  const [row] = await sqlOf(em)<Record<string, any>>(
-    `select c.id, c.email, c.name, c.organisation_id, c.roles,
+  return domain && !isFreeMailDomain(domain) ? domain : null;
+}
+
+export interface ContactWithOrganisation {
+  contact: ContactRow | null;
+  organisation: OrganisationRow | null;
+}
+
+/**
+ * The contact for each address and its organisation, in one statement for all of them: the
+ * contact's own organisation, else the one owning the address's domain (never a free-mail
+ * domain). Results are in the order of `addresses`.
+ */
+export async function findContactsWithOrganisation(em: EntityManager, addresses: string[]): Promise<ContactWithOrganisation[]> {
+  if (addresses.length === 0) return [];
+  const emails = addresses.map((a) => normaliseAddress(a));
+  const rows = await sqlOf(em)<Record<string, any>>(
+    `select x.ord, c.id, c.email, c.name, c.organisation_id, c.roles,
             o.id as org_id, o.name as org_name, o.kind as org_kind, o.domain as org_domain, o.dealer_number as org_dealer_number
-       from (select 1) as one
-       left join contact c on c.email = ?
-       left join organisation o on o.id = coalesce(c.organisation_id, (select id from organisation where domain = ?))`,
-    [email, domain && !isFreeMailDomain(domain) ? domain : null],
-    { name: 'contact-with-organisation' },
+       from unnest(?::text[], ?::text[]) with ordinality as x(email, domain, ord)
+       left join contact c on c.email = x.email
+       left join organisation o on o.id = coalesce(c.organisation_id, (select id from organisation where domain = x.domain))
+      order by x.ord`,
+    [pgArray(emails), pgArray(emails.map(organisationDomainOf))],
+    { name: 'contacts-with-organisation' },
   );
-  return {
-    contact: row?.id ? { id: row.id, email: row.email, name: row.name, organisation_id: row.organisation_id, roles: row.roles } : null,
-    organisation: row?.org_id ? { id: row.org_id, name: row.org_name, kind: row.org_kind, domain: row.org_domain, dealer_number: row.org_dealer_number } : null,
-  };
+  return rows.map((row) => ({
+    contact: row.id ? { id: row.id, email: row.email, name: row.name, organisation_id: row.organisation_id, roles: row.roles } : null,
+    organisation: row.org_id ? { id: row.org_id, name: row.org_name, kind: row.org_kind, domain: row.org_domain, dealer_number: row.org_dealer_number } : null,
+  }));
+}
+
+export async function findContactWithOrganisation(em: EntityManager, address: string): Promise<ContactWithOrganisation> {
+  return (await findContactsWithOrganisation(em, [address]))[0]!;
 }
 
 /** Organisations are matched by domain, never by a free-mail domain (gmail.com is nobody's company). */
@@ -62,12 +79,10 @@ export async function findDealer(em: EntityManager, dealerNumber: string): Promi
  * The contact for an address, created if new. A new contact joins the organisation owning
  * its domain; `name` only fills a missing name, never overwrites one staff have set.
  */
-export async function ensureContact(
-  em: EntityManager,
-  input: ContactInput,
-): Promise<ContactRow> {
-  const upsert = contactUpsertSql(input);
-  const [row] = await sqlOf(em)<ContactRow>(upsert.sql, upsert.params, { name: 'contact-ensure' });
+export async function ensureContact(em: EntityManager, input: ContactInput): Promise<ContactRow> {
+  const [row] = await sqlOf(em)<ContactRow>(`with input as (${contactInputSource}) ${contactUpsertSql('input')}`, [JSON.stringify([contactInputRow(input, 0)])], {
+    name: 'contact-ensure',
+  });
   return row!;
 }
 
@@ -78,22 +93,28 @@ export interface ContactInput {
   phone?: string;
 }
 
-/** ensureContact's statement, also usable as a CTE (returning the contact's row). */
-export function contactUpsertSql(input: ContactInput): { sql: string; params: unknown[] } {
+/** The input relation contactUpsertSql reads, from JSON rows (one `?` parameter). */
+export const contactInputSource = `select * from json_to_recordset(?::json) as c(ord int, email text, name text, organisation_id bigint, domain text, phone text)`;
+
+/** One row of contactInputSource; a statement can merge it into its own input rows. */
+export function contactInputRow(input: ContactInput, ord: number): { ord: number; email: string } & Record<string, unknown> {
   const email = normaliseAddress(input.address);
-  const domain = domainOf(email);
-  const orgDomain = domain && !isFreeMailDomain(domain) ? domain : null;
-  return {
-    sql: `insert into contact (email, name, organisation_id, phone)
-     values (?, ?, coalesce(?::bigint, (select id from organisation where domain = ?)), ?)
+  return { ord, email, name: input.name || null, organisation_id: input.organisationId ?? null, domain: organisationDomainOf(email), phone: input.phone || null };
+}
+
+/**
+ * ensureContact's upsert over `source` (columns as contactInputSource; each email at most
+ * once), returning each contact's row: also usable as a CTE of a statement that writes more.
+ */
+export function contactUpsertSql(source: string): string {
+  return `insert into contact (email, name, organisation_id, phone)
+     select email, name, coalesce(organisation_id, (select id from organisation o where o.domain = s.domain)), phone from ${source} s order by ord
      on conflict (email) do update set
        name = coalesce(contact.name, excluded.name),
        organisation_id = coalesce(contact.organisation_id, excluded.organisation_id),
        phone = coalesce(contact.phone, excluded.phone),
        updated_at = now()
-     returning id, email, name, organisation_id, roles`,
-    params: [email, input.name || null, input.organisationId ?? null, orgDomain, input.phone || null],
-  };
+     returning id, email, name, organisation_id, roles`;
 }
 
 /** A prospect organisation for a lead's company, reused by domain or exact name. */

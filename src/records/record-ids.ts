@@ -9,6 +9,15 @@ export function formatRef(prefix: string, n: number | string): string {
   return `${prefix}-${String(n).padStart(6, '0')}`;
 }
 
+/** The SQL of formatRef for a number expression `n` (`?` is the prefix). */
+export function refFormatSql(n: string): string {
+  return `?::text || '-' || lpad((${n})::text, greatest(6, length((${n})::text)), '0')`;
+}
+
+export function sequenceOf(kind: RecordKind): string {
+  return kind === 'ticket' ? 'ticket_number_seq' : 'lead_number_seq';
+}
+
 /**
  * An SQL expression that takes the next number from `kind`'s sequence and formats it as
  * formatRef does (`?` is the prefix), so the insert of a record makes its ID in the same
@@ -16,8 +25,7 @@ export function formatRef(prefix: string, n: number | string): string {
  * may occur when a transaction rolls back).
  */
 export function nextRefSql(kind: RecordKind): string {
-  const seq = kind === 'ticket' ? 'ticket_number_seq' : 'lead_number_seq';
-  return `(select ?::text || '-' || lpad(n::text, greatest(6, length(n::text)), '0') from (select nextval('${seq}') as n) as next_number)`;
+  return `(select ${refFormatSql('n')} from (select nextval('${sequenceOf(kind)}') as n) as next_number)`;
 }
 
 export function prefixOf(kind: RecordKind, prefixes: IdPrefixes): string {

@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf } from '../db/sql.ts';
-import { nextRefSql } from './record-ids.ts';
-import { contactUpsertSql, type ContactInput, type ContactRow } from './contacts.ts';
-import { timelineCtes, type TimelineEntry } from './timeline.ts';
+import { refFormatSql, sequenceOf } from './record-ids.ts';
+import { contactUpsertSql, contactInputRow, type ContactInput, type ContactRow } from './contacts.ts';
+import { timelineCtes, timelineSource, timelineSourceRow, type TimelineEntry } from './timeline.ts';
 
 export interface TicketRow {
   id: string;
@@ -15,38 +15,65 @@ export interface TicketRow {
   acknowledged_at: Date | null;
 }
 
-/** The ticket and its requester as first participant, in one statement. */
+export interface NewTicket {
+  subject: string;
+  requester: ContactInput;
+  language: string;
+  linkedRef?: string;
+  /** The message that opened the ticket, put on its timeline. */
+  firstMessage?: Omit<TimelineEntry, 'recordRef' | 'contactId'>;
+}
+
+export type CreatedTicket = TicketRow & { requester: ContactRow };
+
 /**
- * A new ticket, its requester's contact (created if new) and, given `firstMessage`, the message
- * that opened it on its timeline: one statement, the ID taken from the sequence inside it.
+ * New tickets, each with its requester's contact (created if new), the requester as first
+ * participant and, given `firstMessage`, the message that opened it on its timeline: one
+ * statement for all of them, the IDs taken from the sequence inside it in the order given.
+ * Requesters must be distinct (one upsert cannot touch a contact twice). Results are in the
+ * order of `tickets`.
  */
-export async function createTicket(
-  em: EntityManager,
-  t: {
-    prefix: string;
-    subject: string;
-    requester: ContactInput;
-    language: string;
-    linkedRef?: string;
-    firstMessage?: Omit<TimelineEntry, 'recordRef' | 'contactId'>;
-  },
-): Promise<TicketRow & { requester: ContactRow }> {
-  const contact = contactUpsertSql(t.requester);
-  const first = t.firstMessage ? timelineCtes('first', { ...t.firstMessage, recordRef: { sql: 'select ref from t' }, contactId: { sql: 'select id from c' } }) : null;
-  const [row] = await sqlOf(em)<TicketRow & { c_id: string; c_email: string; c_name: string | null; c_organisation_id: string | null; c_roles: string[] }>(
-    `with c as (${contact.sql}),
+export async function createTickets(em: EntityManager, prefix: string, tickets: NewTicket[]): Promise<CreatedTicket[]> {
+  if (tickets.length === 0) return [];
+  const input = tickets.map((t, ord) => ({
+    ...(t.firstMessage ? timelineSourceRow(t.firstMessage) : {}),
+    ...contactInputRow(t.requester, ord),
+    ticket_subject: t.subject,
+    language: t.language,
+    linked_ref: t.linkedRef ?? null,
+    has_message: !!t.firstMessage,
+  }));
+  if (new Set(input.map((r) => r.email)).size !== input.length) throw new Error('createTickets: one requester per ticket in a batch');
+  const rows = await sqlOf(em)<TicketRow & { ord: number; c_id: string; c_email: string; c_name: string | null; c_organisation_id: string | null; c_roles: string[] }>(
+    `with input as (${timelineSource('ord int, email text, name text, organisation_id bigint, domain text, phone text, ticket_subject text, language text, linked_ref text, has_message boolean')}),
+     c as (${contactUpsertSql('input')}),
      t as (
        insert into ticket (ref, subject, requester_id, organisation_id, language, linked_ref)
-       select ${nextRefSql('ticket')}, ?, c.id, c.organisation_id, ?, ? from c
+       select ${refFormatSql('n')}, ticket_subject, contact_id, contact_organisation_id, language, linked_ref
+         from (select i.ord, i.ticket_subject, i.language, i.linked_ref, c.id as contact_id, c.organisation_id as contact_organisation_id, nextval('${sequenceOf('ticket')}') as n
+                 from input i join c on c.email = i.email order by i.ord) as numbered
        returning id, ref, subject, status, requester_id, organisation_id, language, acknowledged_at),
-     p as (insert into ticket_participant (ticket_id, contact_id) select id, requester_id from t)
-     ${first ? `, ${first.sql}` : ''}
-     select t.*, c.id as c_id, c.email as c_email, c.name as c_name, c.organisation_id as c_organisation_id, c.roles as c_roles from t, c`,
-    [...contact.params, t.prefix, t.subject, t.language, t.linkedRef ?? null, ...(first?.params ?? [])],
-    { name: first ? 'ticket-create-with-message' : 'ticket-create' },
+     p as (insert into ticket_participant (ticket_id, contact_id) select id, requester_id from t),
+     joined as (select i.ord, i.has_message, t.*, c.id as c_id, c.email as c_email, c.name as c_name, c.organisation_id as c_organisation_id, c.roles as c_roles
+                  from input i join c on c.email = i.email join t on t.requester_id = c.id),
+     opening as (
+       select t.ref as record_ref, i.direction, i.inbound_message_id, i.outbox_id, i.message_id, i.thread_id, i.from_address, i.author, i.subject,
+              i.body_new, i.body_quoted, i.signature, t.c_id as contact_id, i.lead_id
+         from input i join joined t on t.ord = i.ord where i.has_message),
+     ${timelineCtes('opening', 'opening')}
+     select * from joined order by ord`,
+    [JSON.stringify(input), prefix],
+    { name: 'tickets-create' },
   );
-  const { c_id, c_email, c_name, c_organisation_id, c_roles, ...ticket } = row!;
-  return { ...ticket, requester: { id: c_id, email: c_email, name: c_name, organisation_id: c_organisation_id, roles: c_roles } };
+  return rows.map(({ ord: _ord, has_message: _m, c_id, c_email, c_name, c_organisation_id, c_roles, ...ticket }: any) => ({
+    ...ticket,
+    requester: { id: c_id, email: c_email, name: c_name, organisation_id: c_organisation_id, roles: c_roles },
+  }));
+}
+
+/** One new ticket (see createTickets). */
+export async function createTicket(em: EntityManager, t: NewTicket & { prefix: string }): Promise<CreatedTicket> {
+  return (await createTickets(em, t.prefix, [t]))[0]!;
 }
 
 export async function findTicket(em: EntityManager, ref: string): Promise<TicketRow | null> {

@@ -19,47 +19,58 @@ export interface TimelineEntry {
   leadId?: string | null;
 }
 
-/** A value computed inside the same statement (another CTE's output), instead of a parameter. */
-export interface SqlExpr {
-  sql: string;
+/**
+ * The columns a timeline source relation has (see timelineCtes), as `json_to_recordset` reads
+ * them. A statement that writes records builds its source from its own CTEs instead.
+ */
+const SOURCE_COLUMNS = `record_ref text, direction text, inbound_message_id bigint, outbox_id bigint, message_id text, thread_id text,
+  from_address text, author text, subject text, body_new text, body_quoted text, signature text, contact_id bigint, lead_id bigint`;
+
+/** One source row's JSON, as timelineSource reads it; a statement can merge it into its own input rows. */
+export function timelineSourceRow(e: Partial<TimelineEntry>): Record<string, unknown> {
+  return {
+    record_ref: e.recordRef ?? null,
+    direction: e.direction ?? null,
+    inbound_message_id: e.inboundMessageId ?? null,
+    outbox_id: e.outboxId ?? null,
+    message_id: e.messageId ?? null,
+    thread_id: e.messageId ? normaliseMessageId(e.messageId) : null,
+    from_address: e.fromAddress ?? null,
+    author: e.author ?? null,
+    subject: e.subject ?? null,
+    body_new: e.bodyNew ?? null,
+    body_quoted: e.bodyQuoted ?? null,
+    signature: e.signature ?? null,
+    contact_id: e.contactId ?? null,
+    lead_id: e.leadId ?? null,
+  };
 }
 
-type Bound<T> = T | SqlExpr | null | undefined;
+/** A relation of timeline entries from JSON rows (one `?` parameter), for timelineCtes. */
+export function timelineSource(extraColumns = ''): string {
+  return `select * from json_to_recordset(?::json) as e(${SOURCE_COLUMNS}${extraColumns ? `, ${extraColumns}` : ''})`;
+}
 
 /**
  * recordOnTimeline's three inserts as CTEs (named `<name>_message`, `<name>_thread`,
- * `<name>_log`), for a statement that also writes what the entry belongs to: a new ticket and
- * its first message, or an acknowledgement and its timeline entry, cost one statement each.
- * `recordRef`, `outboxId` and `contactId` may be expressions over the statement's other CTEs;
- * `when` (SQL) makes the entry conditional.
+ * `<name>_log`) over `source`, a relation (CTE) with one row per entry and the columns of
+ * SOURCE_COLUMNS. A statement that also writes what the entries belong to (new tickets and
+ * their first messages, acknowledgements) puts them on the timeline in the same round trip,
+ * for one record or a whole batch.
  */
-export function timelineCtes(
-  name: string,
-  e: Omit<TimelineEntry, 'recordRef' | 'outboxId' | 'contactId'> & { recordRef: Bound<string>; outboxId?: Bound<string>; contactId?: Bound<string> },
-  when = 'true',
-): { sql: string; params: unknown[] } {
-  const params: unknown[] = [];
-  const v = (value: unknown, cast: string) => {
-    if (value && typeof value === 'object' && 'sql' in value) return `(${(value as SqlExpr).sql})::${cast}`;
-    params.push(value ?? null);
-    return `?::${cast}`;
-  };
-  const threadId = e.messageId ? normaliseMessageId(e.messageId) : null;
-  const ref = (x: Bound<string>) => v(x, 'text');
-  const sql = `${name}_message as (
+export function timelineCtes(name: string, source: string): string {
+  return `${name}_message as (
        insert into record_message (record_ref, direction, inbound_message_id, outbox_id, message_id, from_address, author, subject, body_new, body_quoted, signature)
-       select ${ref(e.recordRef)}, ${v(e.direction, 'text')}, ${v(e.inboundMessageId, 'bigint')}, ${v(e.outboxId, 'bigint')}, ${v(e.messageId, 'text')},
-              ${v(e.fromAddress, 'text')}, ${v(e.author, 'text')}, ${v(e.subject, 'text')}, ${v(e.bodyNew, 'text')}, ${v(e.bodyQuoted, 'text')}, ${v(e.signature, 'text')}
-        where ${when}
-       on conflict (inbound_message_id) do nothing returning id),
+       select record_ref, direction, inbound_message_id, outbox_id, message_id, from_address, author, subject, body_new, body_quoted, signature from ${source}
+       on conflict (inbound_message_id) do nothing returning id, record_ref, outbox_id, inbound_message_id),
      ${name}_thread as (
        insert into thread_message_id (message_id, record_ref)
-       select ${v(threadId, 'text')}, ${ref(e.recordRef)} where ${v(threadId, 'text')} is not null and ${when} on conflict do nothing),
+       select thread_id, record_ref from ${source} where thread_id is not null on conflict do nothing),
      ${name}_log as (
        insert into email_log (contact_id, lead_id, record_ref, direction, subject, message_id, inbound_message_id, outbox_id)
-       select ${v(e.contactId, 'bigint')}, ${v(e.leadId, 'bigint')}, ${ref(e.recordRef)}, ${v(e.direction, 'text')}, ${v(e.subject, 'text')},
-              ${v(e.messageId, 'text')}, ${v(e.inboundMessageId, 'bigint')}, ${v(e.outboxId, 'bigint')} from ${name}_message)`;
-  return { sql, params };
+       select s.contact_id, s.lead_id, s.record_ref, s.direction, s.subject, s.message_id, s.inbound_message_id, s.outbox_id
+         from ${source} s join ${name}_message m on m.record_ref = s.record_ref
+          and m.inbound_message_id is not distinct from s.inbound_message_id and m.outbox_id is not distinct from s.outbox_id)`;
 }
 
 /**
@@ -68,6 +79,7 @@ export function timelineCtes(
  * once however often it is filed.
  */
 export async function recordOnTimeline(em: EntityManager, e: TimelineEntry): Promise<void> {
-  const entry = timelineCtes('entry', e);
-  await sqlOf(em)(`with ${entry.sql} select 1`, entry.params, { name: 'timeline-record' });
+  await sqlOf(em)(`with src as (${timelineSource()}), ${timelineCtes('entry', 'src')} select 1`, [JSON.stringify([timelineSourceRow(e)])], {
+    name: 'timeline-record',
+  });
 }
