@@ -45,7 +45,8 @@ export function factsOf(p: StoredParse): MessageFacts {
  * triage item for staff.
  */
 export function createFiler(deps: FilingDeps): Filer {
-  const fileOne = async (em: EntityManager, message: InboundForFiling): Promise<FilingOutcome> => {
+  /** `filedBefore`: messages of the same batch filed earlier in this transaction. */
+  const fileOne = async (em: EntityManager, message: InboundForFiling, filedBefore: string[] = []): Promise<FilingOutcome> => {
     const automated = message.parsed.automated;
     if (automated.kind !== 'human') {
       if (automated.kind === 'bounce') await markNewsletterBounces(em, automated, deps.newsletter?.softBounceLimit ?? 3);
@@ -58,7 +59,7 @@ export function createFiler(deps: FilingDeps): Filer {
       const appended = await appendToRecord(em, message, facts, thread.recordRef);
       if (appended) return appended;
     }
-    await waitForEarlierMessagesOfThread(em, message, facts);
+    await waitForEarlierMessagesOfThread(em, message, facts, filedBefore);
 
     const classification = await classify(em, facts, deps);
     // A reply to something that is not a conversation (an operations notice, say) becomes a
@@ -95,7 +96,7 @@ async function fileMany(
   em: EntityManager,
   messages: InboundForFiling[],
   deps: FilingDeps,
-  fileOne: (em: EntityManager, message: InboundForFiling) => Promise<FilingOutcome>,
+  fileOne: (em: EntityManager, message: InboundForFiling, filedBefore: string[]) => Promise<FilingOutcome>,
 ): Promise<FilingOutcome[]> {
   const prefixes = [deps.prefixes.ticketPrefix, deps.prefixes.leadPrefix];
   const plain = messages.map((m) => {
@@ -131,7 +132,7 @@ async function fileMany(
       }
     }
     await flush();
-    outcomes[i] = await fileOne(em, messages[i]!);
+    outcomes[i] = await fileOne(em, messages[i]!, messages.slice(0, i).map((m) => m.id));
   }
   await flush();
   return outcomes;
@@ -159,13 +160,14 @@ async function decideThread(em: EntityManager, facts: MessageFacts, deps: Filing
  * A reply can overtake its original when several instances file at once. If a message this
  * one answers is stored but not yet filed, file this one after it, so it joins the thread.
  */
-async function waitForEarlierMessagesOfThread(em: EntityManager, message: InboundForFiling, facts: MessageFacts): Promise<void> {
+async function waitForEarlierMessagesOfThread(em: EntityManager, message: InboundForFiling, facts: MessageFacts, filedBefore: string[]): Promise<void> {
   const ids = [...messageIdsIn(facts.inReplyTo), ...facts.references.flatMap((r) => messageIdsIn(r))];
   if (ids.length === 0) return;
+  // Messages of this batch filed before this one are still 'stored' until the batch commits.
   const pending = await sqlOf(em)(
     `select 1 from inbound_message
-      where id < ? and state in ('stored', 'parsed') and lower(trim(both '<>' from message_id)) = any(?::text[]) limit 1`,
-    [message.id, pgArray(ids.map(normaliseMessageId))],
+      where id < ? and state in ('stored', 'parsed') and lower(trim(both '<>' from message_id)) = any(?::text[]) and id <> all(?::bigint[]) limit 1`,
+    [message.id, pgArray(ids.map(normaliseMessageId)), pgArray(filedBefore)],
   );
   if (pending.length) throw new FileLaterError('an earlier message of this thread is still being filed');
 }

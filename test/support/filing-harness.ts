@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { IngestProcessor } from '../../src/ingest/ingest-processor.ts';
+import { IngestProcessor, type IngestProcessorOptions } from '../../src/ingest/ingest-processor.ts';
 import { storeRaw } from '../../src/ingest/inbound-store.ts';
 import { createFiler } from '../../src/handlers/file-message.ts';
 import { defaultRoutingConfig } from '../../src/classify/routing-rules.ts';
@@ -29,7 +29,7 @@ export function testFilingDeps(over: Partial<FilingDeps> = {}): FilingDeps {
   };
 }
 
-export function makeProcessor(orm: Orm, deps: FilingDeps = testFilingDeps(), over: { onFiled?: () => void } = {}): IngestProcessor {
+export function makeProcessor(orm: Orm, deps: FilingDeps = testFilingDeps(), over: Partial<Pick<IngestProcessorOptions, 'onFiled' | 'lanes' | 'batchSize'>> = {}): IngestProcessor {
   return new IngestProcessor({
     orm,
     log: silentLogger,
