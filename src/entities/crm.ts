@@ -1,4 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import type { BodySplit } from '../threading/quote-split.ts';
 
 export const Organisation = defineEntity({
   name: 'Organisation',
@@ -91,6 +92,8 @@ export const RecordMessage = defineEntity({
     bodyNew: p.text().nullable(),
     bodyQuoted: p.text().nullable(),
     signature: p.text().nullable(),
+    /** An inbound message's split of inbound_message.parsed's text (its parts are not copied). */
+    bodySplit: p.json<BodySplit>().nullable(),
     createdAt: p.datetime().defaultRaw('now()'),
   },
 });

@@ -93,7 +93,7 @@ export async function acknowledgeAll(em: EntityManager, reqs: AckRequest[], deps
          on conflict (dedupe_key) do nothing
          returning id, dedupe_key),
        sent as (select g.record_ref, g.direction, g.inbound_message_id, o.id as outbox_id, g.message_id, g.thread_id, g.from_address, g.author,
-                       g.subject, g.body_new, g.body_quoted, g.signature, g.contact_id, g.lead_id, g.recipient
+                       g.subject, g.body_new, g.body_split, g.contact_id, g.lead_id, g.recipient
                   from gate g join o on o.dedupe_key = 'ack:' || g.record_ref),
        a as (insert into acknowledgement (record_ref, recipient, outbox_id) select record_ref, recipient, outbox_id from sent on conflict (record_ref) do nothing),
        r as (update ${kind === 'ticket' ? 'ticket' : 'lead'} set acknowledged_at = now() where ref in (select record_ref from sent)),

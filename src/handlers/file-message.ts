@@ -6,7 +6,7 @@ import type { InboundForFiling, StoredParse } from '../ingest/inbound-record.ts'
 import type { MessageFacts } from '../classify/message-facts.ts';
 import { classifyMessage, findRequester, type Classification, type ClassifyContext } from '../classify/classify.ts';
 import { resolveThread, threadLookupKeys, normaliseMessageId, messageIdsIn } from '../threading/resolve-thread.ts';
-import { splitReply } from '../threading/quote-split.ts';
+import { splitReplyLines } from '../threading/quote-split.ts';
 import { normaliseAddress, domainOf, isFreeMailDomain } from '../threading/normalise-address.ts';
 import { findContactWithOrganisation, findContactsWithOrganisation, findOrganisation, findDealer, ensureContact, ensureProspectOrganisation, type ContactRow, type OrganisationRow } from '../records/contacts.ts';
 import { lookupMessageIds, lookupRecords } from '../records/threads.ts';
@@ -186,9 +186,9 @@ function classifyContext(contact: ContactRow | null, organisation: OrganisationR
   };
 }
 
+/** An inbound message's text stays in inbound_message; its timeline entry keeps how it splits. */
 function splitBody(facts: MessageFacts) {
-  const { newText, quoted, signature } = splitReply(facts.text || '');
-  return { bodyNew: newText, bodyQuoted: quoted, signature };
+  return { bodySplit: splitReplyLines(facts.text || '') };
 }
 
 /**

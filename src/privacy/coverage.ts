@@ -17,6 +17,7 @@
  *   :now       timestamptz
  * Helper views are SQL fragments, not tables: KEPT_TICKETS (the person's ticket refs) etc.
  */
+import { timelineBodySql } from '../records/timeline.ts';
 
 export type SystemKey =
   | 'crm'
@@ -126,7 +127,7 @@ export const coreCoverage: CoverageEntry[] = [
         `delete from acknowledgement where record_ref in ${SUBJECT_LEADS} and :policy = 'delete'`,
         `delete from thread_message_id where record_ref in ${SUBJECT_LEADS} and :policy = 'delete'`,
         `delete from record_message where record_ref in ${SUBJECT_LEADS} and :policy = 'delete'`,
-        `update record_message set subject = '[erased]', body_new = '[erased]', body_quoted = null, signature = null, from_address = null
+        `update record_message set subject = '[erased]', body_new = '[erased]', body_quoted = null, signature = null, body_split = null, from_address = null
           where record_ref in ${SUBJECT_LEADS}`,
         `delete from lead where contact_id = any(:contacts) and :policy = 'delete'`,
         `update lead set form_data = null, subject = '[erased]', updated_at = now() where contact_id = any(:contacts)`,
@@ -159,8 +160,8 @@ export const coreCoverage: CoverageEntry[] = [
     columns: `id, record_ref, direction, created_at, subject,
       case when direction = 'in' and lower(coalesce(from_address, '')) <> all(:emails) then '[another person]' else from_address end as from_address,
       case when author is null then null else 'InfraComfort' end as author,
-      case when direction = 'in' and lower(coalesce(from_address, '')) <> all(:emails) then '[redacted: written by another person]' else body_new end as body_new,
-      case when direction = 'in' and lower(coalesce(from_address, '')) <> all(:emails) then null else signature end as signature`,
+      case when direction = 'in' and lower(coalesce(from_address, '')) <> all(:emails) then '[redacted: written by another person]' else ${timelineBodySql('record_message')} end as body_new,
+      case when direction = 'in' and lower(coalesce(from_address, '')) <> all(:emails) then null else ${timelineBodySql('record_message', 'signature')} end as signature`,
     erase: {
       action: 'mixed',
       order: 30,

@@ -6,6 +6,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf, type Sql } from '../db/sql.ts';
 import { normaliseAddress } from '../threading/normalise-address.ts';
+import { timelineBodySql } from './timeline.ts';
 
 export type View = Record<string, unknown>;
 
@@ -91,7 +92,7 @@ async function timeline(sql: Sql, ref: string): Promise<View[]> {
     outbox_status: string | null;
     attachments: string[] | null;
   }>(
-    `select m.id, m.direction, m.created_at, m.from_address, m.author, m.subject, m.message_id, m.body_new,
+    `select m.id, m.direction, m.created_at, m.from_address, m.author, m.subject, m.message_id, ${timelineBodySql('m')} as body_new,
             m.inbound_message_id, m.outbox_id, ob.status as outbox_status,
             (select array_agg(coalesce(a.filename, '(unnamed ' || a.content_type || ')') order by a.position)
                from attachment a where a.inbound_message_id = m.inbound_message_id) as attachments

@@ -58,7 +58,7 @@ export async function createTickets(em: EntityManager, prefix: string, tickets: 
                   from input i join c on c.email = i.email join t on t.requester_id = c.id),
      opening as (
        select t.ref as record_ref, i.direction, i.inbound_message_id, i.outbox_id, i.message_id, i.thread_id, i.from_address, i.author, i.subject,
-              i.body_new, i.body_quoted, i.signature, t.c_id as contact_id, i.lead_id
+              i.body_new, i.body_split, t.c_id as contact_id, i.lead_id
          from input i join joined t on t.ord = i.ord where i.has_message),
      ${timelineCtes('opening', 'opening')}
      select * from joined order by ord`,

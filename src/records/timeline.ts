@@ -1,6 +1,17 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf } from '../db/sql.ts';
 import { normaliseMessageId } from '../threading/resolve-thread.ts';
+import type { BodySplit } from '../threading/quote-split.ts';
+
+/**
+ * SQL for the text of timeline entry `m` (a record_message alias): an outbound message's
+ * own text, else the new text of the inbound message it records (`part` picks another part
+ * of the split). Reads inbound_message.parsed, so only for views, not hot paths.
+ */
+export function timelineBodySql(m: string, part: 'new' | 'quoted' | 'signature' = 'new'): string {
+  const own = part === 'new' ? `${m}.body_new` : part === 'quoted' ? `${m}.body_quoted` : `${m}.signature`;
+  return `coalesce(${own}, (select body_part(im.parsed->>'text', ${m}.body_split->'${part}') from inbound_message im where im.id = ${m}.inbound_message_id and ${m}.body_split is not null))`;
+}
 
 export interface TimelineEntry {
   recordRef: string;
@@ -11,9 +22,10 @@ export interface TimelineEntry {
   fromAddress?: string;
   author?: string;
   subject?: string;
+  /** An outbound message's text; an inbound message's text is its inbound_message's (bodySplit). */
   bodyNew?: string;
-  bodyQuoted?: string;
-  signature?: string;
+  /** How an inbound message's text splits into new text, quoted history and signature. */
+  bodySplit?: BodySplit;
   /** For the contact's (and lead's) email log. */
   contactId?: string | null;
   leadId?: string | null;
@@ -24,7 +36,7 @@ export interface TimelineEntry {
  * them. A statement that writes records builds its source from its own CTEs instead.
  */
 const SOURCE_COLUMNS = `record_ref text, direction text, inbound_message_id bigint, outbox_id bigint, message_id text, thread_id text,
-  from_address text, author text, subject text, body_new text, body_quoted text, signature text, contact_id bigint, lead_id bigint`;
+  from_address text, author text, subject text, body_new text, body_split jsonb, contact_id bigint, lead_id bigint`;
 
 /** One source row's JSON, as timelineSource reads it; a statement can merge it into its own input rows. */
 export function timelineSourceRow(e: Partial<TimelineEntry>): Record<string, unknown> {
@@ -39,8 +51,7 @@ export function timelineSourceRow(e: Partial<TimelineEntry>): Record<string, unk
     author: e.author ?? null,
     subject: e.subject ?? null,
     body_new: e.bodyNew ?? null,
-    body_quoted: e.bodyQuoted ?? null,
-    signature: e.signature ?? null,
+    body_split: e.bodySplit ?? null,
     contact_id: e.contactId ?? null,
     lead_id: e.leadId ?? null,
   };
@@ -60,8 +71,8 @@ export function timelineSource(extraColumns = ''): string {
  */
 export function timelineCtes(name: string, source: string): string {
   return `${name}_message as (
-       insert into record_message (record_ref, direction, inbound_message_id, outbox_id, message_id, from_address, author, subject, body_new, body_quoted, signature)
-       select record_ref, direction, inbound_message_id, outbox_id, message_id, from_address, author, subject, body_new, body_quoted, signature from ${source}
+       insert into record_message (record_ref, direction, inbound_message_id, outbox_id, message_id, from_address, author, subject, body_new, body_split)
+       select record_ref, direction, inbound_message_id, outbox_id, message_id, from_address, author, subject, body_new, body_split from ${source}
        on conflict (inbound_message_id) do nothing returning id, record_ref, outbox_id, inbound_message_id),
      ${name}_thread as (
        insert into thread_message_id (message_id, record_ref)

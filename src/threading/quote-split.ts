@@ -71,12 +71,13 @@ function isOutlookBlock(lines: string[], i: number): boolean {
   return seen >= 2;
 }
 
-function trimBlock(lines: string[]): string {
+/** The lines of `idx` without blank lines at either end. */
+function trimBlock(lines: string[], idx: number[]): number[] {
   let s = 0;
-  let e = lines.length;
-  while (s < e && lines[s].trim() === '') s++;
-  while (e > s && lines[e - 1].trim() === '') e--;
-  return lines.slice(s, e).join('\n');
+  let e = idx.length;
+  while (s < e && lines[idx[s]].trim() === '') s++;
+  while (e > s && lines[idx[e - 1]].trim() === '') e--;
+  return idx.slice(s, e);
 }
 
 /** Finds where history that runs to the end of the message starts; -1 when none. */
@@ -96,60 +97,106 @@ function historyStart(lines: string[]): number {
   return -1;
 }
 
-function splitSignature(lines: string[]): { body: string[]; signature: string[] } {
-  let end = lines.length;
-  while (end > 0 && lines[end - 1].trim() === '') end--;
+/** Splits the sender's own lines (`fresh`, indexes into `lines`) into body and signature. */
+function splitSignature(lines: string[], fresh: number[]): { body: number[]; signature: number[] } {
+  let end = fresh.length;
+  while (end > 0 && lines[fresh[end - 1]].trim() === '') end--;
   // The standard delimiter wins wherever it is: the sender marked it explicitly.
   for (let i = end - 1; i >= 0; i--) {
-    if (SIG_DELIMITER.test(lines[i])) return { body: lines.slice(0, i), signature: lines.slice(i + 1, end) };
+    if (SIG_DELIMITER.test(lines[fresh[i]])) return { body: fresh.slice(0, i), signature: fresh.slice(i + 1, end) };
   }
   for (let i = 0; i < end; i++) {
     const remaining = end - i - 1;
     if (remaining > MAX_SIGNATURE_LINES) continue;
-    const line = lines[i];
-    if (DEVICE_LINE.test(line)) return { body: lines.slice(0, i), signature: lines.slice(i, end) };
+    const line = lines[fresh[i]];
+    if (DEVICE_LINE.test(line)) return { body: fresh.slice(0, i), signature: fresh.slice(i, end) };
     if (!SIGN_OFF.test(line)) continue;
     // A sign-off must start a paragraph-ish tail: everything after it short (name,
     // title, phone), otherwise it is a sentence that happens to start with "Hilsen".
-    const tail = lines.slice(i + 1, end);
-    if (tail.every((l) => l.trim().length <= 80) && i > 0) {
-      return { body: lines.slice(0, i), signature: lines.slice(i, end) };
+    const tail = fresh.slice(i + 1, end);
+    if (tail.every((l) => lines[l].trim().length <= 80) && i > 0) {
+      return { body: fresh.slice(0, i), signature: fresh.slice(i, end) };
     }
   }
-  return { body: lines.slice(0, end), signature: [] };
+  return { body: fresh.slice(0, end), signature: [] };
+}
+
+/** Lines of a text as splitReply numbers them: CRLF and CR count as one line break. */
+export function bodyLines(text: string): string[] {
+  return (text ?? '').replace(/\r\n?/g, '\n').split('\n');
+}
+
+/** Half-open ranges [from, to) of line numbers (see bodyLines). */
+export type LineRanges = Array<[number, number]>;
+
+/**
+ * Which lines of a text are new, quoted and signature: what splitReply returns, as line
+ * ranges, so a stored message can keep its text once and its split beside it.
+ */
+export interface BodySplit {
+  new: LineRanges;
+  quoted: LineRanges;
+  signature: LineRanges;
 }
 
 export function splitReply(text: string): SplitReply {
-  const lines = (text ?? '').replace(/\r\n?/g, '\n').split('\n');
+  const lines = bodyLines(text);
+  const parts = splitLineNumbers(lines);
+  const join = (idx: number[]) => idx.map((i) => lines[i]).join('\n');
+  return { newText: join(parts.newText), quoted: join(parts.quoted), signature: join(parts.signature) };
+}
 
+/** splitReply's answer as line ranges of `text`; applyBodySplit turns it back into text. */
+export function splitReplyLines(text: string): BodySplit {
+  const parts = splitLineNumbers(bodyLines(text));
+  return { new: toRanges(parts.newText), quoted: toRanges(parts.quoted), signature: toRanges(parts.signature) };
+}
+
+/** The text of one part of a BodySplit (the same as splitReply's). */
+export function bodyPart(text: string, ranges: LineRanges): string {
+  const lines = bodyLines(text);
+  return ranges.flatMap(([from, to]) => lines.slice(from, to)).join('\n');
+}
+
+function toRanges(idx: number[]): LineRanges {
+  const out: LineRanges = [];
+  for (const i of idx) {
+    const last = out[out.length - 1];
+    if (last && last[1] === i) last[1] = i + 1;
+    else out.push([i, i + 1]);
+  }
+  return out;
+}
+
+function splitLineNumbers(lines: string[]): { newText: number[]; quoted: number[]; signature: number[] } {
   const start = historyStart(lines);
-  const head = start >= 0 ? lines.slice(0, start) : lines;
-  const history = start >= 0 ? lines.slice(start) : [];
+  const headEnd = start >= 0 ? start : lines.length;
+  const head = lines.slice(0, headEnd);
 
   // Within the part before the history, '>' lines (and the attribution right above a
   // run of them) are quotes; every other line is the sender's and is kept in order,
   // which preserves interleaved answers.
-  const fresh: string[] = [];
-  const quoted: string[] = [];
-  for (let i = 0; i < head.length; i++) {
+  const fresh: number[] = [];
+  const quoted: number[] = [];
+  for (let i = 0; i < headEnd; i++) {
     const span = isAttribution(head, i);
     if (span) {
       const next = head.slice(i + span).find((l) => l.trim() !== '');
       if (next !== undefined && isQuoteLine(next)) {
-        quoted.push(...head.slice(i, i + span));
+        for (let k = i; k < i + span; k++) quoted.push(k);
         i += span - 1;
         continue;
       }
     }
-    if (isQuoteLine(head[i])) quoted.push(head[i]);
-    else fresh.push(head[i]);
+    if (isQuoteLine(head[i])) quoted.push(i);
+    else fresh.push(i);
   }
-  quoted.push(...history);
+  for (let k = headEnd; k < lines.length; k++) quoted.push(k);
 
-  const { body, signature } = splitSignature(fresh);
+  const { body, signature } = splitSignature(lines, fresh);
   return {
-    newText: trimBlock(body),
-    quoted: trimBlock(quoted),
-    signature: trimBlock(signature),
+    newText: trimBlock(lines, body),
+    quoted: trimBlock(lines, quoted),
+    signature: trimBlock(lines, signature),
   };
 }

@@ -10,6 +10,8 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database.
 import { makeProcessor, fixture, importRaw, seedFixtureCompany } from '../support/filing-harness.ts';
 import { supportMail } from '../support/generated-mail.ts';
 import { sqlOf } from '../../src/db/sql.ts';
+import { timelineBodySql } from '../../src/records/timeline.ts';
+import { splitReply } from '../../src/threading/quote-split.ts';
 import type { Orm } from '../../src/db/orm.ts';
 
 function mail(from: string, subject: string, id: string, extra: string[] = [], body = 'Varmepumpen virker ikke, feilkode E12. Kan dere se på feilen?'): string {
@@ -59,7 +61,7 @@ async function outcome(orm: Orm) {
     leads: await sql(`select ref, source, subject, language from lead order by ref`),
     contacts: await sql(`select c.email, c.name, o.name as organisation from contact c left join organisation o on o.id = c.organisation_id order by c.email`),
     timeline: await sql(
-      `select m.record_ref, m.direction, m.from_address, m.author, m.subject, m.body_new, m.body_quoted, m.signature, i.message_id as inbound
+      `select m.record_ref, m.direction, m.from_address, m.author, m.subject, m.body_split, ${timelineBodySql('m')} as body, i.message_id as inbound
          from record_message m left join inbound_message i on i.id = m.inbound_message_id order by m.record_ref, m.direction, i.message_id, m.subject`,
     ),
     emailLog: await sql(`select c.email, l.record_ref, l.direction, l.subject from email_log l left join contact c on c.id = l.contact_id order by l.record_ref, l.direction, c.email`),
@@ -101,6 +103,17 @@ describe('filing a batch together', () => {
     expect(a.tickets.find((t) => t.requester === 'fremmed@ukjent.example')).toMatchObject({ linked_ref: 'SUP-000002' });
     expect(a.inbound.find((r) => r.message_id === '<reply-to-7@annen-kunde.example>')).toMatchObject({ outcome: 'ticket-reply' });
     expect(a.acknowledgements.some((r) => String(r.recipient).startsWith('noreply@'))).toBe(false);
+  });
+
+  it('keeps each inbound text once: the timeline gives back splitReply\'s parts from the stored text', async () => {
+    const rows = await sqlOf(together.orm.em.fork())<{ text: string; body: string; quoted: string; signature: string }>(
+      `select i.parsed->>'text' as text, ${timelineBodySql('m')} as body, ${timelineBodySql('m', 'quoted')} as quoted, ${timelineBodySql('m', 'signature')} as signature
+         from record_message m join inbound_message i on i.id = m.inbound_message_id where m.direction = 'in'`,
+    );
+    expect(rows.length).toBeGreaterThan(40);
+    for (const r of rows) expect({ newText: r.body, quoted: r.quoted, signature: r.signature }).toEqual(splitReply(r.text ?? ''));
+    const [copies] = await sqlOf(together.orm.em.fork())<{ n: number }>(`select count(*)::int as n from record_message where direction = 'in' and body_new is not null`);
+    expect(copies!.n).toBe(0);
   });
 
   it('writes the new tickets of a batch with one statement, not one each', async () => {

@@ -9,6 +9,7 @@ import { createFiler } from '../../src/handlers/file-message.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
 import type { InboundForFiling } from '../../src/ingest/inbound-record.ts';
 import { sqlOf } from '../../src/db/sql.ts';
+import { timelineBodySql } from '../../src/records/timeline.ts';
 import { IngestProcessor, type IngestProcessorOptions } from '../../src/ingest/ingest-processor.ts';
 import type { OutboxDispatcher } from '../../src/outbox/dispatcher.ts';
 
@@ -69,7 +70,12 @@ describe('fixtures end to end (stored → filed → acknowledgement at the SMTP 
     expect(sent).toHaveLength(0);
     const tickets = await sql()('select ref from ticket');
     expect(tickets).toHaveLength(1);
-    const [msg] = await sql()(`select body_new, body_quoted from record_message where record_ref = 'SUP-000001' and direction = 'in' order by id desc limit 1`);
+    // The text is stored once (the inbound message); the timeline keeps its split.
+    const [msg] = await sql()(
+      `select ${timelineBodySql('m')} as body_new, ${timelineBodySql('m', 'quoted')} as body_quoted, m.body_split
+         from record_message m where record_ref = 'SUP-000001' and direction = 'in' order by id desc limit 1`,
+    );
+    expect(msg!.body_split).toMatchObject({ new: expect.any(Array), quoted: expect.any(Array) });
     expect(msg!.body_new).toContain('Nå fungerer innloggingen');
     expect(msg!.body_new).not.toContain('> Hei Kari');
     expect(msg!.body_quoted).toContain('Hei Kari');

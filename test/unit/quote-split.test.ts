@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { simpleParser } from 'mailparser';
-import { splitReply } from '../../src/threading/quote-split.ts';
+import { splitReply, splitReplyLines, bodyPart } from '../../src/threading/quote-split.ts';
 
 const fixtureDir = new URL('../fixtures/mail/', import.meta.url);
 async function fixtureText(name: string): Promise<string> {
@@ -138,5 +138,21 @@ describe('splitReply is conservative', () => {
   it('handles CRLF and empty input', () => {
     expect(splitReply('A\r\n\r\n> b').newText).toBe('A');
     expect(splitReply('')).toEqual({ newText: '', quoted: '', signature: '' });
+  });
+
+  it('the split as line ranges gives back the same parts (how a stored message keeps its text once)', async () => {
+    const texts = [
+      'Hei,\n\nSvar her.\n> sitat\nMer svar.\n\nMed vennlig hilsen\nOla Hansen\nByggmester AS\n\nDen 1. nov. 2026 kl. 10:00 skrev Kundeservice <post@x.example>:\nTidligere tekst',
+      'A\r\n\r\n> b\r\nC\rD',
+      'Ok, takk.\n\nSendt fra min iPhone',
+      '',
+      '\n\n',
+      ...(await Promise.all(['01-support-nb.eml', '05-reply-to-ticket-nb.eml', '11-unsubscribe-reply-nb.eml'].map((f) => fixtureText(f)))),
+    ];
+    for (const text of texts) {
+      const split = splitReplyLines(text);
+      const parts = splitReply(text);
+      expect({ newText: bodyPart(text, split.new), quoted: bodyPart(text, split.quoted), signature: bodyPart(text, split.signature) }).toEqual(parts);
+    }
   });
 });

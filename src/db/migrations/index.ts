@@ -5,6 +5,10 @@ import { Migration20261126000004_tasks } from './Migration20261126000004_tasks.t
 import { Migration20261126000005_company_records } from './Migration20261126000005_company_records.ts';
 import { Migration20261126000006_raw_storage } from './Migration20261126000006_raw_storage.ts';
 import { Migration20261126000007_lead_link } from './Migration20261126000007_lead_link.ts';
+import { Migration20261126000008_privacy } from './Migration20261126000008_privacy.ts';
+import { Migration20261126000009_newsletter } from './Migration20261126000009_newsletter.ts';
+import { Migration20261126000010_notices } from './Migration20261126000010_notices.ts';
+import { Migration20261126000011_body_split } from './Migration20261126000011_body_split.ts';
 
 /**
  * Migrations are listed explicitly rather than found by a file glob, so they run the same
@@ -18,7 +22,8 @@ export const migrationsList = [
   { name: 'Migration20261126000005_company_records', class: Migration20261126000005_company_records },
   { name: 'Migration20261126000006_raw_storage', class: Migration20261126000006_raw_storage },
   { name: 'Migration20261126000007_lead_link', class: Migration20261126000007_lead_link },
+  { name: 'Migration20261126000008_privacy', class: Migration20261126000008_privacy },
+  { name: 'Migration20261126000009_newsletter', class: Migration20261126000009_newsletter },
+  { name: 'Migration20261126000010_notices', class: Migration20261126000010_notices },
+  { name: 'Migration20261126000011_body_split', class: Migration20261126000011_body_split },
 ];
-import { Migration20261126000008_privacy } from './Migration20261126000008_privacy.ts'; migrationsList.push({ name: 'Migration20261126000008_privacy', class: Migration20261126000008_privacy });
-import { Migration20261126000009_newsletter } from './Migration20261126000009_newsletter.ts'; migrationsList.push({ name: 'Migration20261126000009_newsletter', class: Migration20261126000009_newsletter });
-import { Migration20261126000010_notices } from './Migration20261126000010_notices.ts'; migrationsList.push({ name: 'Migration20261126000010_notices', class: Migration20261126000010_notices });
