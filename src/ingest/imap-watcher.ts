@@ -107,6 +107,8 @@ export const IMAP_LOCK_CLASS = 7_291_002;
 
 const BATCH_MAX_MESSAGES = 100;
 const BATCH_MAX_BYTES = 16 * 1024 * 1024;
+/** How long the watcher waits for room in the raw cache once the processor stops taking from it. */
+const RAW_CACHE_QUIET_MS = 250;
 const DOWNLOAD_CHUNK_BYTES = 1024 * 1024;
 const ACTION_BATCH = 500;
 
@@ -736,6 +738,8 @@ export class ImapWatcher {
           bytes += pending[i]!.size;
           batch.push(pending[i++]!);
         }
+        // Draining a backlog, fetch no further ahead than the processor can take from memory.
+        await this.deps.rawCache?.room(RAW_CACHE_QUIET_MS);
         const wanted = new Set(batch.map((b) => b.uid));
         const sources = new Map<number, { source: Buffer; internalDate?: Date }>();
         for await (const f of client.fetch(uidSet([...wanted]), { uid: true, source: true, internalDate: true }, { uid: true })) {
