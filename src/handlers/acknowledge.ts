@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf } from '../db/sql.ts';
 import type { OutgoingEmail } from '../outbox/outgoing-email.ts';
+import { outboxInsertSql } from '../outbox/enqueue.ts';
 import { makeMessageId } from '../threading/thread-token.ts';
 import { normaliseAddress } from '../threading/normalise-address.ts';
 import { timelineCtes, timelineSource, timelineSourceRow } from '../records/timeline.ts';
@@ -57,7 +58,7 @@ export async function acknowledgeAll(em: EntityManager, reqs: AckRequest[], deps
       ownAddresses: [deps.mailFrom],
       ownDomains: deps.ownDomains,
     });
-  const byKind = new Map<AckRequest['kind'], Array<Record<string, unknown>>>();
+  const byKind = new Map<AckRequest['kind'], Array<{ ord: number; recipient: string } & Record<string, unknown>>>();
   reqs.forEach((req, ord) => {
     const recipient = normaliseAddress(req.to.address);
     const early = policy(recipient, 0, false);
@@ -76,9 +77,8 @@ export async function acknowledgeAll(em: EntityManager, reqs: AckRequest[], deps
     byKind.set(req.kind, rows);
   });
   for (const [kind, rows] of byKind) {
-    // The outbox row is written as enqueueEmail writes it (same dedupe key rule), but only
-    // when the checks pass; the acknowledgement row, the record's mark and its timeline entry
-    // go with it.
+    // The outbox row (enqueue's insert), only when the checks pass; the acknowledgement row,
+    // the record's mark and its timeline entry go with it.
     const gates = await sqlOf(em)<{ ord: number; recent: string; already: boolean; outbox_id: string | null }>(
       `with input as (${timelineSource('ord int, recipient text, payload jsonb')}),
        gate as (
@@ -87,11 +87,8 @@ export async function acknowledgeAll(em: EntityManager, reqs: AckRequest[], deps
                   + row_number() over (partition by input.recipient order by input.ord) - 1 as recent,
                 exists (select 1 from acknowledgement a where a.record_ref = input.record_ref) as already
            from input),
-       o as (
-         insert into outbox_message (channel, dedupe_key, payload, message_id, next_attempt_at)
-         select 'email', 'ack:' || record_ref, payload, message_id, now() from gate where not already and recent < ? order by ord
-         on conflict (dedupe_key) do nothing
-         returning id, dedupe_key),
+       o as (${outboxInsertSql(`(select 'email' as channel, 'ack:' || record_ref as dedupe_key, payload, message_id, null::timestamptz as not_before
+                                    from gate where not already and recent < ? order by ord) as due`)}),
        sent as (select g.record_ref, g.direction, g.inbound_message_id, o.id as outbox_id, g.message_id, g.thread_id, g.from_address, g.author,
                        g.subject, g.body_new, g.body_split, g.contact_id, g.lead_id, g.recipient
                   from gate g join o on o.dedupe_key = 'ack:' || g.record_ref),
@@ -102,8 +99,9 @@ export async function acknowledgeAll(em: EntityManager, reqs: AckRequest[], deps
       [JSON.stringify(rows), deps.maxAcksPerHour],
       { name: `ack-queue-${kind}` },
     );
+    const recipients = new Map(rows.map((r) => [r.ord, r.recipient]));
     for (const g of gates) {
-      const decision = policy(String((rows.find((r) => r.ord === g.ord) as { recipient: string }).recipient), Number(g.recent), g.already);
+      const decision = policy(recipients.get(g.ord)!, Number(g.recent), g.already);
       results[g.ord] = g.outbox_id
         ? { sent: true, reason: decision.reason }
         : { sent: false, reason: decision.send ? 'acknowledgement already queued' : decision.reason };
