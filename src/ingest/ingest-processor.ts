@@ -9,7 +9,7 @@ import { UnparseableMessageError } from './parse-message.ts';
 import type { InboundForFiling, StoredParse } from './inbound-record.ts';
 import { parseStage } from './parse-stage.ts';
 import { backoffDelayMs } from '../outbox/backoff.ts';
-import { WakeSignal } from '../scheduler/wake-signal.ts';
+import { WorkLoop } from '../scheduler/work-loop.ts';
 
 /**
  * Messages one worker claims, parses and files in one transaction. Per message a transaction
@@ -122,38 +122,28 @@ export interface IngestProcessorOptions {
  * flow on.
  */
 export class IngestProcessor {
-  private running = false;
-  private loop?: Promise<void>;
-  private readonly signal = new WakeSignal();
+  private readonly work: WorkLoop;
 
-  constructor(private readonly o: IngestProcessorOptions) {}
+  constructor(private readonly o: IngestProcessorOptions) {
+    // One cycle at a time; runOnce spreads its work over the lanes itself.
+    this.work = new WorkLoop({
+      lanes: 1,
+      pollIntervalMs: o.pollIntervalMs ?? 500,
+      cycle: () => this.runOnce(),
+      onError: (e) => o.log.error({ err: e }, 'ingest cycle failed; retrying'),
+    });
+  }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.work.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.signal.wake();
-    await this.loop;
+    await this.work.stop();
   }
 
   wake(): void {
-    this.signal.wake();
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let handled = 0;
-      try {
-        handled = await this.runOnce();
-      } catch (e) {
-        this.o.log.error({ err: e }, 'ingest cycle failed; retrying');
-      }
-      if (handled === 0 && this.running) await this.signal.sleep(this.o.pollIntervalMs ?? 500);
-    }
+    this.work.wake();
   }
 
   /**
@@ -167,7 +157,7 @@ export class IngestProcessor {
     const lane = async () => {
       for (;;) {
         const room = Math.min(this.o.batchSize ?? DEFAULT_BATCH, limit - taken);
-        if ((!this.running && this.loop) || room <= 0) return;
+        if (this.work.stopping || room <= 0) return;
         taken += room;
         const r = await this.processBatch(room);
         taken -= room - r.advanced;

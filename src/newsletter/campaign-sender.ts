@@ -11,7 +11,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from '../logging/logger.ts';
 import { sqlOf } from '../db/sql.ts';
 import { DeliveryJournal, orphanFates } from '../outbox/delivery-journal.ts';
-import { WakeSignal } from '../scheduler/wake-signal.ts';
+import { WorkLoop } from '../scheduler/work-loop.ts';
+import { RowsInHand } from '../outbox/rows-in-hand.ts';
 import { DeliveryError } from '../outbox/delivery-error.ts';
 import { backoffDelayMs } from '../outbox/backoff.ts';
 import type { CampaignTransport } from './transport.ts';
@@ -50,58 +51,46 @@ interface Row {
 }
 
 export class CampaignSender {
-  private running = false;
-  private loop?: Promise<void>;
   private lastRecovery = 0;
   private readonly compiled = new Map<string, CompiledCampaign>();
   private readonly limiter: SendRateLimiter;
-  private readonly signal = new WakeSignal();
+  private readonly inHand = new RowsInHand(() => this.o.transport.idle?.());
+  private readonly work: WorkLoop;
 
   constructor(private readonly o: CampaignSenderOptions) {
     const c = o.deps.config;
     this.limiter = new SendRateLimiter({ globalPerSecond: c.ratePerSecond, perDomainPerSecond: c.perDomainPerSecond, perDomain: c.perDomain });
+    this.work = new WorkLoop({
+      lanes: 2,
+      pollIntervalMs: o.pollIntervalMs ?? 500,
+      cycle: async () => {
+        if (Date.now() - this.lastRecovery > 1000) {
+          this.lastRecovery = Date.now();
+          await this.recoverOrphans();
+          for (const id of await finishCampaigns(this.o.em)) await this.finished(id);
+        }
+        return this.runOnce();
+      },
+      onError: (e) => o.log.error({ err: e }, 'campaign sender cycle failed; retrying'),
+    });
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.work.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.wake();
-    await this.loop;
+    await this.work.stop();
     await this.o.transport.close();
     if (this.o.journalDir) DeliveryJournal.remove(this.o.journalDir, this.o.workerId);
   }
 
   wake(): void {
-    this.signal.wake();
+    this.work.wake();
   }
 
   private sql<T>(text: string, params: unknown[] = []): Promise<T[]> {
     return sqlOf(this.o.em)<T>(text, params);
-  }
-
-  private async run(): Promise<void> {
-    const lane = async () => {
-      while (this.running) {
-        let n = 0;
-        try {
-          if (Date.now() - this.lastRecovery > 1000) {
-            this.lastRecovery = Date.now();
-            await this.recoverOrphans();
-            for (const id of await finishCampaigns(this.o.em)) await this.finished(id);
-          }
-          n = await this.runOnce();
-        } catch (e) {
-          this.o.log.error({ err: e }, 'campaign sender cycle failed; retrying');
-        }
-        if (n === 0 && this.running) await this.signal.sleep(this.o.pollIntervalMs ?? 500);
-      }
-    };
-    await Promise.all([lane(), lane()]);
   }
 
   private async finished(id: string): Promise<void> {
@@ -161,22 +150,11 @@ export class CampaignSender {
       [this.o.batchSize ?? this.o.deps.config.batchSize, this.o.workerId],
     );
     if (rows.length === 0) return 0;
-    this.inHand += rows.length;
-    try {
-      await this.sendBatch(rows);
-    } finally {
-      this.inHand -= rows.length;
-    }
-    // Only with nothing in hand may the transport forget its journal: the other lane's
-    // accepted rows are not in the database yet.
-    if (this.inHand === 0) this.o.transport.idle?.();
+    await this.inHand.hold(rows.length, () => this.sendBatch(rows));
     const campaigns = [...new Set(rows.map((r) => r.campaign_id))];
     for (const id of await finishCampaigns(this.o.em, campaigns)) await this.finished(id);
     return rows.length;
   }
-
-  /** Rows claimed by this sender and not yet finished in the database. */
-  private inHand = 0;
 
   private async sendBatch(rows: Row[]): Promise<void> {
     const ctx = renderContext(this.o.deps);

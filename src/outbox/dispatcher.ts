@@ -6,7 +6,8 @@ import { backoffDelayMs } from './backoff.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { DeliveryJournal, orphanFates } from './delivery-journal.ts';
 import { pgArray, sqlOf } from '../db/sql.ts';
-import { WakeSignal } from '../scheduler/wake-signal.ts';
+import { WorkLoop } from '../scheduler/work-loop.ts';
+import { RowsInHand } from './rows-in-hand.ts';
 
 export interface DispatcherOptions {
   em: EntityManager;
@@ -42,54 +43,42 @@ interface RowRecord {
  * ever finished by the dispatcher that holds it.
  */
 export class OutboxDispatcher {
-  private running = false;
-  private loop?: Promise<void>;
   private lastRecovery = 0;
-  /** Rows claimed by this dispatcher and not yet finished in the database. */
-  private inHand = 0;
-  private readonly signal = new WakeSignal();
-  constructor(private readonly o: DispatcherOptions) {}
+  private readonly inHand = new RowsInHand(() => {
+    for (const d of Object.values(this.o.deliverers)) d?.idle?.();
+  });
+  private readonly work: WorkLoop;
+
+  constructor(private readonly o: DispatcherOptions) {
+    // Two batches in flight at once: while one drains, the next is already claimed and
+    // sending, so the transport's connections never sit idle at a batch boundary.
+    this.work = new WorkLoop({
+      lanes: 2,
+      pollIntervalMs: o.pollIntervalMs,
+      cycle: async () => {
+        if (Date.now() - this.lastRecovery > 1_000) {
+          this.lastRecovery = Date.now();
+          await this.recoverOrphans();
+        }
+        return this.runOnce();
+      },
+      onError: (e) => o.log.error({ err: e }, 'outbox dispatcher cycle failed; retrying'),
+    });
+  }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.work.start();
   }
 
   /** Finishes the rows in hand, then stops. */
   async stop(): Promise<void> {
-    this.running = false;
-    this.wake();
-    await this.loop;
+    await this.work.stop();
     if (this.o.journalDir) DeliveryJournal.remove(this.o.journalDir, this.o.workerId);
   }
 
   /** Called after a commit that enqueued something, to skip the poll wait. */
   wake(): void {
-    this.signal.wake();
-  }
-
-  /**
-   * Two batches in flight at once: while one drains, the next is already claimed and
-   * sending, so the transport's connections never sit idle at a batch boundary.
-   */
-  private async run(): Promise<void> {
-    const lane = async () => {
-      while (this.running) {
-        let handled = 0;
-        try {
-          if (Date.now() - this.lastRecovery > 1_000) {
-            this.lastRecovery = Date.now();
-            await this.recoverOrphans();
-          }
-          handled = await this.runOnce();
-        } catch (e) {
-          this.o.log.error({ err: e }, 'outbox dispatcher cycle failed; retrying');
-        }
-        if (handled === 0 && this.running) await this.signal.sleep(this.o.pollIntervalMs);
-      }
-    };
-    await Promise.all([lane(), lane()]);
+    this.work.wake();
   }
 
   private exec<T>(sql: string, params: unknown[]): Promise<T> {
@@ -146,36 +135,31 @@ export class OutboxDispatcher {
       [`{${Object.keys(this.o.deliverers).join(',')}}`, this.o.batchSize, this.o.workerId],
     );
     if (rows.length === 0) return 0;
-    this.inHand += rows.length;
-    const sent: { id: string; result: Record<string, unknown> }[] = [];
-    // Each channel's rows go at its deliverer's pace, in claim order within the channel.
-    const byChannel = new Map<string, RowRecord[]>();
-    for (const r of rows) {
-      const list = byChannel.get(r.channel);
-      if (list) list.push(r);
-      else byChannel.set(r.channel, [r]);
-    }
-    const channelWork = [...byChannel].map(async ([channel, own]) => {
-      let next = 0;
-      const worker = async () => {
-        while (next < own.length) {
-          const row = own[next++]!;
-          const result = await this.deliverOne(row);
-          if (result) sent.push({ id: row.id, result });
-        }
-      };
-      const limit = this.o.deliverers[channel]?.maxInFlight ?? this.o.concurrency;
-      await Promise.all(Array.from({ length: Math.min(limit, own.length) }, worker));
-    });
-    try {
-      await Promise.all(channelWork);
+    await this.inHand.hold(rows.length, async () => {
+      const sent: { id: string; result: Record<string, unknown> }[] = [];
+      // Each channel's rows go at its deliverer's pace, in claim order within the channel.
+      const byChannel = new Map<string, RowRecord[]>();
+      for (const r of rows) {
+        const list = byChannel.get(r.channel);
+        if (list) list.push(r);
+        else byChannel.set(r.channel, [r]);
+      }
+      await Promise.all(
+        [...byChannel].map(async ([channel, own]) => {
+          let next = 0;
+          const worker = async () => {
+            while (next < own.length) {
+              const row = own[next++]!;
+              const result = await this.deliverOne(row);
+              if (result) sent.push({ id: row.id, result });
+            }
+          };
+          const limit = this.o.deliverers[channel]?.maxInFlight ?? this.o.concurrency;
+          await Promise.all(Array.from({ length: Math.min(limit, own.length) }, worker));
+        }),
+      );
       await this.markSent(sent);
-    } finally {
-      this.inHand -= rows.length;
-    }
-    // Only with nothing in hand may a deliverer forget its journal: the other lane's accepted
-    // rows are not in the database yet.
-    if (this.inHand === 0) for (const d of Object.values(this.o.deliverers)) d?.idle?.();
+    });
     return rows.length;
   }
 
