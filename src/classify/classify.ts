@@ -213,6 +213,8 @@ function detectContactForm(
  * said early; the cap keeps a multi-megabyte log paste from costing seconds of regex.
  */
 const MAX_KEYWORD_TEXT = 20_000;
+/** More than detectLanguage looks at. */
+const LANGUAGE_SAMPLE_CHARS = 5_000;
 
 const FORWARD_SUBJECT = /^\s*(fwd?|vs|wg|tr)\s*:/i;
 
@@ -263,7 +265,9 @@ export function classifyMessage(facts: MessageFacts, context: ClassifyContext): 
   if (contactForm?.message) keywordText = `${keywordText}\n${contactForm.message}`;
   keywordText = keywordText.slice(0, MAX_KEYWORD_TEXT);
 
-  const language = detectLanguage(`${facts.subject}\n${(contactForm?.message ?? split.newText) || keywordText}`);
+  // Only the start says anything about the language; slicing first keeps a long body from
+  // being copied whole into the joined string.
+  const language = detectLanguage(`${facts.subject}\n${((contactForm?.message ?? split.newText) || keywordText).slice(0, LANGUAGE_SAMPLE_CHARS)}`);
 
   const requester: MailAddress = contactForm
     ? { address: contactForm.email, ...(contactForm.name ? { name: contactForm.name } : {}) }

@@ -71,29 +71,64 @@ export function termWords(term: string): { text: string; prefix: boolean }[] {
     .map((w) => ({ text: w.replace(/\*$/, '').toLowerCase(), prefix: w.endsWith('*') }));
 }
 
-/** The words of a text, lower-cased, for termWords' test. */
+const WORD_CHARACTER = /^[\p{L}\p{N}]$/u;
+/** Per UTF-16 code unit (surrogates aside): 1 a letter or digit, 2 not, 0 not asked yet. */
+const wordUnit = new Int8Array(0x10000);
+
+/** Whether the code point starting at `i` is a letter or digit; a BMP character is looked up once. */
+function isWordAt(text: string, unit: number, i: number): boolean {
+  if (unit >= 0xd800 && unit <= 0xdfff) return WORD_CHARACTER.test(String.fromCodePoint(text.codePointAt(i)!));
+  let known = wordUnit[unit]!;
+  if (known === 0) known = wordUnit[unit] = WORD_CHARACTER.test(String.fromCharCode(unit)) ? 1 : 2;
+  return known === 1;
+}
+
+/**
+ * The words of a text (runs of letters and digits, as `[\p{L}\p{N}]+` finds them),
+ * lower-cased, for termWords' test. Built by one pass over the characters: splitting with a
+ * Unicode expression cost half of classifying a long message.
+ */
 export class WordIndex {
-  private readonly words: Set<string>;
-  private readonly sorted: string[];
+  private readonly words = new Set<string>();
+  private sorted?: string[];
 
   constructor(text: string) {
     // Case-insensitive matching folds a few characters toLowerCase leaves alone; of those only
     // the long s (ſ) folds to a letter a term can hold.
     const lower = text.toLowerCase().replace(/ſ/g, 's');
-    this.words = new Set(lower.split(/[^\p{L}\p{N}]+/u));
-    this.sorted = [...this.words].sort();
+    let start = -1;
+    for (let i = 0; i < lower.length; i++) {
+      const unit = lower.charCodeAt(i);
+      const known = wordUnit[unit];
+      if (known === 1 || (known !== 2 && isWordAt(lower, unit, i))) {
+        if (start < 0) start = i;
+      } else if (start >= 0) {
+        this.words.add(lower.slice(start, i));
+        start = -1;
+      }
+      // The second half of a surrogate pair belongs to the character just looked at.
+      if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < lower.length && (lower.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i++;
+    }
+    if (start >= 0) this.words.add(lower.slice(start));
+  }
+
+  /** How many distinct words the text has. */
+  get size(): number {
+    return this.words.size;
   }
 
   has(word: { text: string; prefix: boolean }): boolean {
     if (!word.prefix) return this.words.has(word.text);
+    // Sorted only when a stem is asked for.
+    const sorted = (this.sorted ??= [...this.words].sort());
     let lo = 0;
-    let hi = this.sorted.length;
+    let hi = sorted.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.sorted[mid]! < word.text) lo = mid + 1;
+      if (sorted[mid]! < word.text) lo = mid + 1;
       else hi = mid;
     }
-    return lo < this.sorted.length && this.sorted[lo]!.startsWith(word.text);
+    return lo < sorted.length && sorted[lo]!.startsWith(word.text);
   }
 }
 

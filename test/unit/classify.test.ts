@@ -324,6 +324,22 @@ describe('routing config', () => {
     expect(compileTerm('art. 15').test('jf. art. 15 GDPR')).toBe(true);
   });
 
+  it('WordIndex finds exactly the words a Unicode split finds (letters and digits of any script)', () => {
+    const texts = [
+      'Hei! Varmepumpa på anlegg 12B står – feilkode E7; ÆØÅ æøå ÿ Straße ſ',
+      'Ελληνικά, кириллица и 中文字符, 𝐀𝐁𝐂 math letters, emoji 😀 between, ①②③ and Ⅻ',
+      'unpaired \ud800 high and \udc00 low surrogates, a\u0301 combining, tab\tand\nnew line',
+      '',
+      '---',
+    ];
+    for (const text of texts) {
+      const expected = new Set(text.toLowerCase().replace(/ſ/g, 's').split(/[^\p{L}\p{N}]+/u).filter(Boolean));
+      const index = new WordIndex(text);
+      expect(index.size, text).toBe(expected.size);
+      for (const w of expected) expect(index.has({ text: w, prefix: false }), w).toBe(true);
+    }
+  });
+
   it("a term's words are in every text the term matches, whatever the case (the prefilter never hides a hit)", () => {
     expect(termWords('slett* .. personopplysning*')).toEqual([{ text: 'slett', prefix: true }, { text: 'personopplysning', prefix: true }]);
     expect(termWords('art. 15')).toEqual([{ text: '15', prefix: false }]);
