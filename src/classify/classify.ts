@@ -24,7 +24,7 @@ import {
   type QueueWeights,
   type RoutingConfig,
 } from './routing-rules.ts';
-import { splitReply } from '../threading/quote-split.ts';
+import { splitReply, type SplitReply } from '../threading/quote-split.ts';
 import { domainOf, normaliseAddress } from '../threading/normalise-address.ts';
 
 export type Route = Queue | 'triage';
@@ -33,6 +33,8 @@ export interface ClassifyContext {
   knownContact?: { id: string; organisationId?: string; roles: string[] };
   organisation?: { id: string; kind: OrganisationKind };
   config: RoutingConfig;
+  /** splitReply(facts.text), when the caller has it already (it stores the split too). */
+  split?: SplitReply;
 }
 
 export interface ContactFormData {
@@ -253,7 +255,7 @@ export function classifyMessage(facts: MessageFacts, context: ClassifyContext): 
   const rightEvidence = new Map<PrivacyRight, number>();
 
   const fullText = bodyText(facts).slice(0, MAX_KEYWORD_TEXT * 5);
-  const split = splitReply(fullText);
+  const split = context.split && fullText === facts.text ? context.split : splitReply(fullText);
   const contactForm = detectContactForm(facts, fullText, cc, config, reasons);
 
   // Keywords look at what the sender wrote now, not at the history they quoted (which

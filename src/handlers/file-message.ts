@@ -6,7 +6,7 @@ import type { InboundForFiling, StoredParse } from '../ingest/inbound-record.ts'
 import type { MessageFacts } from '../classify/message-facts.ts';
 import { classifyMessage, findRequester, type Classification, type ClassifyContext } from '../classify/classify.ts';
 import { resolveThread, threadLookupKeys, normaliseMessageId, messageIdsIn } from '../threading/resolve-thread.ts';
-import { splitReplyLines } from '../threading/quote-split.ts';
+import { splitReplyLines, splitReplyWithLines, type BodySplit, type SplitReply } from '../threading/quote-split.ts';
 import { normaliseAddress, domainOf, isFreeMailDomain } from '../threading/normalise-address.ts';
 import { findContactWithOrganisation, findContactsWithOrganisation, findOrganisation, findDealer, ensureContact, ensureProspectOrganisation, type ContactRow, type OrganisationRow } from '../records/contacts.ts';
 import { lookupMessageIds, lookupRecords } from '../records/threads.ts';
@@ -61,13 +61,14 @@ export function createFiler(deps: FilingDeps): Filer {
     }
     await waitForEarlierMessagesOfThread(em, message, facts, filedBefore);
 
-    const classification = await classify(em, facts, deps);
+    const body = splitReplyWithLines(facts.text || '');
+    const classification = await classify(em, facts, deps, body.parts);
     // A reply to something that is not a conversation (an operations notice, say) becomes a
     // new record linked to it.
     const linkedRef = thread.kind === 'new-linked' ? thread.linkedRef : thread.kind === 'existing' ? thread.recordRef : undefined;
     switch (classification.route) {
       case 'support':
-        return openTicket(em, message, facts, classification, deps, linkedRef);
+        return (await openTickets(em, [{ message, facts, classification, linkedRef, bodySplit: body.lines }], deps))[0]!;
       case 'sales':
         return openLead(em, message, facts, classification, deps, linkedRef);
       case 'newsletter-reply':
@@ -125,9 +126,10 @@ async function fileMany(
     const p = batchable[i];
     if (p) {
       const { contact, organisation } = found[next++]!;
-      const classification = classifyMessage(p.facts, { config: deps.routing, ...classifyContext(contact, organisation) });
+      const body = splitReplyWithLines(p.facts.text || '');
+      const classification = classifyMessage(p.facts, { config: deps.routing, ...classifyContext(contact, organisation), split: body.parts });
       if (classification.route === 'support') {
-        group.push({ index: i, message: messages[i]!, facts: p.facts, classification });
+        group.push({ index: i, message: messages[i]!, facts: p.facts, classification, bodySplit: body.lines });
         continue;
       }
     }
@@ -172,11 +174,12 @@ async function waitForEarlierMessagesOfThread(em: EntityManager, message: Inboun
   if (pending.length) throw new FileLaterError('an earlier message of this thread is still being filed');
 }
 
-export async function classify(em: EntityManager, facts: MessageFacts, deps: FilingDeps): Promise<Classification> {
+/** `split`: splitReply(facts.text), when the caller has it already. */
+export async function classify(em: EntityManager, facts: MessageFacts, deps: FilingDeps, split?: SplitReply): Promise<Classification> {
   // The requester may be a contact-form person rather than From; look them up, then decide.
   const requester = findRequester(facts, deps.routing);
   const { contact, organisation } = await findContactWithOrganisation(em, requester.address);
-  return classifyMessage(facts, { config: deps.routing, ...classifyContext(contact, organisation) });
+  return classifyMessage(facts, { config: deps.routing, ...classifyContext(contact, organisation), split });
 }
 
 function classifyContext(contact: ContactRow | null, organisation: OrganisationRow | null): Omit<ClassifyContext, 'config'> {
@@ -214,6 +217,8 @@ export interface NewTicketFiling {
   facts: MessageFacts;
   classification: Classification;
   linkedRef?: string;
+  /** splitReplyLines(facts.text), when the caller has it already. */
+  bodySplit?: BodySplit;
 }
 
 /** A new ticket for a classified message (also used when staff resolve a triage item). */
@@ -237,12 +242,12 @@ async function openTickets(em: EntityManager, filings: NewTicketFiling[], deps: 
   const created = await createTickets(
     em,
     prefixOf('ticket', deps.prefixes),
-    filings.map(({ message, facts, classification: c, linkedRef }) => ({
+    filings.map(({ message, facts, classification: c, linkedRef, bodySplit }) => ({
       subject: facts.subject,
       requester: { address: c.requester.address, name: c.requester.name },
       language: c.language,
       linkedRef,
-      firstMessage: { direction: 'in', inboundMessageId: message.id, messageId: facts.messageId, fromAddress: normaliseAddress(facts.from.address), subject: facts.subject, ...splitBody(facts) },
+      firstMessage: { direction: 'in', inboundMessageId: message.id, messageId: facts.messageId, fromAddress: normaliseAddress(facts.from.address), subject: facts.subject, bodySplit: bodySplit ?? splitBody(facts).bodySplit },
     })),
   );
   const live = filings.flatMap((f, k) => (f.message.archive ? [] : [k]));

@@ -140,16 +140,23 @@ export interface BodySplit {
 }
 
 export function splitReply(text: string): SplitReply {
-  const lines = bodyLines(text);
-  const parts = splitLineNumbers(lines);
-  const join = (idx: number[]) => idx.map((i) => lines[i]).join('\n');
-  return { newText: join(parts.newText), quoted: join(parts.quoted), signature: join(parts.signature) };
+  return splitReplyWithLines(text).parts;
 }
 
-/** splitReply's answer as line ranges of `text`; applyBodySplit turns it back into text. */
+/** splitReply's answer as line ranges of `text`; bodyPart turns a part back into text. */
 export function splitReplyLines(text: string): BodySplit {
-  const parts = splitLineNumbers(bodyLines(text));
-  return { new: toRanges(parts.newText), quoted: toRanges(parts.quoted), signature: toRanges(parts.signature) };
+  return splitReplyWithLines(text).lines;
+}
+
+/** Both at once, for a caller that reads the parts and stores the ranges. */
+export function splitReplyWithLines(text: string): { parts: SplitReply; lines: BodySplit } {
+  const lines = bodyLines(text);
+  const idx = splitLineNumbers(lines);
+  const join = (part: number[]) => part.map((i) => lines[i]).join('\n');
+  return {
+    parts: { newText: join(idx.newText), quoted: join(idx.quoted), signature: join(idx.signature) },
+    lines: { new: toRanges(idx.newText), quoted: toRanges(idx.quoted), signature: toRanges(idx.signature) },
+  };
 }
 
 /** The text of one part of a BodySplit (the same as splitReply's). */
