@@ -71,11 +71,6 @@ export async function createTickets(em: EntityManager, prefix: string, tickets: 
   }));
 }
 
-/** One new ticket (see createTickets). */
-export async function createTicket(em: EntityManager, t: NewTicket & { prefix: string }): Promise<CreatedTicket> {
-  return (await createTickets(em, t.prefix, [t]))[0]!;
-}
-
 export async function findTicket(em: EntityManager, ref: string): Promise<TicketRow | null> {
   const [row] = await sqlOf(em)<TicketRow>(
     'select id, ref, subject, status, requester_id, organisation_id, language, acknowledged_at from ticket where ref = ?',

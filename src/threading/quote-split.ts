@@ -122,7 +122,7 @@ function splitSignature(lines: string[], fresh: number[]): { body: number[]; sig
 }
 
 /** Lines of a text as splitReply numbers them: CRLF and CR count as one line break. */
-export function bodyLines(text: string): string[] {
+function bodyLines(text: string): string[] {
   return (text ?? '').replace(/\r\n?/g, '\n').split('\n');
 }
 
