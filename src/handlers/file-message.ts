@@ -7,8 +7,8 @@ import type { MessageFacts } from '../classify/message-facts.ts';
 import { classifyMessage, findRequester, type Classification, type ClassifyContext } from '../classify/classify.ts';
 import { resolveThread, threadLookupKeys, normaliseMessageId, messageIdsIn } from '../threading/resolve-thread.ts';
 import { splitReplyLines, splitReplyWithLines, type BodySplit, type SplitReply } from '../threading/quote-split.ts';
-import { normaliseAddress, domainOf, isFreeMailDomain } from '../threading/normalise-address.ts';
-import { findContactWithOrganisation, findContactsWithOrganisation, findOrganisation, findDealer, ensureContact, ensureProspectOrganisation, type ContactRow, type OrganisationRow } from '../records/contacts.ts';
+import { normaliseAddress } from '../threading/normalise-address.ts';
+import { findContactWithOrganisation, findContactsWithOrganisation, organisationDomainOf, findOrganisation, findDealer, ensureContact, ensureProspectOrganisation, type ContactRow, type OrganisationRow } from '../records/contacts.ts';
 import { lookupMessageIds, lookupRecords } from '../records/threads.ts';
 import { recordOnTimeline } from '../records/timeline.ts';
 import { prefixOf } from '../records/record-ids.ts';
@@ -143,8 +143,7 @@ async function fileMany(
 /** Whose writing a message is: the organisation's domain, or the address itself at a free-mail provider. */
 function senderKey(address: string): string {
   const email = normaliseAddress(address);
-  const domain = domainOf(email);
-  return domain && !isFreeMailDomain(domain) ? domain : email;
+  return organisationDomainOf(email) ?? email;
 }
 
 async function decideThread(em: EntityManager, facts: MessageFacts, deps: FilingDeps) {

@@ -19,7 +19,7 @@ export interface OrganisationRow {
 }
 
 /** The domain whose organisation a new contact joins: never a free-mail domain. */
-function organisationDomainOf(email: string): string | null {
+export function organisationDomainOf(email: string): string | null {
   const domain = domainOf(email);
   return domain && !isFreeMailDomain(domain) ? domain : null;
 }
