@@ -45,8 +45,12 @@ export function factsOf(p: StoredParse): MessageFacts {
  * triage item for staff.
  */
 export function createFiler(deps: FilingDeps): Filer {
-  /** `filedBefore`: messages of the same batch filed earlier in this transaction. */
-  const fileOne = async (em: EntityManager, message: InboundForFiling, filedBefore: string[] = []): Promise<FilingOutcome> => {
+  /**
+   * `filedBefore`: messages of the same batch filed earlier in this transaction; `classified`:
+   * what the batch already decided about this message (it names nothing, so nothing below
+   * looks anything up before classifying).
+   */
+  const fileOne = async (em: EntityManager, message: InboundForFiling, filedBefore: string[] = [], classified?: Classified): Promise<FilingOutcome> => {
     const automated = message.parsed.automated;
     if (automated.kind !== 'human') {
       if (automated.kind === 'bounce') await markNewsletterBounces(em, automated, deps.newsletter?.softBounceLimit ?? 3);
@@ -61,8 +65,8 @@ export function createFiler(deps: FilingDeps): Filer {
     }
     await waitForEarlierMessagesOfThread(em, message, facts, filedBefore);
 
-    const body = splitReplyWithLines(facts.text || '');
-    const classification = await classify(em, facts, deps, body.parts);
+    const body = classified?.body ?? splitReplyWithLines(facts.text || '');
+    const classification = classified?.classification ?? (await classify(em, facts, deps, body.parts));
     // A reply to something that is not a conversation (an operations notice, say) becomes a
     // new record linked to it.
     const linkedRef = thread.kind === 'new-linked' ? thread.linkedRef : thread.kind === 'existing' ? thread.recordRef : undefined;
@@ -97,7 +101,7 @@ async function fileMany(
   em: EntityManager,
   messages: InboundForFiling[],
   deps: FilingDeps,
-  fileOne: (em: EntityManager, message: InboundForFiling, filedBefore: string[]) => Promise<FilingOutcome>,
+  fileOne: (em: EntityManager, message: InboundForFiling, filedBefore: string[], classified?: Classified) => Promise<FilingOutcome>,
 ): Promise<FilingOutcome[]> {
   const prefixes = [deps.prefixes.ticketPrefix, deps.prefixes.leadPrefix];
   const plain = messages.map((m) => {
@@ -124,20 +128,27 @@ async function fileMany(
   let next = 0;
   for (let i = 0; i < messages.length; i++) {
     const p = batchable[i];
+    let classified: Classified | undefined;
     if (p) {
       const { contact, organisation } = found[next++]!;
       const body = splitReplyWithLines(p.facts.text || '');
-      const classification = classifyMessage(p.facts, { config: deps.routing, ...classifyContext(contact, organisation), split: body.parts });
-      if (classification.route === 'support') {
-        group.push({ index: i, message: messages[i]!, facts: p.facts, classification, bodySplit: body.lines });
+      classified = { body, classification: classifyMessage(p.facts, { config: deps.routing, ...classifyContext(contact, organisation), split: body.parts }) };
+      if (classified.classification.route === 'support') {
+        group.push({ index: i, message: messages[i]!, facts: p.facts, classification: classified.classification, bodySplit: body.lines });
         continue;
       }
     }
     await flush();
-    outcomes[i] = await fileOne(em, messages[i]!, messages.slice(0, i).map((m) => m.id));
+    outcomes[i] = await fileOne(em, messages[i]!, messages.slice(0, i).map((m) => m.id), classified);
   }
   await flush();
   return outcomes;
+}
+
+/** A message's split and classification, worked out once. */
+interface Classified {
+  body: ReturnType<typeof splitReplyWithLines>;
+  classification: Classification;
 }
 
 /** Whose writing a message is: the organisation's domain, or the address itself at a free-mail provider. */
