@@ -93,8 +93,11 @@ export interface ContactInput {
   phone?: string;
 }
 
+/** The columns of a contact input row (contactInputRow), as `json_to_recordset` reads them. */
+export const CONTACT_INPUT_COLUMNS = 'ord int, email text, name text, organisation_id bigint, domain text, phone text';
+
 /** The input relation contactUpsertSql reads, from JSON rows (one `?` parameter). */
-export const contactInputSource = `select * from json_to_recordset(?::json) as c(ord int, email text, name text, organisation_id bigint, domain text, phone text)`;
+const contactInputSource = `select * from json_to_recordset(?::json) as c(${CONTACT_INPUT_COLUMNS})`;
 
 /** One row of contactInputSource; a statement can merge it into its own input rows. */
 export function contactInputRow(input: ContactInput, ord: number): { ord: number; email: string } & Record<string, unknown> {

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf } from '../db/sql.ts';
 import { refFormatSql, sequenceOf } from './record-ids.ts';
-import { contactUpsertSql, contactInputRow, type ContactInput, type ContactRow } from './contacts.ts';
+import { contactUpsertSql, contactInputRow, CONTACT_INPUT_COLUMNS, type ContactInput, type ContactRow } from './contacts.ts';
 import { timelineCtes, timelineSource, timelineSourceRow, type TimelineEntry } from './timeline.ts';
 
 export interface TicketRow {
@@ -21,14 +21,14 @@ export interface NewTicket {
   language: string;
   linkedRef?: string;
   /** The message that opened the ticket, put on its timeline. */
-  firstMessage?: Omit<TimelineEntry, 'recordRef' | 'contactId'>;
+  firstMessage: Omit<TimelineEntry, 'recordRef' | 'contactId'>;
 }
 
 export type CreatedTicket = TicketRow & { requester: ContactRow };
 
 /**
  * New tickets, each with its requester's contact (created if new), the requester as first
- * participant and, given `firstMessage`, the message that opened it on its timeline: one
+ * participant and the message that opened it (`firstMessage`) on its timeline: one
  * statement for all of them, the IDs taken from the sequence inside it in the order given.
  * Requesters must be distinct (one upsert cannot touch a contact twice). Results are in the
  * order of `tickets`.
@@ -36,16 +36,15 @@ export type CreatedTicket = TicketRow & { requester: ContactRow };
 export async function createTickets(em: EntityManager, prefix: string, tickets: NewTicket[]): Promise<CreatedTicket[]> {
   if (tickets.length === 0) return [];
   const input = tickets.map((t, ord) => ({
-    ...(t.firstMessage ? timelineSourceRow(t.firstMessage) : {}),
+    ...timelineSourceRow(t.firstMessage),
     ...contactInputRow(t.requester, ord),
     ticket_subject: t.subject,
     language: t.language,
     linked_ref: t.linkedRef ?? null,
-    has_message: !!t.firstMessage,
   }));
   if (new Set(input.map((r) => r.email)).size !== input.length) throw new Error('createTickets: one requester per ticket in a batch');
   const rows = await sqlOf(em)<TicketRow & { ord: number; c_id: string; c_email: string; c_name: string | null; c_organisation_id: string | null; c_roles: string[] }>(
-    `with input as (${timelineSource('ord int, email text, name text, organisation_id bigint, domain text, phone text, ticket_subject text, language text, linked_ref text, has_message boolean')}),
+    `with input as (${timelineSource(`${CONTACT_INPUT_COLUMNS}, ticket_subject text, language text, linked_ref text`)}),
      c as (${contactUpsertSql('input')}),
      t as (
        insert into ticket (ref, subject, requester_id, organisation_id, language, linked_ref)
@@ -54,18 +53,18 @@ export async function createTickets(em: EntityManager, prefix: string, tickets: 
                  from input i join c on c.email = i.email order by i.ord) as numbered
        returning id, ref, subject, status, requester_id, organisation_id, language, acknowledged_at),
      p as (insert into ticket_participant (ticket_id, contact_id) select id, requester_id from t),
-     joined as (select i.ord, i.has_message, t.*, c.id as c_id, c.email as c_email, c.name as c_name, c.organisation_id as c_organisation_id, c.roles as c_roles
+     joined as (select i.ord, t.*, c.id as c_id, c.email as c_email, c.name as c_name, c.organisation_id as c_organisation_id, c.roles as c_roles
                   from input i join c on c.email = i.email join t on t.requester_id = c.id),
      opening as (
        select t.ref as record_ref, i.direction, i.inbound_message_id, i.outbox_id, i.message_id, i.thread_id, i.from_address, i.author, i.subject,
               i.body_new, i.body_split, t.c_id as contact_id, i.lead_id
-         from input i join joined t on t.ord = i.ord where i.has_message),
+         from input i join joined t on t.ord = i.ord),
      ${timelineCtes('opening', 'opening')}
      select * from joined order by ord`,
     [JSON.stringify(input), prefix],
     { name: 'tickets-create' },
   );
-  return rows.map(({ ord: _ord, has_message: _m, c_id, c_email, c_name, c_organisation_id, c_roles, ...ticket }: any) => ({
+  return rows.map(({ ord: _ord, c_id, c_email, c_name, c_organisation_id, c_roles, ...ticket }: any) => ({
     ...ticket,
     requester: { id: c_id, email: c_email, name: c_name, organisation_id: c_organisation_id, roles: c_roles },
   }));

@@ -116,7 +116,7 @@ describe('filing a batch together', () => {
     expect(copies!.n).toBe(0);
   });
 
-  it('writes the new tickets of a batch with one statement, not one each', async () => {
+  it('writes the new tickets of a batch together, not with one statement each', async () => {
     // Rows written by one statement share their transaction and command id.
     const statements = async (orm: Orm) =>
       (await sqlOf(orm.em.fork())<{ n: number; tickets: number }>(`select count(distinct (xmin::text, cmin::text))::int as n, count(*)::int as tickets from ticket`))[0]!;
