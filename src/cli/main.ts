@@ -1,21 +1,29 @@
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
-import { loadConfig, ConfigError } from '../config/load-config.ts';
-import { createLogger } from '../logging/logger.ts';
-import { withDatabase } from './context.ts';
-import { EmbeddedPostgresError } from '../db/embedded-postgres.ts';
+import { commandGroups } from './command-index.ts';
+import { exitAfterCleanUp, installExitPaths } from './exit-paths.ts';
+
+// Only commander and the command index are loaded up front: `mailroom --help` and
+// `mailroom --version` need nothing else, and each command loads what it uses.
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 const program = new Command('mailroom')
   .description('Mailroom: the shared-inbox bot')
-  .showHelpAfterError()
+  .version(version, '-V, --version', 'print the version')
+  .showHelpAfterError('(run the command with --help for its usage)')
   .exitOverride();
 
 program
   .command('start')
   .description('run the daemon (embedded PostgreSQL and .eml outbox when nothing is configured)')
   .action(async () => {
+    const [{ loadConfig }, { createLogger }, { startDaemon }] = await Promise.all([
+      import('../config/load-config.ts'),
+      import('../logging/logger.ts'),
+      import('../app/daemon.ts'),
+    ]);
     const config = loadConfig();
     const log = createLogger(config.env.LOG_LEVEL);
-    const { startDaemon } = await import('../app/daemon.ts');
     const daemon = await startDaemon(config, log);
     await new Promise<void>((resolve) => {
       let stopping = false;
@@ -40,6 +48,7 @@ program
   .command('migrate')
   .description('bring the database schema up to date')
   .action(async () => {
+    const { withDatabase } = await import('./context.ts');
     await withDatabase(async () => {
       process.stdout.write('database is up to date\n');
     });
@@ -50,90 +59,53 @@ program
   .description('configuration')
   .command('check')
   .description('validate environment and config/mailroom.yaml without starting anything')
-  .action(() => {
+  .action(async () => {
+    const { loadConfig } = await import('../config/load-config.ts');
     const config = loadConfig();
     process.stdout.write(
       `config ok: ${config.configFile}; database ${config.embeddedDatabase ? 'embedded' : 'external'}; mail ${config.env.SMTP_URL ? 'smtp' : 'eml files in ' + config.dataDir + '/outbox'}; slack ${config.env.SLACK_BOT_TOKEN ? 'on' : 'off'}\n`,
     );
   });
 
-/**
- * The command groups, each loaded only when its command runs: `mailroom tickets list` then
- * does not pull in the daemon, Slack, IMAP and the newsletter (it started three times faster).
- * Help and unknown commands load them all, so the listing and the suggestions are complete.
- */
-const groups: [commands: string[], register: (program: Command) => Promise<void>][] = [
-  [['import'], async (p) => (await import('./commands/import.ts')).registerImportCommands(p)],
-  [['messages'], async (p) => (await import('./commands/messages.ts')).registerMessageCommands(p)],
-  [['quarantine'], async (p) => (await import('./commands/quarantine.ts')).registerQuarantineCommands(p)],
-  [['tickets'], async (p) => (await import('./commands/tickets.ts')).registerTicketCommands(p)],
-  [['contacts', 'leads', 'organisations'], async (p) => (await import('./commands/records.ts')).registerRecordCommands(p)],
-  [['triage'], async (p) => (await import('./commands/triage.ts')).registerTriageCommands(p)],
-  [['records'], async (p) => (await import('./commands/records-import.ts')).registerRecordsImportCommands(p)],
-  [
-    ['tasks'],
-    async (p) => {
-      const [{ registerTaskCommands }, { ActionRegistry }, { registerNoticeAction }, { noticeDepsFromConfig }, { privacyDepsFromConfig, registerPrivacyActions }, { registerBroadcastAction }, { staffActions }, { filingDepsFromConfig }] =
-        await Promise.all([
-          import('./commands/tasks.ts'),
-          import('../tasks/action-registry.ts'),
-          import('../notices/notice-service.ts'),
-          import('../notices/setup.ts'),
-          import('../privacy/wire.ts'),
-          import('../newsletter/campaigns.ts'),
-          import('../app/staff-actions.ts'),
-          import('../app/filing-setup.ts'),
-        ]);
-      registerTaskCommands(p, {
-        // The same approval actions as the daemon registers, so a CLI approval runs the same code.
-        services: (ctx) => {
-          const actions = new ActionRegistry();
-          registerNoticeAction(actions, { ...noticeDepsFromConfig(ctx.config, { log: ctx.log }), now: () => new Date() });
-          registerPrivacyActions(actions, privacyDepsFromConfig(ctx.config));
-          registerBroadcastAction(actions);
-          return { ...staffActions(filingDepsFromConfig(ctx.config)), actions };
-        },
-      });
-    },
-  ],
-  [['notices'], async (p) => (await import('./commands/notices.ts')).registerNoticeCommands(p)],
-  [['privacy'], async (p) => (await import('./commands/privacy.ts')).registerPrivacyCommands(p)],
-  [['lists'], async (p) => (await import('./commands/lists.ts')).registerListsCommands(p)],
-  [['subscribers'], async (p) => (await import('./commands/subscribers.ts')).registerSubscribersCommands(p)],
-  [['campaigns'], async (p) => (await import('./commands/campaigns.ts')).registerCampaignsCommands(p)],
-  [['outbox'], async (p) => (await import('./commands/outbox.ts')).registerOutboxCommands(p)],
-];
-
 /** Expected failures get one line and a non-zero exit; only bugs show a stack trace. */
-function fail(e: unknown): never {
-  if (e instanceof CommanderError) process.exit(e.exitCode);
-  if (e instanceof ConfigError) {
-    process.stderr.write(`mailroom: config error: ${e.message}\n`);
-    process.exit(2);
-  }
-  if (e instanceof EmbeddedPostgresError) {
-    process.stderr.write(`mailroom: database error: ${e.message}\n`);
-    process.exit(1);
-  }
+async function fail(e: unknown): Promise<never> {
+  if (e instanceof CommanderError) return exitAfterCleanUp(e.exitCode);
+  // Loaded already when they are what failed; imported here so --help does not pay for them.
+  const [{ ConfigError }, { EmbeddedPostgresError }] = await Promise.all([import('../config/load-config.ts'), import('../db/embedded-postgres.ts')]);
+  if (e instanceof ConfigError) return exitAfterCleanUp(2, `mailroom: config error: ${e.message}\n`);
+  if (e instanceof EmbeddedPostgresError) return exitAfterCleanUp(1, `mailroom: database error: ${e.message}\n`);
   const err = e as NodeJS.ErrnoException;
-  if (err?.code === 'EADDRINUSE') {
-    process.stderr.write(`mailroom: HTTP_PORT: port is already in use\n`);
-    process.exit(1);
-  }
+  if (err?.code === 'EADDRINUSE') return exitAfterCleanUp(1, `mailroom: HTTP_PORT: port is already in use\n`);
   if (err?.code === 'ECONNREFUSED' || err?.code === 'ENOTFOUND' || /password authentication|does not exist/.test(String(err?.message))) {
-    process.stderr.write(`mailroom: database error: cannot connect (${err.code ?? String(err.message).split('\n')[0]}); check DATABASE_URL\n`);
-    process.exit(1);
+    return exitAfterCleanUp(1, `mailroom: database error: cannot connect (${err.code ?? String(err.message).split('\n')[0]}); check DATABASE_URL\n`);
   }
-  process.stderr.write(`mailroom: ${err?.stack ?? String(e)}\n`);
-  process.exit(1);
+  return exitAfterCleanUp(1, `mailroom: ${err?.stack ?? String(e)}\n`);
 }
 
+/**
+ * Registers what this command line needs: the one group it names, or, for the overview
+ * (`mailroom`, `mailroom --help`, an unknown command), a stand-in per command that only
+ * carries its name and description.
+ */
+async function registerCommands(argv: string[]): Promise<void> {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  const named = words[0] === 'help' ? words[1] : words[0];
+  if (['start', 'migrate', 'config'].includes(named ?? '')) return;
+  const group = commandGroups.find((g) => named !== undefined && named in g.commands);
+  if (group) return group.register(program);
+  for (const g of commandGroups) {
+    for (const [name, description] of Object.entries(g.commands)) {
+      program.command(`${name}${g.usage?.[name] ? ' ' + g.usage[name] : ''}`).description(description);
+    }
+  }
+}
+
+const command = process.argv.slice(2).find((a) => !a.startsWith('-'));
+// The daemon stops itself in order on a signal; every other command runs the exit paths.
+if (command !== 'start') installExitPaths();
 try {
-  const command = process.argv.slice(2).find((a) => !a.startsWith('-'));
-  const builtIn = ['start', 'migrate', 'config'].includes(command ?? '');
-  const chosen = groups.filter(([commands]) => commands.includes(command ?? ''));
-  for (const [, register] of builtIn ? [] : chosen.length ? chosen : groups) await register(program);
+  await registerCommands(process.argv.slice(2));
   await program.parseAsync(process.argv);
 } catch (e) {
-  fail(e);
+  await fail(e);
 }

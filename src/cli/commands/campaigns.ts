@@ -10,6 +10,7 @@ import {
   campaignStats, cancelCampaign, chartUrl, createCampaign, findCampaign, listCampaigns, pauseCampaign, previewCampaign, requestApproval, resumeCampaign, testSendCampaign,
 } from '../../newsletter/campaigns.ts';
 import type { Database } from '../../db/database.ts';
+import { describe } from '../command-index.ts';
 
 async function watch(db: Database, id: string, timeoutMs: number): Promise<void> {
   const bar = new SingleBar({ format: 'sending |{bar}| {value}/{total} sent, {failed} failed, {queued} left', hideCursor: true }, Presets.shades_classic);
@@ -32,7 +33,7 @@ async function watch(db: Database, id: string, timeoutMs: number): Promise<void>
 }
 
 export function registerCampaignsCommands(program: Command): void {
-  const c = program.command('campaigns').description('newsletter campaigns');
+  const c = program.command('campaigns').description(describe('campaigns'));
   c.command('create')
     .requiredOption('--name <name>')
     .requiredOption('--subject <subject>', 'handlebars: {{first_name}}, {{name}}, {{email}}')

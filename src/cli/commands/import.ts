@@ -9,6 +9,7 @@ import { createFiler } from '../../handlers/file-message.ts';
 import { filingDepsFromConfig } from '../../app/filing-setup.ts';
 import { silentLogger } from '../../logging/logger.ts';
 import { expectErrors } from './records.ts';
+import { describe } from '../command-index.ts';
 
 /** The part of cli-progress used here (the package ships no types). */
 interface ProgressBar {
@@ -96,7 +97,7 @@ function printSummary(s: MailImportSummary): void {
 export function registerImportCommands(program: Command): void {
   program
     .command('import <source>')
-    .description('store and file mail from an .eml file, a directory of .eml files (recursive) or an mbox file')
+    .description(describe('import'))
     .option('--archive', 'file without acknowledging anyone or creating tasks (old mail)')
     .option('--no-file', 'only store the messages; the daemon files them')
     .option('--json', 'print the summary as JSON')

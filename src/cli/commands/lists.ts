@@ -3,9 +3,10 @@ import { withDatabase } from '../context.ts';
 import { printRecords } from '../output.ts';
 import { allLists, ensureLists } from '../../newsletter/subscribers.ts';
 import { sqlOf } from '../../db/sql.ts';
+import { describe } from '../command-index.ts';
 
 export function registerListsCommands(program: Command): void {
-  const lists = program.command('lists').description('newsletter lists');
+  const lists = program.command('lists').description(describe('lists'));
   lists
     .command('list')
     .option('--json', 'print a JSON array')

@@ -3,10 +3,11 @@ import { withDatabase } from '../context.ts';
 import { printRecords } from '../output.ts';
 import { listMessages, showMessage, INBOUND_STATES } from '../../records/record-views.ts';
 import { cliError, limitOf, printDetail } from './records.ts';
+import { describe } from '../command-index.ts';
 
 /** `messages list|show`: inbound mail and where each message is in the pipeline. */
 export function registerMessageCommands(program: Command): void {
-  const messages = program.command('messages').description('inbound messages and their state');
+  const messages = program.command('messages').description(describe('messages'));
   messages
     .command('list')
     .description('list inbound messages, newest first')

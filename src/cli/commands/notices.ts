@@ -23,6 +23,7 @@ import { importOpsContacts, listOpsContacts, parseOpsContactsCsv, setOrganisatio
 import { runNoticeJob } from '../../notices/notice-job.ts';
 import { noticeDepsFromConfig } from '../../notices/setup.ts';
 import { sqlOf } from '../../db/sql.ts';
+import { describe } from '../command-index.ts';
 
 const cliActor = (name: string): Actor => ({ kind: 'cli', id: name, name });
 
@@ -62,7 +63,7 @@ async function run(fn: (ctx: CliContext, deps: NoticeServiceDeps) => Promise<voi
 
 /** `notices …`: operations notices (driftsmeldinger) and their recipients. */
 export function registerNoticeCommands(program: Command): void {
-  const notices = program.command('notices').description('operations notices (driftsmeldinger): maintenance, incidents, recurring broadcasts');
+  const notices = program.command('notices').description(describe('notices'));
 
   notices
     .command('create')

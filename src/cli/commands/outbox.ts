@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { withDatabase } from '../context.ts';
 import { printRecords } from '../output.ts';
+import { describe } from '../command-index.ts';
 
 interface OutboxRow {
   id: string;
@@ -17,7 +18,7 @@ interface OutboxRow {
 }
 
 export function registerOutboxCommands(program: Command): void {
-  const outbox = program.command('outbox').description('outgoing messages and their delivery state');
+  const outbox = program.command('outbox').description(describe('outbox'));
   outbox
     .command('list')
     .description('list outbox rows, newest first')

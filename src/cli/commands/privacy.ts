@@ -16,6 +16,7 @@ import { effectiveDueDate, extendCase, findCase, rightsOf } from '../../privacy/
 import { subjectKeys } from '../../privacy/subject.ts';
 import { buildAccessPackage, renderPackageHtml } from '../../privacy/access-package.ts';
 import { normaliseAddress } from '../../threading/normalise-address.ts';
+import { describe } from '../command-index.ts';
 
 function fail(message: string, code = 1): void {
   process.stderr.write(`mailroom: ${message}\n`);
@@ -27,7 +28,7 @@ function depsOf(ctx: CliContext) {
 }
 
 export function registerPrivacyCommands(program: Command): void {
-  const privacy = program.command('privacy').description('privacy requests (innsyn, retting, sletting, reservasjon)');
+  const privacy = program.command('privacy').description(describe('privacy'));
 
   privacy
     .command('list')

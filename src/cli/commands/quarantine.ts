@@ -8,10 +8,11 @@ import { readRaw } from '../../ingest/inbound-store.ts';
 import { sqlOf } from '../../db/sql.ts';
 import { cliError, limitOf, printDetail } from './records.ts';
 import { runPipelineUntilDone } from './import.ts';
+import { describe } from '../command-index.ts';
 
 /** `quarantine list|show|retry`: messages that could not be parsed or filed, with the reason. */
 export function registerQuarantineCommands(program: Command): void {
-  const quarantine = program.command('quarantine').description('messages set aside with a reason; they can be read and retried');
+  const quarantine = program.command('quarantine').description(describe('quarantine'));
   quarantine
     .command('list')
     .description('list quarantined messages, newest first')

@@ -4,6 +4,7 @@ import { withDatabase } from '../context.ts';
 import { printRecord } from '../output.ts';
 import { RECORD_KINDS, RecordsFileError, parseRecords, importRecords, formatOfFile, formatProblem, type ImportKind, type ImportSummary } from '../../records/records-import.ts';
 import { expectErrors } from './records.ts';
+import { describe } from '../command-index.ts';
 
 function printSummary(s: ImportSummary, file: string): void {
   for (const w of s.warnings) process.stderr.write(`mailroom: warning: ${w}\n`);
@@ -17,7 +18,7 @@ function printSummary(s: ImportSummary, file: string): void {
 
 /** `records import <kind> <file.csv|file.json>`: records from the company's other systems. */
 export function registerRecordsImportCommands(program: Command): void {
-  const records = program.command('records').description("records from the company's other systems");
+  const records = program.command('records').description(describe('records'));
   records
     .command('import')
     .description('create or update records from a CSV or JSON file; importing the same file again changes nothing')

@@ -3,6 +3,7 @@ import { withDatabase } from '../context.ts';
 import { printRecords, printRecord } from '../output.ts';
 import { listLeads, showLead, listContacts, showContact, listOrganisations, showOrganisation, type View } from '../../records/record-views.ts';
 import { ORGANISATION_KINDS } from '../../classify/routing-rules.ts';
+import { describe } from '../command-index.ts';
 
 /**
  * An expected failure (no such record, bad input): one line on stderr and exit code 1, never a
@@ -67,7 +68,7 @@ export function printDetail(view: View, opts: { json?: boolean; sections?: Recor
 
 /** `leads`, `contacts` and `organisations`: list and show. */
 export function registerRecordCommands(program: Command): void {
-  const leads = program.command('leads').description('CRM leads and enquiries');
+  const leads = program.command('leads').description(describe('leads'));
   leads
     .command('list')
     .description('list leads, newest first')
@@ -92,7 +93,7 @@ export function registerRecordCommands(program: Command): void {
       });
     });
 
-  const contacts = program.command('contacts').description('people: customers, leads, dealers');
+  const contacts = program.command('contacts').description(describe('contacts'));
   contacts
     .command('list')
     .description('list contacts by address')
@@ -119,7 +120,7 @@ export function registerRecordCommands(program: Command): void {
       });
     });
 
-  const organisations = program.command('organisations').description('customers, partners, dealers and prospects');
+  const organisations = program.command('organisations').description(describe('organisations'));
   organisations
     .command('list')
     .description('list organisations by name')

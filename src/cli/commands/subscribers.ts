@@ -6,9 +6,10 @@ import { printRecords } from '../output.ts';
 import { sqlOf } from '../../db/sql.ts';
 import { findSubscriber, importSubscribers, listsBySlugOrId, signUp, unsubscribeAll } from '../../newsletter/subscribers.ts';
 import { newsletterDepsFromConfig } from '../../newsletter/setup.ts';
+import { describe } from '../command-index.ts';
 
 export function registerSubscribersCommands(program: Command): void {
-  const subs = program.command('subscribers').description('newsletter subscribers');
+  const subs = program.command('subscribers').description(describe('subscribers'));
   subs
     .command('list')
     .option('--json', 'print a JSON array')

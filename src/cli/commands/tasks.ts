@@ -16,6 +16,7 @@ import {
   type ReplyFn,
 } from '../../tasks/task-service.ts';
 import type { Actor, TaskRecord } from '../../tasks/task-types.ts';
+import { describe } from '../command-index.ts';
 
 /** What the CLI needs from the other concerns to run approved actions and triage (the lead wires it). */
 export interface TaskCommandServices {
@@ -70,7 +71,7 @@ function cliActor(name: string): Actor {
  * allow-list: `--as` must be named in slack.approvers for the task's action kind or kind).
  */
 export function registerTaskCommands(program: Command, opts: TaskCommandOptions = {}): void {
-  const tasks = program.command('tasks').description('tasks for staff (the same ones posted to Slack)');
+  const tasks = program.command('tasks').description(describe('tasks'));
 
   tasks
     .command('list')

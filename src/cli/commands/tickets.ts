@@ -4,8 +4,8 @@ import { withDatabase } from '../context.ts';
 import { printRecords, printRecord } from '../output.ts';
 import { listTickets, showTicket } from '../../records/record-views.ts';
 import { replyToTicket, changeTicketStatus, StaffReplyError } from '../../records/staff-reply.ts';
-import { filingDepsFromConfig } from '../../app/filing-setup.ts';
 import { cliError, expectErrors, limitOf, printDetail } from './records.ts';
+import { describe } from '../command-index.ts';
 
 async function readReplyText(file: string): Promise<string> {
   if (file === '-') {
@@ -23,7 +23,7 @@ async function readReplyText(file: string): Promise<string> {
 
 /** `tickets list|show|reply|close|reopen`. */
 export function registerTicketCommands(program: Command): void {
-  const tickets = program.command('tickets').description('support tickets');
+  const tickets = program.command('tickets').description(describe('tickets'));
   tickets
     .command('list')
     .description('list tickets, newest first')
@@ -60,6 +60,8 @@ export function registerTicketCommands(program: Command): void {
         const text = await readReplyText(opts.file);
         if (!text.trim()) throw new StaffReplyError(`${opts.file}: the reply is empty`);
         await withDatabase(async ({ db, config }) => {
+          // Loaded here: the filing set-up (templates, classification) is not needed to list tickets.
+          const { filingDepsFromConfig } = await import('../../app/filing-setup.ts');
           const result = await replyToTicket(db.orm.em.fork(), { ref, text, author: opts.as }, filingDepsFromConfig(config));
           if (opts.json) printRecord({ ...result }, { json: true });
           else process.stdout.write(`reply to ${result.to} queued on ${result.ref} (outbox ${result.outboxId}): ${result.subject}\n`);

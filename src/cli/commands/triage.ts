@@ -6,6 +6,7 @@ import { listTriage } from '../../records/record-views.ts';
 import { resolveTriage, TriageError, TRIAGE_ROUTES, type TriageRoute } from '../../records/triage-actions.ts';
 import { filingDepsFromConfig } from '../../app/filing-setup.ts';
 import { expectErrors, limitOf } from './records.ts';
+import { describe } from '../command-index.ts';
 
 function defaultActor(): string {
   try {
@@ -17,7 +18,7 @@ function defaultActor(): string {
 
 /** `triage list|resolve`: messages whose route staff decide. */
 export function registerTriageCommands(program: Command): void {
-  const triage = program.command('triage').description('messages waiting for staff to decide where they belong');
+  const triage = program.command('triage').description(describe('triage'));
   triage
     .command('list')
     .description('list triage items (open ones unless --state says otherwise)')

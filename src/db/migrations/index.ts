@@ -10,6 +10,8 @@ import { Migration20261126000009_newsletter } from './Migration20261126000009_ne
 import { Migration20261126000010_notices } from './Migration20261126000010_notices.ts';
 import { Migration20261126000011_body_split } from './Migration20261126000011_body_split.ts';
 
+import { MIGRATION_NAMES } from './names.ts';
+
 /**
  * Migrations are listed explicitly rather than found by a file glob, so they run the same
  * from a source checkout under tsx, from the CLI and from tests.
@@ -27,3 +29,7 @@ export const migrationsList = [
   { name: 'Migration20261126000010_notices', class: Migration20261126000010_notices },
   { name: 'Migration20261126000011_body_split', class: Migration20261126000011_body_split },
 ];
+
+if (migrationsList.map((m) => m.name).join() !== MIGRATION_NAMES.join()) {
+  throw new Error('src/db/migrations/index.ts and names.ts list different migrations: add a new one to both, in the same order');
+}

@@ -45,9 +45,12 @@ export class SmtpAgentDeliverer implements Deliverer {
   }
 
   private spawn(): Promise<void> {
-    const script = fileURLToPath(new URL('./smtp-agent-process.ts', import.meta.url));
-    const tsx = import.meta.resolve('tsx');
-    this.child = spawn(process.execPath, ['--import', tsx, script], {
+    // Built (dist/*.js) the agent is plain JavaScript; from the sources (tests, tsx) it is
+    // TypeScript and needs tsx, a development dependency.
+    const compiled = import.meta.url.endsWith('.js');
+    const script = fileURLToPath(new URL(compiled ? './smtp-agent-process.js' : './smtp-agent-process.ts', import.meta.url));
+    const args = compiled ? [script] : ['--import', import.meta.resolve('tsx'), script];
+    this.child = spawn(process.execPath, args, {
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       // Structured clone moves the message batches with less work than JSON text.
       serialization: 'advanced',
