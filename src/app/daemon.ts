@@ -15,7 +15,6 @@ import { ImapWatcher, type ImapAuth } from '../ingest/imap-watcher.ts';
 import { createTokenRefresher } from '../ingest/oauth-token.ts';
 import { createFiler } from '../handlers/file-message.ts';
 import { filingDepsFromConfig } from './filing-setup.ts';
-import { ConfigError } from '../config/load-config.ts';
 import { ActionRegistry } from '../tasks/action-registry.ts';
 import { SlackDeliverer } from '../slack/slack-deliverer.ts';
 import { createSlackApp } from '../slack/slack-app.ts';
@@ -227,29 +226,22 @@ function createImapWatcher(
 ): ImapWatcher | undefined {
   const env = config.env;
   if (!env.IMAP_HOST) return undefined;
-  if (!env.IMAP_USER) throw new ConfigError('IMAP_USER', 'is required when IMAP_HOST is set');
-  let auth: ImapAuth;
-  if (env.IMAP_OAUTH_TOKEN_URL) {
-    if (!env.IMAP_OAUTH_CLIENT_ID || !env.IMAP_OAUTH_REFRESH_TOKEN) {
-      throw new ConfigError('IMAP_OAUTH_CLIENT_ID', 'and IMAP_OAUTH_REFRESH_TOKEN are required with IMAP_OAUTH_TOKEN_URL');
-    }
-    auth = {
-      accessToken: createTokenRefresher({
-        tokenUrl: env.IMAP_OAUTH_TOKEN_URL,
-        clientId: env.IMAP_OAUTH_CLIENT_ID,
-        clientSecret: env.IMAP_OAUTH_CLIENT_SECRET,
-        refreshToken: env.IMAP_OAUTH_REFRESH_TOKEN,
-      }),
-    };
-  } else {
-    if (!env.IMAP_PASSWORD) throw new ConfigError('IMAP_PASSWORD', 'is required when IMAP_HOST is set (or configure IMAP_OAUTH_TOKEN_URL)');
-    auth = { pass: env.IMAP_PASSWORD };
-  }
+  // loadConfig has refused a host without a login, so the values below are there.
+  const auth: ImapAuth = env.IMAP_OAUTH_TOKEN_URL
+    ? {
+        accessToken: createTokenRefresher({
+          tokenUrl: env.IMAP_OAUTH_TOKEN_URL,
+          clientId: env.IMAP_OAUTH_CLIENT_ID!,
+          clientSecret: env.IMAP_OAUTH_CLIENT_SECRET,
+          refreshToken: env.IMAP_OAUTH_REFRESH_TOKEN!,
+        }),
+      }
+    : { pass: env.IMAP_PASSWORD! };
   const secure = env.IMAP_SECURE ?? (env.IMAP_PORT === undefined || env.IMAP_PORT === 993);
   const i = config.behaviour.ingest;
   return new ImapWatcher({
     orm: db.orm,
-    connection: { host: env.IMAP_HOST, port: env.IMAP_PORT ?? (secure ? 993 : 143), secure, user: env.IMAP_USER, auth },
+    connection: { host: env.IMAP_HOST, port: env.IMAP_PORT ?? (secure ? 993 : 143), secure, user: env.IMAP_USER!, auth },
     mailbox: env.IMAP_MAILBOX,
     log: log.child({ part: 'imap' }),
     metrics,

@@ -75,8 +75,32 @@ export function loadBehaviour(file: string): Behaviour {
   return parsed.data;
 }
 
+/**
+ * Mail settings that only work together: a mailbox needs a login (password or OAuth), and
+ * sending over SMTP needs a From address of the company's own (the default is a placeholder
+ * customers would see). Checked here, so `config check` refuses what `start` would.
+ */
+function checkMailSettings(env: Env, given: Record<string, string>): void {
+  if (env.IMAP_HOST) {
+    if (!env.IMAP_USER) throw new ConfigError('IMAP_USER', 'is required when IMAP_HOST is set');
+    if (env.IMAP_OAUTH_TOKEN_URL) {
+      for (const key of ['IMAP_OAUTH_CLIENT_ID', 'IMAP_OAUTH_REFRESH_TOKEN'] as const) {
+        if (!env[key]) throw new ConfigError(key, 'is required with IMAP_OAUTH_TOKEN_URL');
+      }
+    } else if (!env.IMAP_PASSWORD) {
+      throw new ConfigError('IMAP_PASSWORD', 'is required when IMAP_HOST is set (or set IMAP_OAUTH_TOKEN_URL, IMAP_OAUTH_CLIENT_ID and IMAP_OAUTH_REFRESH_TOKEN)');
+    }
+  }
+  if (env.SMTP_URL && !given.MAIL_FROM) throw new ConfigError('MAIL_FROM', 'is required when SMTP_URL is set (the address customers see mail from)');
+}
+
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const env = loadEnv(source);
+  const given = cleanEnv(source);
+  checkMailSettings(env, given);
+  // Only the default behaviour file may be absent: a file named on purpose that is not there
+  // is a mistake (a typo would otherwise run on defaults without a word).
+  if (given.MAILROOM_CONFIG && !existsSync(env.MAILROOM_CONFIG)) throw new ConfigError('MAILROOM_CONFIG', `${env.MAILROOM_CONFIG}: no such file`);
   const behaviour = loadBehaviour(env.MAILROOM_CONFIG);
   const dataDir = path.resolve(env.MAILROOM_DATA_DIR);
   const embeddedDatabase = !env.DATABASE_URL;

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Command } from 'commander';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
@@ -18,18 +21,23 @@ async function applyTaskMigration(orm: Orm): Promise<void> {
 }
 
 let db: TestDatabase;
+let configDir: string;
 
 beforeAll(async () => {
   db = await createTestDatabase();
   await applyTaskMigration(db.orm);
   process.env.DATABASE_URL = db.url;
   process.env.MAILROOM_SECRET = 'cli-test-secret-0123456789';
-  process.env.MAILROOM_CONFIG = '/nonexistent/mailroom.yaml';
+  // An empty behaviour file: every key at its default (a named file must exist).
+  configDir = mkdtempSync(path.join(tmpdir(), 'mailroom-slack-cli-'));
+  process.env.MAILROOM_CONFIG = path.join(configDir, 'mailroom.yaml');
+  writeFileSync(process.env.MAILROOM_CONFIG, '');
   process.env.LOG_LEVEL = 'silent';
   delete process.env.SLACK_BOT_TOKEN;
 });
 afterAll(async () => {
   await db?.drop();
+  if (configDir) rmSync(configDir, { recursive: true, force: true });
 });
 
 async function cli(...args: string[]): Promise<{ out: string; err: string; exitCode: number }> {

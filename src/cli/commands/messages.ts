@@ -1,8 +1,9 @@
 import { Option, type Command } from 'commander';
+import { limitOption } from '../options.ts';
 import { withDatabase } from '../context.ts';
 import { printRecords } from '../output.ts';
 import { listMessages, showMessage, INBOUND_STATES } from '../../records/record-views.ts';
-import { cliError, limitOf, printDetail } from './records.ts';
+import { cliError, printDetail } from './records.ts';
 import { describe } from '../command-index.ts';
 
 /** `messages list|show`: inbound mail and where each message is in the pipeline. */
@@ -14,10 +15,10 @@ export function registerMessageCommands(program: Command): void {
     .option('--json', 'print a JSON array')
     .addOption(new Option('--state <state>', 'only messages in this state').choices([...INBOUND_STATES]))
     .option('--outcome <outcome>', 'only messages with this outcome (ticket, lead, triage, bounce, auto-reply, …)')
-    .option('--limit <n>', 'at most this many', '100')
-    .action(async (opts: { json?: boolean; state?: string; outcome?: string; limit?: string }) => {
+    .addOption(limitOption(100))
+    .action(async (opts: { json?: boolean; state?: string; outcome?: string; limit: number }) => {
       await withDatabase(async ({ db }) => {
-        const rows = await listMessages(db.orm.em.fork(), { state: opts.state, outcome: opts.outcome, limit: limitOf(opts.limit, 100) });
+        const rows = await listMessages(db.orm.em.fork(), { state: opts.state, outcome: opts.outcome, limit: opts.limit });
         printRecords(rows, { json: opts.json, columns: ['id', 'state', 'outcome', 'recordRef', 'automatedKind', 'from', 'subject', 'receivedAt'] });
       });
     });

@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { DateTime } from 'luxon';
+import { limitOption } from '../options.ts';
 import { withDatabase, type CliContext } from '../context.ts';
 import { printRecord, printRecords } from '../output.ts';
-import { cliError, expectErrors, limitOf } from './records.ts';
+import { cliError, expectErrors } from './records.ts';
 import type { Actor } from '../../tasks/task-types.ts';
 import { systemClock } from '../../scheduler/clock.ts';
 import {
@@ -166,11 +167,11 @@ export function registerNoticeCommands(program: Command): void {
     .description('notices, newest first')
     .option('--state <state>', 'only this state (draft, awaiting-approval, scheduled, active, completed, resolved, cancelled, rejected)')
     .option('--kind <kind>', 'maintenance, incident or broadcast')
-    .option('--limit <n>', 'at most n', '100')
+    .addOption(limitOption(100, 'at most n'))
     .option('--json', 'print JSON')
-    .action(async (o: { state?: string; kind?: string; limit?: string; json?: boolean }) => {
+    .action(async (o: { state?: string; kind?: string; limit: number; json?: boolean }) => {
       await run(async (ctx) => {
-        const rows = await listNotices(ctx.db.orm.em.fork(), { state: o.state, kind: o.kind, limit: limitOf(o.limit, 100) });
+        const rows = await listNotices(ctx.db.orm.em.fork(), { state: o.state, kind: o.kind, limit: o.limit });
         printRecords(rows.map(summary), { json: o.json, columns: ['ref', 'kind', 'state', 'title', 'services', 'windowStart', 'windowEnd'] });
       });
     });

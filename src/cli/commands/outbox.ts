@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { limitOption } from '../options.ts';
 import { withDatabase } from '../context.ts';
 import { printRecords } from '../output.ts';
 import { describe } from '../command-index.ts';
@@ -24,15 +25,15 @@ export function registerOutboxCommands(program: Command): void {
     .description('list outbox rows, newest first')
     .option('--json', 'print a JSON array')
     .option('--status <status>', 'only rows in this state (pending, sending, sent, failed, cancelled)')
-    .option('--limit <n>', 'at most this many rows', '100')
-    .action(async (opts: { json?: boolean; status?: string; limit: string }) => {
+    .addOption(limitOption(100, 'at most this many rows'))
+    .action(async (opts: { json?: boolean; status?: string; limit: number }) => {
       await withDatabase(async ({ db }) => {
         const rows = await db.orm.em
           .fork()
           .getConnection()
           .execute<OutboxRow[]>(
             `select * from outbox_message where (?::text is null or status = ?) order by id desc limit ?`,
-            [opts.status ?? null, opts.status ?? null, Number(opts.limit) || 100],
+            [opts.status ?? null, opts.status ?? null, opts.limit],
           );
         printRecords(
           rows.map((r) => ({

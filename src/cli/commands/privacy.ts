@@ -3,7 +3,8 @@
  * approve/deny decide the case's approval task through the same decideTask (and allow-list) as
  * the Slack buttons; export prints the access package for staff.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { limitOption } from '../options.ts';
 import { writeFileSync } from 'node:fs';
 import { withDatabase, type CliContext } from '../context.ts';
 import { printRecord, printRecords } from '../output.ts';
@@ -35,12 +36,14 @@ export function registerPrivacyCommands(program: Command): void {
     .description('privacy cases, newest first')
     .option('--json', 'print a JSON array')
     .option('--open', 'only cases not completed, denied or cancelled')
-    .action(async (o: { json?: boolean; open?: boolean }) => {
+    .addOption(limitOption(500))
+    .action(async (o: { json?: boolean; open?: boolean; limit: number }) => {
       await withDatabase(async ({ db }) => {
         const rows = await sqlOf(db.orm.em.fork())(
           `select c.ref, c.state, c.identity, c.received_at, c.due_date, c.extended_due_at, c.language,
                   (select string_agg("right" || ':' || state, ', ' order by id) from privacy_right r where r.case_id = c.id) as rights
-             from privacy_case c ${o.open ? `where c.state not in ('completed', 'denied', 'cancelled')` : ''} order by c.id desc limit 500`,
+             from privacy_case c ${o.open ? `where c.state not in ('completed', 'denied', 'cancelled')` : ''} order by c.id desc limit ?`,
+          [o.limit],
         );
         printRecords(
           rows.map((r) => ({ id: r.ref, state: r.state, identity: r.identity, rights: r.rights, receivedAt: r.received_at, dueDate: effectiveDueDate(r as never), language: r.language })),
@@ -108,7 +111,7 @@ export function registerPrivacyCommands(program: Command): void {
     .description('extend the deadline by 1 or 2 months (art. 12(3)); the reasons are sent to the person')
     .requiredOption('--as <name>', 'who is acting')
     .requiredOption('--reason <text>', 'why more time is needed')
-    .option('--months <n>', '1 or 2', '2')
+    .addOption(new Option('--months <n>', 'how many months').choices(['1', '2']).default('2'))
     .option('--json', 'print JSON')
     .action(async (ref: string, o: { as: string; reason: string; months: string; json?: boolean }) => {
       await withDatabase(async (ctx) => {

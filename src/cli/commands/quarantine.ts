@@ -1,12 +1,13 @@
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
+import { limitOption } from '../options.ts';
 import { withDatabase } from '../context.ts';
 import { printRecords, printRecord } from '../output.ts';
 import { listQuarantine, showQuarantined } from '../../records/record-views.ts';
 import { retryQuarantined } from '../../ingest/ingest-processor.ts';
 import { readRaw } from '../../ingest/inbound-store.ts';
 import { sqlOf } from '../../db/sql.ts';
-import { cliError, limitOf, printDetail } from './records.ts';
+import { cliError, printDetail } from './records.ts';
 import { runPipelineUntilDone } from './import.ts';
 import { describe } from '../command-index.ts';
 
@@ -17,10 +18,10 @@ export function registerQuarantineCommands(program: Command): void {
     .command('list')
     .description('list quarantined messages, newest first')
     .option('--json', 'print a JSON array')
-    .option('--limit <n>', 'at most this many', '500')
-    .action(async (opts: { json?: boolean; limit?: string }) => {
+    .addOption(limitOption(500))
+    .action(async (opts: { json?: boolean; limit: number }) => {
       await withDatabase(async ({ db }) => {
-        const rows = await listQuarantine(db.orm.em.fork(), { limit: limitOf(opts.limit, 500) });
+        const rows = await listQuarantine(db.orm.em.fork(), { limit: opts.limit });
         printRecords(rows, { json: opts.json, columns: ['id', 'size', 'attempts', 'from', 'subject', 'reason', 'quarantinedAt'] });
       });
     });

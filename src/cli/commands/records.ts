@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { limitOption } from '../options.ts';
 import { withDatabase } from '../context.ts';
 import { printRecords, printRecord } from '../output.ts';
 import { listLeads, showLead, listContacts, showContact, listOrganisations, showOrganisation, type View } from '../../records/record-views.ts';
@@ -25,11 +26,6 @@ export async function expectErrors(classes: (new (...args: any[]) => Error)[], f
     }
     throw e;
   }
-}
-
-export function limitOf(value: string | undefined, fallback: number): number {
-  const n = Number(value);
-  return Number.isInteger(n) && n > 0 ? n : fallback;
 }
 
 /**
@@ -74,10 +70,10 @@ export function registerRecordCommands(program: Command): void {
     .description('list leads, newest first')
     .option('--json', 'print a JSON array')
     .addOption(new Option('--status <status>', 'only leads in this state').choices(['new', 'qualified', 'won', 'lost']))
-    .option('--limit <n>', 'at most this many', '100')
-    .action(async (opts: { json?: boolean; status?: string; limit?: string }) => {
+    .addOption(limitOption(100))
+    .action(async (opts: { json?: boolean; status?: string; limit: number }) => {
       await withDatabase(async ({ db }) => {
-        const rows = await listLeads(db.orm.em.fork(), { status: opts.status, limit: limitOf(opts.limit, 100) });
+        const rows = await listLeads(db.orm.em.fork(), { status: opts.status, limit: opts.limit });
         printRecords(rows, { json: opts.json, columns: ['ref', 'status', 'source', 'contact', 'organisation', 'dealer', 'subject', 'createdAt'] });
       });
     });
@@ -100,11 +96,11 @@ export function registerRecordCommands(program: Command): void {
     .option('--json', 'print a JSON array')
     .option('--organisation <id>', 'only contacts of this organisation (id)')
     .option('--search <text>', 'address or name contains this')
-    .option('--limit <n>', 'at most this many', '500')
-    .action(async (opts: { json?: boolean; organisation?: string; search?: string; limit?: string }) => {
+    .addOption(limitOption(500))
+    .action(async (opts: { json?: boolean; organisation?: string; search?: string; limit: number }) => {
       if (opts.organisation && !/^\d+$/.test(opts.organisation)) return cliError('--organisation takes an organisation id (a number)');
       await withDatabase(async ({ db }) => {
-        const rows = await listContacts(db.orm.em.fork(), { organisation: opts.organisation, search: opts.search, limit: limitOf(opts.limit, 500) });
+        const rows = await listContacts(db.orm.em.fork(), { organisation: opts.organisation, search: opts.search, limit: opts.limit });
         printRecords(rows, { json: opts.json, columns: ['id', 'email', 'name', 'organisation', 'roles', 'tickets', 'leads'] });
       });
     });
@@ -126,10 +122,10 @@ export function registerRecordCommands(program: Command): void {
     .description('list organisations by name')
     .option('--json', 'print a JSON array')
     .addOption(new Option('--kind <kind>', 'only this kind').choices([...ORGANISATION_KINDS]))
-    .option('--limit <n>', 'at most this many', '500')
-    .action(async (opts: { json?: boolean; kind?: string; limit?: string }) => {
+    .addOption(limitOption(500))
+    .action(async (opts: { json?: boolean; kind?: string; limit: number }) => {
       await withDatabase(async ({ db }) => {
-        const rows = await listOrganisations(db.orm.em.fork(), { kind: opts.kind, limit: limitOf(opts.limit, 500) });
+        const rows = await listOrganisations(db.orm.em.fork(), { kind: opts.kind, limit: opts.limit });
         printRecords(rows, { json: opts.json, columns: ['id', 'name', 'kind', 'domain', 'dealerNumber', 'contacts', 'tickets', 'leads'] });
       });
     });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parse } from 'csv-parse/sync';
+import { limitOption } from '../options.ts';
 import { withDatabase } from '../context.ts';
 import { printRecords } from '../output.ts';
 import { sqlOf } from '../../db/sql.ts';
@@ -14,8 +15,8 @@ export function registerSubscribersCommands(program: Command): void {
     .command('list')
     .option('--json', 'print a JSON array')
     .option('--list <slug>', 'only this list')
-    .option('--limit <n>', 'at most this many', '100')
-    .action(async (opts: { json?: boolean; list?: string; limit: string }) => {
+    .addOption(limitOption(100))
+    .action(async (opts: { json?: boolean; list?: string; limit: number }) => {
       await withDatabase(async ({ db }) => {
         const rows = await sqlOf(db.orm.em.fork())(
           `select s.id::text, s.email, s.name, s.language, s.dnt, s.suppressed_reason,
@@ -23,7 +24,7 @@ export function registerSubscribersCommands(program: Command): void {
              from newsletter_subscriber s left join newsletter_subscription x on x.subscriber_id = s.id left join newsletter_list l on l.id = x.list_id
             where (?::text is null or exists (select 1 from newsletter_subscription y join newsletter_list z on z.id = y.list_id where y.subscriber_id = s.id and z.slug = ?))
             group by s.id order by s.id desc limit ?`,
-          [opts.list ?? null, opts.list ?? null, Number(opts.limit) || 100],
+          [opts.list ?? null, opts.list ?? null, opts.limit],
         );
         printRecords(rows.map((r) => ({ id: r.id, email: r.email, name: r.name, language: r.language, dnt: r.dnt, suppressed: r.suppressed_reason, lists: r.lists })), { json: opts.json, columns: ['id', 'email', 'name', 'dnt', 'suppressed', 'lists'] });
       });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { limitOption } from '../options.ts';
 import { withDatabase, type CliContext } from '../context.ts';
 import { printRecord, printRecords } from '../output.ts';
 import { slackApproversSchema, type SlackApprovers } from '../../tasks/approvers.ts';
@@ -80,10 +81,10 @@ export function registerTaskCommands(program: Command, opts: TaskCommandOptions 
     .option('--state <state>', 'only tasks in this state (open, approved, rejected, done, expired)')
     .option('--kind <kind>', 'only tasks of this kind')
     .option('--record <ref>', 'only tasks about this record (e.g. SUP-000001)')
-    .option('--limit <n>', 'at most this many', '100')
-    .action(async (o: { json?: boolean; state?: string; kind?: string; record?: string; limit: string }) => {
+    .addOption(limitOption(100))
+    .action(async (o: { json?: boolean; state?: string; kind?: string; record?: string; limit: number }) => {
       await withDatabase(async ({ db }) => {
-        const rows = await listTasks(db.orm.em.fork(), { state: o.state, kind: o.kind, recordRef: o.record, limit: Number(o.limit) || 100 });
+        const rows = await listTasks(db.orm.em.fork(), { state: o.state, kind: o.kind, recordRef: o.record, limit: o.limit });
         printRecords(rows.map(summary), { json: o.json, columns: ['id', 'kind', 'record', 'state', 'actionKind', 'assignee', 'title', 'decidedBy'] });
       });
     });

@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
+import { limitOption } from '../options.ts';
 import { withDatabase } from '../context.ts';
 import { printRecords, printRecord } from '../output.ts';
 import { listTickets, showTicket } from '../../records/record-views.ts';
 import { replyToTicket, changeTicketStatus, StaffReplyError } from '../../records/staff-reply.ts';
-import { cliError, expectErrors, limitOf, printDetail } from './records.ts';
+import { cliError, expectErrors, printDetail } from './records.ts';
 import { describe } from '../command-index.ts';
 
 async function readReplyText(file: string): Promise<string> {
@@ -29,10 +30,10 @@ export function registerTicketCommands(program: Command): void {
     .description('list tickets, newest first')
     .option('--json', 'print a JSON array')
     .addOption(new Option('--status <status>', 'only tickets in this state').choices(['open', 'pending', 'closed']))
-    .option('--limit <n>', 'at most this many', '100')
-    .action(async (opts: { json?: boolean; status?: string; limit?: string }) => {
+    .addOption(limitOption(100))
+    .action(async (opts: { json?: boolean; status?: string; limit: number }) => {
       await withDatabase(async ({ db }) => {
-        const rows = await listTickets(db.orm.em.fork(), { status: opts.status, limit: limitOf(opts.limit, 100) });
+        const rows = await listTickets(db.orm.em.fork(), { status: opts.status, limit: opts.limit });
         printRecords(rows, { json: opts.json, columns: ['ref', 'status', 'priority', 'requester', 'organisation', 'messages', 'subject', 'updatedAt'] });
       });
     });

@@ -1,11 +1,12 @@
 import { userInfo } from 'node:os';
 import { Option, type Command } from 'commander';
+import { limitOption } from '../options.ts';
 import { withDatabase } from '../context.ts';
 import { printRecords, printRecord } from '../output.ts';
 import { listTriage } from '../../records/record-views.ts';
 import { resolveTriage, TriageError, TRIAGE_ROUTES, type TriageRoute } from '../../records/triage-actions.ts';
 import { filingDepsFromConfig } from '../../app/filing-setup.ts';
-import { expectErrors, limitOf } from './records.ts';
+import { expectErrors } from './records.ts';
 import { describe } from '../command-index.ts';
 
 function defaultActor(): string {
@@ -24,10 +25,10 @@ export function registerTriageCommands(program: Command): void {
     .description('list triage items (open ones unless --state says otherwise)')
     .option('--json', 'print a JSON array')
     .addOption(new Option('--state <state>', 'which items').choices(['open', 'resolved', 'all']).default('open'))
-    .option('--limit <n>', 'at most this many', '500')
-    .action(async (opts: { json?: boolean; state: string; limit?: string }) => {
+    .addOption(limitOption(500))
+    .action(async (opts: { json?: boolean; state: string; limit: number }) => {
       await withDatabase(async ({ db }) => {
-        const rows = await listTriage(db.orm.em.fork(), { state: opts.state, limit: limitOf(opts.limit, 500) });
+        const rows = await listTriage(db.orm.em.fork(), { state: opts.state, limit: opts.limit });
         printRecords(rows, { json: opts.json, columns: ['id', 'state', 'suggestedRoute', 'from', 'subject', 'reason', 'recordRef'] });
       });
     });
