@@ -24,24 +24,25 @@ program
     ]);
     const config = loadConfig();
     const log = createLogger(config.env.LOG_LEVEL);
-    const daemon = await startDaemon(config, log);
-    await new Promise<void>((resolve) => {
-      let stopping = false;
+    // Listening before the start-up: a signal that comes while it runs stops the daemon once it
+    // is up, instead of killing it half-started (with its database left running).
+    let stopping = false;
+    const signalled = new Promise<string>((resolve) => {
       const onSignal = (sig: string) => {
         if (stopping) {
           log.warn({ sig }, 'second signal: exiting now');
           process.exit(130);
         }
         stopping = true;
-        log.info({ sig }, 'stopping');
-        daemon.stop().then(resolve, (e) => {
-          log.error({ err: e }, 'stop failed');
-          resolve();
-        });
+        resolve(sig);
       };
-      process.once('SIGINT', () => onSignal('SIGINT'));
-      process.once('SIGTERM', () => onSignal('SIGTERM'));
+      process.on('SIGINT', () => onSignal('SIGINT'));
+      process.on('SIGTERM', () => onSignal('SIGTERM'));
     });
+    const daemon = await startDaemon(config, log);
+    const sig = await signalled;
+    log.info({ sig }, 'stopping');
+    await daemon.stop().catch((e) => log.error({ err: e }, 'stop failed'));
   });
 
 program
@@ -71,7 +72,12 @@ program
 async function fail(e: unknown): Promise<never> {
   if (e instanceof CommanderError) return exitAfterCleanUp(e.exitCode);
   // Loaded already when they are what failed; imported here so --help does not pay for them.
-  const [{ ConfigError }, { EmbeddedPostgresError }] = await Promise.all([import('../config/load-config.ts'), import('../db/embedded-postgres.ts')]);
+  const [{ ConfigError }, { EmbeddedPostgresError }, { CommandError }] = await Promise.all([
+    import('../config/load-config.ts'),
+    import('../db/embedded-postgres.ts'),
+    import('./command-error.ts'),
+  ]);
+  if (e instanceof CommandError) return exitAfterCleanUp(1, `mailroom: ${e.message}\n`);
   if (e instanceof ConfigError) return exitAfterCleanUp(2, `mailroom: config error: ${e.message}\n`);
   if (e instanceof EmbeddedPostgresError) return exitAfterCleanUp(1, `mailroom: database error: ${e.message}\n`);
   const err = e as NodeJS.ErrnoException;

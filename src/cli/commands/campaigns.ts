@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { withDatabase } from '../context.ts';
+import { CommandError } from '../command-error.ts';
 import { printRecords } from '../output.ts';
 import { listsBySlugOrId } from '../../newsletter/subscribers.ts';
 import { newsletterDepsFromConfig } from '../../newsletter/setup.ts';
@@ -44,7 +45,7 @@ export function registerCampaignsCommands(program: Command): void {
     .action(async (o: { name: string; subject: string; html: string; text?: string; list: string[]; lang: string }) => {
       await withDatabase(async ({ db }) => {
         const lists = await listsBySlugOrId(db.orm.em.fork(), o.list);
-        if (lists.length !== o.list.length) throw new Error(`unknown list among ${o.list.join(', ')}`);
+        if (lists.length !== o.list.length) throw new CommandError(`unknown list among ${o.list.join(', ')}`);
         const row = await db.orm.em.fork().transactional((em) =>
           createCampaign(em, { name: o.name, subject: o.subject, listIds: lists.map((l) => l.id), language: o.lang === 'en' ? 'en' : 'nb', html: readFileSync(o.html, 'utf8'), text: o.text ? readFileSync(o.text, 'utf8') : null }),
         );
@@ -77,7 +78,7 @@ export function registerCampaignsCommands(program: Command): void {
     .action(async (id: string, o: { at?: string; wait?: boolean }) => {
       await withDatabase(async ({ db, config }) => {
         const at = o.at ? new Date(o.at) : null;
-        if (at && Number.isNaN(at.getTime())) throw new Error(`--at: not a date-time: ${o.at}`);
+        if (at && Number.isNaN(at.getTime())) throw new CommandError(`--at: not a date-time: ${o.at}`);
         const r = await db.orm.em.fork().transactional((em) => requestApproval(em, newsletterDepsFromConfig(config), id, at));
         process.stdout.write(`approval requested: task ${r.taskId}, ${r.audience} recipients\n`);
         if (o.wait) await watch(db, id, 24 * 3600_000);
@@ -90,7 +91,7 @@ export function registerCampaignsCommands(program: Command): void {
     c.command(`${name} <id>`).action(async (id: string) => {
       await withDatabase(async ({ db }) => {
         const ok = await db.orm.em.fork().transactional((em) => fn(em, id));
-        if (!ok) throw new Error(`campaign ${id} cannot be ${name}d in its current state`);
+        if (!ok) throw new CommandError(`campaign ${id} cannot be ${name}d in its current state`);
       });
     });
   }
@@ -106,7 +107,7 @@ export function registerCampaignsCommands(program: Command): void {
     .action(async (id: string, o: { json?: boolean }) => {
       await withDatabase(async ({ db }) => {
         const r = await findCampaign(db.orm.em.fork(), id);
-        if (!r) throw new Error(`no campaign ${id}`);
+        if (!r) throw new CommandError(`no campaign ${id}`);
         const counts = await recipientCounts(db.orm.em.fork(), id);
         printRecords([{ id: r.id, name: r.name, subject: r.subject, status: r.status, lists: r.list_ids.join(','), scheduledAt: r.scheduled_at, approvedBy: r.approved_by, links: r.links.length, ...counts }], { json: o.json, columns: ['id', 'name', 'status', 'subject', 'lists', 'scheduledAt', 'approvedBy'] });
       });
@@ -116,7 +117,7 @@ export function registerCampaignsCommands(program: Command): void {
     .action(async (id: string, o: { json?: boolean }) => {
       await withDatabase(async ({ db, config }) => {
         const s = await campaignStats(db.orm.em.fork(), id);
-        if (!s) throw new Error(`no campaign ${id}`);
+        if (!s) throw new CommandError(`no campaign ${id}`);
         if (o.json) return void process.stdout.write(JSON.stringify([{ ...s, chartUrl: chartUrl(newsletterDepsFromConfig(config), id) }], null, 2) + '\n');
         const { topLinks, timeline, machineReasons, ...flat } = s;
         printRecords([flat], { columns: Object.keys(flat) });

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { Config } from '../../config/load-config.ts';
 import type { Orm } from '../../db/orm.ts';
 import { withDatabase } from '../context.ts';
+import { sqlOf } from '../../db/sql.ts';
 import { printRecord } from '../output.ts';
 import { importMailSource, fileMessages, MailImportError, type ImportProgress, type MailImportOptions, type MailImportSummary } from '../../ingest/mail-import.ts';
 import { createFiler } from '../../handlers/file-message.ts';
@@ -79,7 +80,26 @@ function progressReporter(): { onProgress: (p: ImportProgress) => void; done: ()
   };
 }
 
-function printSummary(s: MailImportSummary): void {
+/** Mail this import queued in the outbox (acknowledgements), and whether a daemon is connected to send it. */
+interface OutboxNote {
+  queued: number;
+  daemonRunning: boolean;
+}
+
+async function lastOutboxId(orm: Orm): Promise<string> {
+  const [row] = await sqlOf(orm.em.fork())<{ id: string | null }>('select max(id)::text as id from outbox_message');
+  return row?.id ?? '0';
+}
+
+async function outboxNote(orm: Orm, afterId: string): Promise<OutboxNote> {
+  const sql = sqlOf(orm.em.fork());
+  const [q] = await sql<{ n: string }>(`select count(*) as n from outbox_message where id > ?::bigint and channel = 'email' and status = 'pending'`, [afterId]);
+  // The daemon names its connections mailroom:<host>:<pid>:… (src/app/instance-id.ts); the CLI's are mailroom-cli:….
+  const [d] = await sql<{ n: string }>(`select count(*) as n from pg_stat_activity where datname = current_database() and application_name like 'mailroom:%'`);
+  return { queued: Number(q?.n ?? 0), daemonRunning: Number(d?.n ?? 0) > 0 };
+}
+
+function printSummary(s: MailImportSummary, note: OutboxNote): void {
   const out = process.stdout;
   out.write(`imported ${s.source} (${s.kind}${s.archive ? ', archive mode: no acknowledgements or tasks' : ''})\n`);
   out.write(`  messages    ${s.messages}\n`);
@@ -91,6 +111,11 @@ function printSummary(s: MailImportSummary): void {
   for (const q of s.quarantinedMessages) out.write(`    #${q.id} ${q.source}: ${q.reason ?? ''}\n`);
   if (s.pending) out.write(`  pending     ${s.pending} (still being retried; the daemon will finish them)\n`);
   for (const k of s.skipped) out.write(`  skipped     ${k.file}: ${k.reason}\n`);
+  if (note.queued) {
+    out.write(
+      `  outbox      ${note.queued} message${note.queued === 1 ? '' : 's'} queued (acknowledgements)${note.daemonRunning ? '; the daemon sends them' : '; the daemon is not running: they wait as pending until it runs (mailroom start)'}\n`,
+    );
+  }
 }
 
 /** `import <file.eml | dir | file.mbox> [--archive]`. */
@@ -106,6 +131,7 @@ export function registerImportCommands(program: Command): void {
         await withDatabase(async ({ db, config }) => {
           const progress = progressReporter();
           let summary: MailImportSummary;
+          const outboxBefore = await lastOutboxId(db.orm);
           try {
             summary = await importMailSource(db.orm, source, {
               archive: opts.archive,
@@ -115,8 +141,9 @@ export function registerImportCommands(program: Command): void {
           } finally {
             progress.done();
           }
-          if (opts.json) printRecord({ ...summary }, { json: true });
-          else printSummary(summary);
+          const note = await outboxNote(db.orm, outboxBefore);
+          if (opts.json) printRecord({ ...summary, outbox: note }, { json: true });
+          else printSummary(summary, note);
           if (summary.pending > 0) process.exitCode = 3;
         });
       });

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { parse } from 'csv-parse/sync';
 import { limitOption } from '../options.ts';
 import { withDatabase } from '../context.ts';
+import { CommandError } from '../command-error.ts';
 import { printRecords } from '../output.ts';
 import { sqlOf } from '../../db/sql.ts';
 import { findSubscriber, importSubscribers, listsBySlugOrId, signUp, unsubscribeAll } from '../../newsletter/subscribers.ts';
@@ -61,7 +62,7 @@ export function registerSubscribersCommands(program: Command): void {
     .action(async (email: string) => {
       await withDatabase(async ({ db }) => {
         const s = await findSubscriber(db.orm.em.fork(), { email });
-        if (!s) throw new Error(`no subscriber ${email}`);
+        if (!s) throw new CommandError(`no subscriber ${email}`);
         await db.orm.em.fork().transactional((em) => unsubscribeAll(em, s.id, 'cli', null));
       });
     });
