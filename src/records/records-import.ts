@@ -885,3 +885,32 @@ export async function importRecords(orm: Orm, parsed: ParsedRecords, opts: { all
 export function formatProblem(p: RowProblem): string {
   return `line ${p.line}${p.field ? `, ${p.field}` : ''}: ${p.message}`;
 }
+
+// ---------------------------------------------------------------------------------------
+// What a file of each kind may hold (for `records import --help`)
+// ---------------------------------------------------------------------------------------
+
+const ROW_SCHEMAS: Record<ImportKind, z.ZodType> = {
+  organisations: organisationSchema,
+  contacts: contactSchema,
+  orders: orderCsvRowSchema,
+  'portal-users': portalUserSchema,
+  'project-participants': projectParticipantSchema,
+};
+
+export interface AcceptedColumn {
+  field: string;
+  /** Refused when missing or empty. */
+  required: boolean;
+  /** Other headers read as this field. */
+  aliases: string[];
+}
+
+/** The columns a file of `kind` may have, from the same schemas and aliases the import uses. */
+export function acceptedColumns(kind: ImportKind): AcceptedColumn[] {
+  const schema = ROW_SCHEMAS[kind] as z.ZodObject;
+  return Object.entries(ALIASES[kind]).map(([field, names]) => {
+    const fieldSchema = schema.shape?.[field] as z.ZodType | undefined;
+    return { field, required: fieldSchema ? !fieldSchema.safeParse(undefined).success : false, aliases: names.filter((n) => n !== key(field)) };
+  });
+}

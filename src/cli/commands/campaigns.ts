@@ -36,7 +36,8 @@ async function watch(db: Database, id: string, timeoutMs: number): Promise<void>
 export function registerCampaignsCommands(program: Command): void {
   const c = program.command('campaigns').description(describe('campaigns'));
   c.command('create')
-    .requiredOption('--name <name>')
+    .description('create a campaign as a draft; prints its id')
+    .requiredOption('--name <name>', 'what staff call it (not shown to recipients)')
     .requiredOption('--subject <subject>', 'handlebars: {{first_name}}, {{name}}, {{email}}')
     .requiredOption('--html <file>', 'handlebars HTML (CSS in <style> is inlined)')
     .option('--text <file>', 'plain-text alternative (default: made from the HTML)')
@@ -53,6 +54,7 @@ export function registerCampaignsCommands(program: Command): void {
       });
     });
   c.command('preview <id>')
+    .description('the campaign as a recipient gets it (HTML, or --text)')
     .option('--text', 'print the plain-text part instead of the HTML')
     .option('--out <file>', 'write to a file')
     .action(async (id: string, o: { text?: boolean; out?: string }) => {
@@ -64,7 +66,8 @@ export function registerCampaignsCommands(program: Command): void {
       });
     });
   c.command('test <id>')
-    .requiredOption('--to <email>')
+    .description('send one test copy through the outbox')
+    .requiredOption('--to <email>', 'who gets the test copy')
     .action(async (id: string, o: { to: string }) => {
       await withDatabase(async ({ db, config }) => {
         await db.orm.em.fork().transactional((em) => testSendCampaign(em, newsletterDepsFromConfig(config), id, o.to));
@@ -88,14 +91,16 @@ export function registerCampaignsCommands(program: Command): void {
     .description('progress bar while the campaign sends')
     .action(async (id: string) => withDatabase(({ db }) => watch(db, id, 24 * 3600_000)));
   for (const [name, fn] of [['pause', pauseCampaign], ['resume', resumeCampaign], ['cancel', cancelCampaign]] as const) {
-    c.command(`${name} <id>`).action(async (id: string) => {
+    c.command(`${name} <id>`).description(`${name} sending the campaign`).action(async (id: string) => {
       await withDatabase(async ({ db }) => {
         const ok = await db.orm.em.fork().transactional((em) => fn(em, id));
         if (!ok) throw new CommandError(`campaign ${id} cannot be ${name}d in its current state`);
+        process.stdout.write(`campaign ${id} ${name === 'pause' ? 'paused' : name === 'resume' ? 'resumed' : 'cancelled'}\n`);
       });
     });
   }
   c.command('list')
+    .description('campaigns, newest first')
     .option('--json', 'print a JSON array')
     .action(async (o: { json?: boolean }) => {
       await withDatabase(async ({ db }) => {
@@ -103,6 +108,7 @@ export function registerCampaignsCommands(program: Command): void {
       });
     });
   c.command('show <id>')
+    .description('one campaign with its lists and how many recipients are in each state')
     .option('--json', 'print JSON')
     .action(async (id: string, o: { json?: boolean }) => {
       await withDatabase(async ({ db }) => {
@@ -113,6 +119,7 @@ export function registerCampaignsCommands(program: Command): void {
       });
     });
   c.command('stats <id>')
+    .description('opens, clicks, unsubscribes and bounces, with the top links and a chart URL')
     .option('--json', 'print JSON')
     .action(async (id: string, o: { json?: boolean }) => {
       await withDatabase(async ({ db, config }) => {

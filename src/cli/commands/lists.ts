@@ -9,6 +9,7 @@ export function registerListsCommands(program: Command): void {
   const lists = program.command('lists').description(describe('lists'));
   lists
     .command('list')
+    .description('newsletter lists with how many confirmed subscribers each has')
     .option('--json', 'print a JSON array')
     .action(async (opts: { json?: boolean }) => {
       await withDatabase(async ({ db }) => {
@@ -19,10 +20,15 @@ export function registerListsCommands(program: Command): void {
     });
   lists
     .command('create <slug>')
+    .description('create a list (a slug that exists already is left as it is)')
     .requiredOption('--nb <name>', 'Norwegian name')
     .requiredOption('--en <name>', 'English name')
     .option('--private', 'not offered on the sign-up form')
     .action(async (slug: string, opts: { nb: string; en: string; private?: boolean }) => {
-      await withDatabase(({ db }) => db.orm.em.fork().transactional((em) => ensureLists(em, [{ slug, nb: opts.nb, en: opts.en, public: !opts.private }])));
+      await withDatabase(async ({ db }) => {
+        const existed = (await allLists(db.orm.em.fork())).some((l) => l.slug === slug);
+        await db.orm.em.fork().transactional((em) => ensureLists(em, [{ slug, nb: opts.nb, en: opts.en, public: !opts.private }]));
+        process.stdout.write(existed ? `list ${slug} exists already; nothing changed\n` : `list ${slug} created\n`);
+      });
     });
 }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Argument, type Command } from 'commander';
 import { withDatabase } from '../context.ts';
 import { printRecord } from '../output.ts';
-import { RECORD_KINDS, RecordsFileError, parseRecords, importRecords, formatOfFile, formatProblem, type ImportKind, type ImportSummary } from '../../records/records-import.ts';
+import { RECORD_KINDS, acceptedColumns, RecordsFileError, parseRecords, importRecords, formatOfFile, formatProblem, type ImportKind, type ImportSummary } from '../../records/records-import.ts';
 import { expectErrors } from './records.ts';
 import { describe } from '../command-index.ts';
 
@@ -16,6 +16,19 @@ function printSummary(s: ImportSummary, file: string): void {
   process.stdout.write(`${s.kind}: ${s.created} created, ${s.updated} updated, ${s.unchanged} unchanged, ${s.rejected} rejected\n`);
 }
 
+/** The columns of each kind, for --help: from the schemas the import checks rows with. */
+function columnsHelp(): string {
+  const out = ['', 'Columns by kind (* required; other headers read as the same field in brackets; case, spaces and punctuation do not matter):'];
+  for (const kind of RECORD_KINDS) {
+    out.push(`  ${kind}:`);
+    for (const c of acceptedColumns(kind)) out.push(`    ${c.field}${c.required ? '*' : ''}${c.aliases.length ? ` [${c.aliases.join(', ')}]` : ''}`);
+  }
+  out.push('  orders: one row per order line (the order fields repeated), or in JSON one object per order with its "lines";');
+  out.push('          buyer, buyerEmail or buyerOrganisation is required.');
+  out.push('Other columns are ignored with a warning; password, hash and token columns are never imported.');
+  return out.join('\n');
+}
+
 /** `records import <kind> <file.csv|file.json>`: records from the company's other systems. */
 export function registerRecordsImportCommands(program: Command): void {
   const records = program.command('records').description(describe('records'));
@@ -26,6 +39,7 @@ export function registerRecordsImportCommands(program: Command): void {
     .argument('<file>', 'a .csv (header row; , or ; separated) or .json (array of objects) file')
     .option('--all-or-nothing', 'import nothing if any row is bad')
     .option('--json', 'print the summary as JSON')
+    .addHelpText('after', columnsHelp)
     .action(async (kind: ImportKind, file: string, opts: { allOrNothing?: boolean; json?: boolean }) => {
       await expectErrors([RecordsFileError], async () => {
         const format = formatOfFile(file);

@@ -14,6 +14,7 @@ export function registerSubscribersCommands(program: Command): void {
   const subs = program.command('subscribers').description(describe('subscribers'));
   subs
     .command('list')
+    .description('subscribers, newest first, with their lists and where they stand on each')
     .option('--json', 'print a JSON array')
     .option('--list <slug>', 'only this list')
     .addOption(limitOption(100))
@@ -48,7 +49,7 @@ export function registerSubscribersCommands(program: Command): void {
     .command('add <email>')
     .description('sign someone up: they get the confirmation email (double opt-in)')
     .requiredOption('--list <slug...>', 'lists')
-    .option('--name <name>')
+    .option('--name <name>', 'their name (used in greetings)')
     .option('--lang <nb|en>', 'language', 'nb')
     .action(async (email: string, opts: { list: string[]; name?: string; lang: string }) => {
       await withDatabase(async ({ db, config }) => {
@@ -59,11 +60,13 @@ export function registerSubscribersCommands(program: Command): void {
     });
   subs
     .command('unsubscribe <email>')
+    .description('take the address off every list at once (as their one-click unsubscribe does)')
     .action(async (email: string) => {
       await withDatabase(async ({ db }) => {
         const s = await findSubscriber(db.orm.em.fork(), { email });
         if (!s) throw new CommandError(`no subscriber ${email}`);
         await db.orm.em.fork().transactional((em) => unsubscribeAll(em, s.id, 'cli', null));
+        process.stdout.write(`${email} unsubscribed from every list\n`);
       });
     });
 }
