@@ -64,7 +64,7 @@ export async function createEmailDeliverer(config: Config, instanceId: string, d
 export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
   const instanceId = newInstanceId();
   const db = await openDatabase(config, log, { applicationName: instanceId });
-  const metrics = createMetrics();
+  const metrics = createMetrics({ mailbox: !!config.env.IMAP_HOST });
   const stops: (() => Promise<void>)[] = [];
   try {
     const email = await createEmailDeliverer(config, instanceId, db.url);

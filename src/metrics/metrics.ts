@@ -1,8 +1,13 @@
 import { Registry, Counter, Histogram, Gauge, collectDefaultMetrics } from 'prom-client';
 
-/** One registry per daemon (not the global one), so tests can run several side by side. */
-export function createMetrics() {
+/**
+ * One registry per daemon (not the global one), so tests can run several side by side.
+ * `mailbox: false` (no IMAP_HOST) leaves the mailbox gauges out: a `mailroom_mailbox_up 0`
+ * there would page someone about a mailbox that does not exist.
+ */
+export function createMetrics(opts: { mailbox?: boolean } = {}) {
   const registry = new Registry();
+  const mailboxRegisters = opts.mailbox === false ? [] : [registry];
   collectDefaultMetrics({ register: registry, prefix: 'mailroom_' });
   const m = {
     registry,
@@ -14,8 +19,8 @@ export function createMetrics() {
     ingestStored: new Counter({ name: 'mailroom_ingest_stored_total', help: 'Inbound messages stored', registers: [registry] }),
     ingestFiled: new Counter({ name: 'mailroom_ingest_filed_total', help: 'Inbound messages filed, by outcome', labelNames: ['outcome'], registers: [registry] }),
     ingestQuarantined: new Counter({ name: 'mailroom_ingest_quarantined_total', help: 'Inbound messages quarantined', registers: [registry] }),
-    mailboxUp: new Gauge({ name: 'mailroom_mailbox_up', help: '1 when the IMAP mailbox is connected and watched', registers: [registry] }),
-    mailboxLastActivity: new Gauge({ name: 'mailroom_mailbox_last_activity_seconds', help: 'Unix time of the last IMAP activity', registers: [registry] }),
+    mailboxUp: new Gauge({ name: 'mailroom_mailbox_up', help: '1 when the IMAP mailbox is connected and watched', registers: mailboxRegisters }),
+    mailboxLastActivity: new Gauge({ name: 'mailroom_mailbox_last_activity_seconds', help: 'Unix time of the last IMAP activity', registers: mailboxRegisters }),
   };
   return m;
 }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { withDatabase } from '../context.ts';
 import { CommandError } from '../command-error.ts';
-import { printRecords } from '../output.ts';
+import { printJson, printRecords } from '../output.ts';
 import { listsBySlugOrId } from '../../newsletter/subscribers.ts';
 import { newsletterDepsFromConfig } from '../../newsletter/setup.ts';
 import { recipientCounts } from '../../newsletter/campaign-sender.ts';
@@ -125,7 +125,7 @@ export function registerCampaignsCommands(program: Command): void {
       await withDatabase(async ({ db, config }) => {
         const s = await campaignStats(db.orm.em.fork(), id);
         if (!s) throw new CommandError(`no campaign ${id}`);
-        if (o.json) return void process.stdout.write(JSON.stringify([{ ...s, chartUrl: chartUrl(newsletterDepsFromConfig(config), id) }], null, 2) + '\n');
+        if (o.json) return printJson([{ ...s, chartUrl: chartUrl(newsletterDepsFromConfig(config), id) }]);
         const { topLinks, timeline, machineReasons, ...flat } = s;
         printRecords([flat], { columns: Object.keys(flat) });
         process.stdout.write(`top links:\n${topLinks.map((l) => `  ${l.clicks}  ${l.url}`).join('\n') || '  (none)'}\nmachine events: ${JSON.stringify(machineReasons)}\nchart: ${chartUrl(newsletterDepsFromConfig(config), id)}\n`);

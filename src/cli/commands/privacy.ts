@@ -7,7 +7,7 @@ import { Option, type Command } from 'commander';
 import { limitOption } from '../options.ts';
 import { writeFileSync } from 'node:fs';
 import { withDatabase, type CliContext } from '../context.ts';
-import { printRecord, printRecords } from '../output.ts';
+import { printJson, printRecord, printRecords } from '../output.ts';
 import { sqlOf } from '../../db/sql.ts';
 import { slackApproversSchema } from '../../tasks/approvers.ts';
 import { ActionRegistry } from '../../tasks/action-registry.ts';
@@ -65,7 +65,7 @@ export function registerPrivacyCommands(program: Command): void {
         const tasks = await sqlOf(em)(`select public_id as id, action_kind as "actionKind", state, decided_by as "decidedBy" from task where record_ref = ? order by id`, [c.ref]);
         const audit = await sqlOf(em)(`select at, actor_kind as "actorKind", actor_name as "actorName", action, detail from privacy_audit where case_id = ? order by id`, [c.id]);
         const head = { id: c.ref, state: c.state, identity: c.identity, dmarc: c.dmarc, senderOnFile: c.sender_on_file, email: c.subject_email, receivedAt: c.received_at, dueDate: effectiveDueDate(c), extensionReason: c.extension_reason, language: c.language };
-        if (o.json) return void process.stdout.write(JSON.stringify({ ...head, rights, tasks, audit }, null, 2) + '\n');
+        if (o.json) return printJson({ ...head, rights, tasks, audit });
         printRecord(head, {});
         process.stdout.write('\nrights:\n');
         printRecords(rights, { columns: ['right', 'state', 'reason'] });
@@ -132,7 +132,7 @@ export function registerPrivacyCommands(program: Command): void {
         const em = ctx.db.orm.em.fork();
         const pkg = await buildAccessPackage(em, { keys: await subjectKeys(em, normaliseAddress(o.email)), config: ctx.config.behaviour.privacy, language: o.language === 'en' ? 'en' : 'nb', now: new Date() });
         if (o.html) writeFileSync(o.html, renderPackageHtml(pkg), { mode: 0o600 });
-        process.stdout.write(JSON.stringify(pkg, null, 2) + '\n');
+        printJson(pkg);
       });
     });
 }

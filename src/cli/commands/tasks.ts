@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { limitOption } from '../options.ts';
 import { withDatabase, type CliContext } from '../context.ts';
-import { printRecord, printRecords } from '../output.ts';
+import { printJson, printRecord, printRecords } from '../output.ts';
 import { slackApproversSchema, type SlackApprovers } from '../../tasks/approvers.ts';
 import { ActionRegistry } from '../../tasks/action-registry.ts';
 import {
@@ -104,7 +104,7 @@ export function registerTaskCommands(program: Command, opts: TaskCommandOptions 
         }
         const audit = (await taskAudit(em, task.id)).map((a) => ({ at: a.at, actorKind: a.actorKind, actorId: a.actorId, actorName: a.actorName, action: a.action, detail: a.detail }));
         if (o.json) {
-          process.stdout.write(JSON.stringify({ ...summary(task), summary: task.kind === 'privacy-case' ? null : task.summary, details: task.details, audit }, null, 2) + '\n');
+          printJson({ ...summary(task), summary: task.kind === 'privacy-case' ? null : task.summary, details: task.details, audit });
           return;
         }
         printRecord({ ...summary(task), summary: task.kind === 'privacy-case' ? null : task.summary }, {});
