@@ -20,6 +20,8 @@ export interface CliEnv {
   /** More variables; '' unsets one (the configuration treats empty as unset). */
   extra?: Record<string, string>;
   cwd?: string;
+  /** Another copy of bin/mailroom.js (a shipped layout); the checkout's by default. */
+  bin?: string;
 }
 
 /** The environment a CLI run gets: the test's database and data directory, Slack and SMTP off. */
@@ -44,7 +46,7 @@ export interface CliProcess {
 }
 
 export function startCli(env: CliEnv, ...args: string[]): CliProcess {
-  const child = spawn(process.execPath, [path.join(projectRoot, 'bin/mailroom.js'), ...args], {
+  const child = spawn(process.execPath, [env.bin ?? path.join(projectRoot, 'bin/mailroom.js'), ...args], {
     cwd: env.cwd ?? projectRoot,
     env: cliEnvironment(env),
     stdio: ['ignore', 'pipe', 'pipe'],
