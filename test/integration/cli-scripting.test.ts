@@ -8,7 +8,8 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writ
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, expectCleanFailure, projectRoot, type CliEnv, type CliResult } from '../support/cli-runner.ts';
+import { runCli, startCli, expectCleanFailure, projectRoot, type CliEnv, type CliResult } from '../support/cli-runner.ts';
+import { getFreePort } from '../support/free-port.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { seedFixtureCompany } from '../support/filing-harness.ts';
 import { daemonEnv, cleanupDaemonEnv, startDaemonProcess } from '../support/daemon-process.ts';
@@ -19,6 +20,20 @@ let importOutput: CliResult;
 const env = (extra: Record<string, string> = {}, cwd?: string): CliEnv => ({ databaseUrl: db.url, dataDir, extra, cwd });
 const cli = (...args: string[]) => runCli(env(), ...args);
 const withEnv = (extra: Record<string, string>, ...args: string[]) => runCli(env(extra), ...args);
+
+/**
+ * `mailroom start` that must refuse to start: should it start anyway (the defect), it is
+ * stopped after a while instead of running on.
+ */
+async function startRefused(extra: Record<string, string>): Promise<CliResult> {
+  const p = startCli(env({ ...extra, HTTP_HOST: '127.0.0.1', HTTP_PORT: String(await getFreePort()) }), 'start');
+  const guard = setTimeout(() => p.child.kill('SIGKILL'), 60_000);
+  try {
+    return await p.result;
+  } finally {
+    clearTimeout(guard);
+  }
+}
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -37,7 +52,7 @@ describe('configuration (point 2 and 3)', () => {
   it('a MAILROOM_CONFIG that names a missing file is an error naming it, for config check and start; only the default may be absent', async () => {
     const missing = path.join(dataDir, 'badconf', 'nope.yaml');
     expectCleanFailure(await withEnv({ MAILROOM_CONFIG: missing }, 'config', 'check'), new RegExp(`MAILROOM_CONFIG.*${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`), { oneLine: true });
-    expectCleanFailure(await withEnv({ MAILROOM_CONFIG: missing, HTTP_PORT: '0' }, 'start'), /MAILROOM_CONFIG.*nope\.yaml/, { oneLine: true });
+    expectCleanFailure(await startRefused({ MAILROOM_CONFIG: missing }), /MAILROOM_CONFIG.*nope\.yaml/, { oneLine: true });
 
     const elsewhere = mkdtempSync(path.join(tmpdir(), 'mailroom-no-config-'));
     try {
@@ -68,8 +83,8 @@ describe('configuration (point 2 and 3)', () => {
       } else expect(r.code, `${JSON.stringify(vars)}: ${r.stderr}`).toBe(0);
     }
     // start refuses the same, before it opens the database or the mailbox.
-    expectCleanFailure(await withEnv({ IMAP_HOST: 'imap.fjordpost.example', HTTP_PORT: '0' }, 'start'), /config error: IMAP_USER\b/, { oneLine: true });
-    expectCleanFailure(await withEnv({ SMTP_URL: 'smtp://relay.fjordpost.example:587', MAIL_FROM: '', HTTP_PORT: '0' }, 'start'), /config error: MAIL_FROM\b/, { oneLine: true });
+    expectCleanFailure(await startRefused({ IMAP_HOST: 'imap.fjordpost.example' }), /config error: IMAP_USER\b/, { oneLine: true });
+    expectCleanFailure(await startRefused({ SMTP_URL: 'smtp://relay.fjordpost.example:587', MAIL_FROM: '' }), /config error: MAIL_FROM\b/, { oneLine: true });
   });
 });
 
