@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { DateTime } from 'luxon';
 import { limitOption } from '../options.ts';
+import { CommandError } from '../command-error.ts';
 import { withDatabase, type CliContext } from '../context.ts';
 import { printRecord, printRecords } from '../output.ts';
 import { cliError, expectErrors } from './records.ts';
@@ -62,6 +63,16 @@ async function run(fn: (ctx: CliContext, deps: NoticeServiceDeps) => Promise<voi
   });
 }
 
+/** The text of a notice from a file; a file that cannot be read is the operator's one-line problem. */
+async function readMessageFile(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CommandError(`--message-file ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
+  }
+}
+
 /** `notices …`: operations notices (driftsmeldinger) and their recipients. */
 export function registerNoticeCommands(program: Command): void {
   const notices = program.command('notices').description(describe('notices'));
@@ -77,14 +88,14 @@ export function registerNoticeCommands(program: Command): void {
     .option('--message-file <file>', 'read the text from a file')
     .option('--start <time>', 'maintenance window start (ISO; Norwegian time unless an offset is given)')
     .option('--end <time>', 'maintenance window end')
-    .option('--severity <level>', 'incidents: minor, major, critical')
+    .addOption(new Option('--severity <level>', 'incidents: how bad').choices(['minor', 'major', 'critical']))
     .option('--schedule', 'schedule at once (approval per notices.approval)')
     .requiredOption('--as <name>', 'who is writing it')
     .option('--json', 'print JSON')
     .action(async (o: { kind: 'maintenance' | 'incident'; title: string; services: string; allCustomers?: boolean; message?: string; messageFile?: string; start?: string; end?: string; severity?: string; schedule?: boolean; as: string; json?: boolean }) => {
       await run(async (ctx, deps) => {
         const zone = deps.notices.timezone;
-        const body = o.messageFile ? await readFile(o.messageFile, 'utf8') : o.message ?? '';
+        const body = o.messageFile ? await readMessageFile(o.messageFile) : o.message ?? '';
         const em = ctx.db.orm.em.fork();
         const created = await em.transactional((tx) =>
           createNotice(
@@ -165,8 +176,8 @@ export function registerNoticeCommands(program: Command): void {
   notices
     .command('list')
     .description('notices, newest first')
-    .option('--state <state>', 'only this state (draft, awaiting-approval, scheduled, active, completed, resolved, cancelled, rejected)')
-    .option('--kind <kind>', 'maintenance, incident or broadcast')
+    .addOption(new Option('--state <state>', 'only this state').choices(['draft', 'awaiting-approval', 'scheduled', 'active', 'completed', 'resolved', 'cancelled', 'rejected']))
+    .addOption(new Option('--kind <kind>', 'only this kind').choices(['maintenance', 'incident', 'broadcast']))
     .addOption(limitOption(100, 'at most n'))
     .option('--json', 'print JSON')
     .action(async (o: { state?: string; kind?: string; limit: number; json?: boolean }) => {

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { limitOption } from '../options.ts';
 import { withDatabase, type CliContext } from '../context.ts';
 import { printJson, printRecord, printRecords } from '../output.ts';
@@ -78,7 +78,7 @@ export function registerTaskCommands(program: Command, opts: TaskCommandOptions 
     .command('list')
     .description('list tasks, newest first')
     .option('--json', 'print a JSON array')
-    .option('--state <state>', 'only tasks in this state (open, approved, rejected, done, expired)')
+    .addOption(new Option('--state <state>', 'only tasks in this state').choices(['open', 'approved', 'rejected', 'done', 'expired']))
     .option('--kind <kind>', 'only tasks of this kind')
     .option('--record <ref>', 'only tasks about this record (e.g. SUP-000001)')
     .addOption(limitOption(100))
