@@ -17,6 +17,7 @@ import { effectiveDueDate, extendCase, findCase, rightsOf } from '../../privacy/
 import { subjectKeys } from '../../privacy/subject.ts';
 import { buildAccessPackage, renderPackageHtml } from '../../privacy/access-package.ts';
 import { normaliseAddress } from '../../threading/normalise-address.ts';
+import { isPlausibleEmail } from '../../newsletter/deps.ts';
 import { describe } from '../command-index.ts';
 
 function fail(message: string, code = 1): void {
@@ -126,12 +127,19 @@ export function registerPrivacyCommands(program: Command): void {
     .description('the access package for an address (staff copy; JSON by default)')
     .requiredOption('--email <address>', 'the person’s address on file')
     .option('--html <file>', 'also write the readable HTML package to this file')
-    .option('--language <lang>', 'nb or en', 'nb')
+    .addOption(new Option('--language <lang>', 'language of the package').choices(['nb', 'en']).default('nb'))
     .action(async (o: { email: string; html?: string; language: string }) => {
+      if (!isPlausibleEmail(o.email)) return fail(`--email: not an email address: ${o.email}`);
       await withDatabase(async (ctx) => {
         const em = ctx.db.orm.em.fork();
         const pkg = await buildAccessPackage(em, { keys: await subjectKeys(em, normaliseAddress(o.email)), config: ctx.config.behaviour.privacy, language: o.language === 'en' ? 'en' : 'nb', now: new Date() });
-        if (o.html) writeFileSync(o.html, renderPackageHtml(pkg), { mode: 0o600 });
+        if (o.html) {
+          try {
+            writeFileSync(o.html, renderPackageHtml(pkg), { mode: 0o600 });
+          } catch (e) {
+            return fail(`--html ${o.html}: cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+          }
+        }
         printJson(pkg);
       });
     });

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { parse } from 'csv-parse/sync';
 import { limitOption } from '../options.ts';
 import { withDatabase } from '../context.ts';
@@ -50,11 +50,14 @@ export function registerSubscribersCommands(program: Command): void {
     .description('sign someone up: they get the confirmation email (double opt-in)')
     .requiredOption('--list <slug...>', 'lists')
     .option('--name <name>', 'their name (used in greetings)')
-    .option('--lang <nb|en>', 'language', 'nb')
+    .addOption(new Option('--lang <lang>', 'language of their mail and pages').choices(['nb', 'en']).default('nb'))
     .action(async (email: string, opts: { list: string[]; name?: string; lang: string }) => {
       await withDatabase(async ({ db, config }) => {
         const lists = await listsBySlugOrId(db.orm.em.fork(), opts.list);
+        if (lists.length !== opts.list.length) throw new CommandError(`unknown list among ${opts.list.join(', ')} (see mailroom lists list)`);
         const r = await db.orm.em.fork().transactional((em) => signUp(em, newsletterDepsFromConfig(config), { email, name: opts.name, language: opts.lang === 'en' ? 'en' : 'nb', listIds: lists.map((l) => l.id), source: 'cli', ip: null }));
+        // A refusal (a bad address) is an error for scripts, not a result.
+        if ('error' in r && r.error) throw new CommandError(`${email}: ${String(r.error).replace(/-/g, ' ')}`);
         process.stdout.write(`${JSON.stringify(r)}\n`);
       });
     });
