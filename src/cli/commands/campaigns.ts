@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { withDatabase } from '../context.ts';
-import { CommandError } from '../command-error.ts';
+import { CommandError, fileProblem } from '../command-error.ts';
 import { printJson, printRecords } from '../output.ts';
 import { listsBySlugOrId } from '../../newsletter/subscribers.ts';
 import { newsletterDepsFromConfig } from '../../newsletter/setup.ts';
@@ -33,6 +33,21 @@ async function watch(db: Database, id: string, timeoutMs: number): Promise<void>
   if (started) bar.stop();
 }
 
+/** Campaign ids are numbers: anything else is refused where it is parsed, before the database is asked. */
+function campaignId(value: string): string {
+  if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError('expected a campaign id (a number).');
+  return value.trim();
+}
+
+/** A file named by an option; one that cannot be read is one line naming the option and the file. */
+function readOption(option: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new CommandError(`${option} ${fileProblem(file, e)}`);
+  }
+}
+
 export function registerCampaignsCommands(program: Command): void {
   const c = program.command('campaigns').description(describe('campaigns'));
   c.command('create')
@@ -48,12 +63,12 @@ export function registerCampaignsCommands(program: Command): void {
         const lists = await listsBySlugOrId(db.orm.em.fork(), o.list);
         if (lists.length !== o.list.length) throw new CommandError(`unknown list among ${o.list.join(', ')}`);
         const row = await db.orm.em.fork().transactional((em) =>
-          createCampaign(em, { name: o.name, subject: o.subject, listIds: lists.map((l) => l.id), language: o.lang === 'en' ? 'en' : 'nb', html: readFileSync(o.html, 'utf8'), text: o.text ? readFileSync(o.text, 'utf8') : null }),
+          createCampaign(em, { name: o.name, subject: o.subject, listIds: lists.map((l) => l.id), language: o.lang === 'en' ? 'en' : 'nb', html: readOption('--html', o.html), text: o.text ? readOption('--text', o.text) : null }),
         );
         process.stdout.write(`${row.id}\n`);
       });
     });
-  c.command('preview <id>')
+  c.command('preview').argument('<id>', 'the campaign id (mailroom campaigns list)', campaignId)
     .description('the campaign as a recipient gets it (HTML, or --text)')
     .option('--text', 'print the plain-text part instead of the HTML')
     .option('--out <file>', 'write to a file')
@@ -65,7 +80,7 @@ export function registerCampaignsCommands(program: Command): void {
         else process.stdout.write(`Subject: ${m.subject}\n\n${body}\n`);
       });
     });
-  c.command('test <id>')
+  c.command('test').argument('<id>', 'the campaign id (mailroom campaigns list)', campaignId)
     .description('send one test copy through the outbox')
     .requiredOption('--to <email>', 'who gets the test copy')
     .action(async (id: string, o: { to: string }) => {
@@ -74,7 +89,7 @@ export function registerCampaignsCommands(program: Command): void {
         process.stdout.write(`queued a test copy to ${o.to} (the daemon's outbox sends it)\n`);
       });
     });
-  c.command('schedule <id>')
+  c.command('schedule').argument('<id>', 'the campaign id (mailroom campaigns list)', campaignId)
     .description('ask for approval (Slack task, action "broadcast"); sends at --at (Europe/Oslo) or on approval')
     .option('--at <datetime>', 'ISO date-time, e.g. 2026-12-01T09:00+01:00')
     .option('--wait', 'show a progress bar until the campaign is sent (up to 24 h)')
@@ -87,15 +102,16 @@ export function registerCampaignsCommands(program: Command): void {
         if (o.wait) await watch(db, id, 24 * 3600_000);
       });
     });
-  c.command('watch <id>')
+  c.command('watch').argument('<id>', 'the campaign id (mailroom campaigns list)', campaignId)
     .description('progress bar while the campaign sends')
     .action(async (id: string) => withDatabase(({ db }) => watch(db, id, 24 * 3600_000)));
   for (const [name, fn] of [['pause', pauseCampaign], ['resume', resumeCampaign], ['cancel', cancelCampaign]] as const) {
-    c.command(`${name} <id>`).description(`${name} sending the campaign`).action(async (id: string) => {
+    c.command(name).argument('<id>', 'the campaign id (mailroom campaigns list)', campaignId).description(`${name} sending the campaign`).action(async (id: string) => {
       await withDatabase(async ({ db }) => {
         const ok = await db.orm.em.fork().transactional((em) => fn(em, id));
-        if (!ok) throw new CommandError(`campaign ${id} cannot be ${name}d in its current state`);
-        process.stdout.write(`campaign ${id} ${name === 'pause' ? 'paused' : name === 'resume' ? 'resumed' : 'cancelled'}\n`);
+        const done = { pause: 'paused', resume: 'resumed', cancel: 'cancelled' }[name];
+        if (!ok) throw new CommandError(`campaign ${id} cannot be ${done} in its current state (or there is no such campaign)`);
+        process.stdout.write(`campaign ${id} ${done}\n`);
       });
     });
   }
@@ -107,7 +123,7 @@ export function registerCampaignsCommands(program: Command): void {
         printRecords((await listCampaigns(db.orm.em.fork())).map((r) => ({ id: r.id, name: r.name, subject: r.subject, status: r.status, scheduledAt: r.scheduled_at, approvedBy: r.approved_by, startedAt: r.started_at, finishedAt: r.finished_at })), { json: o.json, columns: ['id', 'name', 'status', 'scheduledAt', 'finishedAt'] });
       });
     });
-  c.command('show <id>')
+  c.command('show').argument('<id>', 'the campaign id (mailroom campaigns list)', campaignId)
     .description('one campaign with its lists and how many recipients are in each state')
     .option('--json', 'print JSON')
     .action(async (id: string, o: { json?: boolean }) => {
@@ -118,7 +134,7 @@ export function registerCampaignsCommands(program: Command): void {
         printRecords([{ id: r.id, name: r.name, subject: r.subject, status: r.status, lists: r.list_ids.join(','), scheduledAt: r.scheduled_at, approvedBy: r.approved_by, links: r.links.length, ...counts }], { json: o.json, columns: ['id', 'name', 'status', 'subject', 'lists', 'scheduledAt', 'approvedBy'] });
       });
     });
-  c.command('stats <id>')
+  c.command('stats').argument('<id>', 'the campaign id (mailroom campaigns list)', campaignId)
     .description('opens, clicks, unsubscribes and bounces, with the top links and a chart URL')
     .option('--json', 'print JSON')
     .action(async (id: string, o: { json?: boolean }) => {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { DateTime } from 'luxon';
 import { limitOption } from '../options.ts';
-import { CommandError } from '../command-error.ts';
+import { CommandError, fileProblem } from '../command-error.ts';
 import { withDatabase, type CliContext } from '../context.ts';
 import { printRecord, printRecords } from '../output.ts';
 import { cliError, expectErrors } from './records.ts';
@@ -68,8 +68,7 @@ async function readMessageFile(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CommandError(`--message-file ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
+    throw new CommandError(`--message-file ${fileProblem(file, e)}`);
   }
 }
 
@@ -228,7 +227,7 @@ export function registerNoticeCommands(program: Command): void {
         try {
           text = await readFile(file, 'utf8');
         } catch (e) {
-          throw new NoticeError(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+          throw new NoticeError(fileProblem(file, e));
         }
         let parsed;
         try {

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { limitOption } from '../options.ts';
 import { withDatabase } from '../context.ts';
 import { printRecords } from '../output.ts';
@@ -24,7 +24,7 @@ export function registerOutboxCommands(program: Command): void {
     .command('list')
     .description('list outbox rows, newest first')
     .option('--json', 'print a JSON array')
-    .option('--status <status>', 'only rows in this state (pending, sending, sent, failed, cancelled)')
+    .addOption(new Option('--status <status>', 'only rows in this state').choices(['pending', 'sending', 'sent', 'failed', 'cancelled']))
     .addOption(limitOption(100, 'at most this many rows'))
     .action(async (opts: { json?: boolean; status?: string; limit: number }) => {
       await withDatabase(async ({ db }) => {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Argument, type Command } from 'commander';
 import { withDatabase } from '../context.ts';
+import { fileProblem } from '../command-error.ts';
 import { printRecord } from '../output.ts';
 import { RECORD_KINDS, acceptedColumns, RecordsFileError, parseRecords, importRecords, formatOfFile, formatProblem, type ImportKind, type ImportSummary } from '../../records/records-import.ts';
 import { expectErrors } from './records.ts';
@@ -48,8 +49,7 @@ export function registerRecordsImportCommands(program: Command): void {
         try {
           text = await readFile(file, 'utf8');
         } catch (e) {
-          const code = (e as NodeJS.ErrnoException).code;
-          throw new RecordsFileError(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
+          throw new RecordsFileError(fileProblem(file, e));
         }
         let parsed;
         try {

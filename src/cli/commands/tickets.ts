@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { limitOption } from '../options.ts';
 import { withDatabase } from '../context.ts';
+import { fileProblem } from '../command-error.ts';
 import { printRecords, printRecord } from '../output.ts';
 import { listTickets, showTicket } from '../../records/record-views.ts';
 import { replyToTicket, changeTicketStatus, StaffReplyError } from '../../records/staff-reply.ts';
@@ -17,8 +18,7 @@ async function readReplyText(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new StaffReplyError(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
+    throw new StaffReplyError(fileProblem(file, e));
   }
 }
 
