@@ -1,42 +1,21 @@
 /** `mailroom notices …` as a subprocess: contacts import and list, create/schedule/show/cancel with --json. */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+import { runCli } from '../support/cli-runner.ts';
 import { sqlOf } from '../../src/db/sql.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let db: TestDatabase;
 let dir: string;
 
-function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; json: any }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'test/support/notices-cli.ts'), ...args], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: db.url, MAILROOM_SECRET: 'notices-cli-secret-0123456789abcdef', MAILROOM_DATA_DIR: dir, MAILROOM_CONFIG: path.join(dir, 'mailroom.yaml'), MAIL_FROM: 'drift@infracomfort.example', SMTP_URL: '', SLACK_BOT_TOKEN: '', LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      let json: unknown;
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        json = undefined;
-      }
-      resolve({ code, stdout, stderr, json });
-    });
-  });
-}
+// The real binary: notices are registered in src/cli/main.ts like every other group.
+const cli = (...args: string[]) =>
+  runCli(
+    { databaseUrl: db.url, dataDir: dir, secret: 'notices-cli-secret-0123456789abcdef', extra: { MAILROOM_CONFIG: path.join(dir, 'mailroom.yaml'), MAIL_FROM: 'drift@infracomfort.example', SLACK_BOT_TOKEN: '' } },
+    ...args,
+  );
 
 beforeAll(async () => {
   db = await createTestDatabase();
