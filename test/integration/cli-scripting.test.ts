@@ -49,7 +49,7 @@ afterAll(async () => {
 });
 
 describe('configuration (point 2 and 3)', () => {
-  it('a MAILROOM_CONFIG that names a missing file is an error naming it, for config check and start; only the default may be absent', async () => {
+  it('a MAILROOM_CONFIG that names a missing file is an error naming it, for config check and start; only the default may be absent', { timeout: 600_000 }, async () => {
     const missing = path.join(dataDir, 'badconf', 'nope.yaml');
     expectCleanFailure(await withEnv({ MAILROOM_CONFIG: missing }, 'config', 'check'), new RegExp(`MAILROOM_CONFIG.*${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`), { oneLine: true });
     expectCleanFailure(await startRefused({ MAILROOM_CONFIG: missing }), /MAILROOM_CONFIG.*nope\.yaml/, { oneLine: true });
@@ -64,7 +64,7 @@ describe('configuration (point 2 and 3)', () => {
     }
   });
 
-  it('half-configured mail is refused, naming the missing key: a mailbox without a login, SMTP without MAIL_FROM', async () => {
+  it('half-configured mail is refused, naming the missing key: a mailbox without a login, SMTP without MAIL_FROM', { timeout: 600_000 }, async () => {
     const cases: [Record<string, string>, string | null][] = [
       [{ IMAP_HOST: 'imap.fjordpost.example' }, 'IMAP_USER'],
       [{ IMAP_HOST: 'imap.fjordpost.example', IMAP_USER: 'post' }, 'IMAP_PASSWORD'],
@@ -215,7 +215,7 @@ describe('consistency (point 9)', () => {
     expect(notIso).toEqual([]);
   });
 
-  it('privacy list and privacy show use the same word for the state of each right', async () => {
+  it('privacy list and privacy show use the same word for the state of each right', { timeout: 600_000 }, async () => {
     for (const c of (await cli('privacy', 'list', '--json')).json as { id: string; rights: string }[]) {
       const shown = (await cli('privacy', 'show', c.id, '--json')).json as { rights: { right: string; state: string }[] };
       expect(c.rights).toBe(shown.rights.map((r) => `${r.right}:${r.state}`).join(', '));
