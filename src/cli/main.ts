@@ -102,6 +102,7 @@ const groups: [commands: string[], register: (program: Command) => Promise<void>
   [['subscribers'], async (p) => (await import('./commands/subscribers.ts')).registerSubscribersCommands(p)],
   [['campaigns'], async (p) => (await import('./commands/campaigns.ts')).registerCampaignsCommands(p)],
   [['outbox'], async (p) => (await import('./commands/outbox.ts')).registerOutboxCommands(p)],
+  [['doctor', 'slack'], async (p) => (await import('./commands/operations.ts')).registerOperationsCommands(p)],
 ];
 
 /** Expected failures get one line and a non-zero exit; only bugs show a stack trace. */
