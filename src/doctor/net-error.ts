@@ -5,7 +5,9 @@
 export function describeNetError(e: unknown): string {
   const err = e as { code?: string; message?: string; cause?: unknown; reason?: string };
   if (err?.cause && !err.code) return describeNetError(err.cause);
-  switch (err?.code) {
+  // Some clients (nodemailer's ESOCKET) wrap the socket's code into their own message.
+  const code = /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT)\b/.exec(String(err?.message ?? ''))?.[1] ?? err?.code;
+  switch (code) {
     case 'ECONNREFUSED':
       return 'connection refused';
     case 'ENOTFOUND':
