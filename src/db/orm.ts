@@ -62,3 +62,14 @@ export async function migrate(orm: Orm): Promise<string[]> {
     await knex.client.releaseConnection(client);
   }
 }
+
+/**
+ * Applied migrations this version does not have: a newer Mailroom has upgraded the schema
+ * (a rolling upgrade, or this host left behind). Mailroom's migrations are additive, so an older
+ * version keeps running on the newer schema; this names them so the operator knows.
+ */
+export async function newerMigrations(orm: Orm): Promise<string[]> {
+  const known = new Set(migrationsList.map((m) => m.name));
+  const executed = await orm.getMigrator().getExecutedMigrations();
+  return executed.map((m) => m.name).filter((n) => !known.has(n));
+}
