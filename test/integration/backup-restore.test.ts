@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { startDovecot, findExecutable, type DovecotInstance } from '../support/dovecot.ts';
 import { startSmtpPeer, type SmtpPeer } from '../support/smtp-peer.ts';
+import { supportMail, waitForFiled } from '../support/support-mail.ts';
 import { startDaemonProcess, daemonEnv, cleanupDaemonEnv, type DaemonProcess } from '../support/daemon-process.ts';
 import { cleanupAll, countOf, mailboxState, sleep, sqlFor, waitUntil } from '../support/e2e-helpers.ts';
 
@@ -44,15 +45,11 @@ async function pgTools(): Promise<{ dump: string; restore: string } | string> {
 
 const tools = await pgTools();
 
-function customerMail(n: number, from: string, subject: string, body: string): string {
-  return [`From: ${from}`, `To: support@infracomfort.example`, `Subject: ${subject}`, `Message-ID: <backup-${n}@kunde.example>`, `Date: ${new Date().toUTCString()}`, 'Content-Type: text/plain; charset=utf-8', '', body, ''].join('\r\n');
-}
-
 const BEFORE = [
-  customerMail(1, 'Jonas Vik <jonas@vikbakeri.example>', 'Kjølerommet holder ikke temperaturen', 'Hei,\r\nkjølerommet i bakeriet ligger på 9 grader i dag. Kan noen komme innom?\r\nJonas'),
-  customerMail(2, 'Emma Strand <emma@strandtannlege.example>', 'Aircondition på venterommet', 'Hei,\r\nanlegget på venterommet blåser bare varm luft. Hva gjør vi?\r\nEmma'),
+  supportMail({ messageId: 'backup-1@kunde.example', from: 'Jonas Vik <jonas@vikbakeri.example>', subject: 'Kjølerommet holder ikke temperaturen', body: 'Hei,\nkjølerommet i bakeriet ligger på 9 grader i dag. Kan noen komme innom?\nJonas' }),
+  supportMail({ messageId: 'backup-2@kunde.example', from: 'Emma Strand <emma@strandtannlege.example>', subject: 'Aircondition på venterommet', body: 'Hei,\nanlegget på venterommet blåser bare varm luft. Hva gjør vi?\nEmma' }),
 ];
-const AFTER = customerMail(3, 'Lars Moe <lars@moetrykk.example>', 'Varmekabel i lageret', 'Hei,\r\nvarmekabelen i lageret ser ut til å ha sluttet å virke etter strømbruddet.\r\nLars');
+const AFTER = supportMail({ messageId: 'backup-3@kunde.example', from: 'Lars Moe <lars@moetrykk.example>', subject: 'Varmekabel i lageret', body: 'Hei,\nvarmekabelen i lageret ser ut til å ha sluttet å virke etter strømbruddet.\nLars' });
 
 let source: TestDatabase;
 let restored: TestDatabase;
@@ -70,12 +67,7 @@ async function startOn(db: TestDatabase): Promise<DaemonProcess> {
   return d;
 }
 
-async function filed(db: TestDatabase, n: number): Promise<void> {
-  await waitUntil(`${n} messages filed`, async () => (await countOf(db.orm, `select count(*) from inbound_message where state = 'filed'`)) >= n, {
-    timeoutMs: 90_000,
-    describe: async () => JSON.stringify(await sqlFor(db.orm)('select id, state, outcome, last_error from inbound_message order by id')) + daemons.map((d) => d.output()).join('\n'),
-  });
-}
+const filed = (db: TestDatabase, n: number) => waitForFiled(db.orm, n, () => daemons.map((d) => d.output()).join('\n'));
 
 beforeAll(async () => {
   if (typeof tools === 'string') return;

@@ -15,8 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { startDovecot, type DovecotInstance } from '../support/dovecot.ts';
 import { startSmtpPeer, type SmtpPeer } from '../support/smtp-peer.ts';
+import { supportMail, waitForFiled } from '../support/support-mail.ts';
 import { startDaemonProcess, daemonEnv, cleanupDaemonEnv, type DaemonProcess } from '../support/daemon-process.ts';
-import { cleanupAll, countOf, sleep, sqlFor, waitUntil } from '../support/e2e-helpers.ts';
+import { cleanupAll, countOf, sleep, sqlFor } from '../support/e2e-helpers.ts';
 import { NEXT_VERSION_MIGRATION } from '../support/next-version-migration.ts';
 import { projectRoot } from '../support/cli-runner.ts';
 
@@ -29,16 +30,11 @@ let peer: SmtpPeer;
 const envs: Record<string, string>[] = [];
 const daemons: DaemonProcess[] = [];
 
-function customerMail(n: number, from: string, subject: string, body: string): string {
-  // Written to the support address, which lands in the shared mailbox as well.
-  return [`From: ${from}`, `To: support@infracomfort.example`, `Subject: ${subject}`, `Message-ID: <upgrade-${n}@kunde.example>`, `Date: ${new Date().toUTCString()}`, 'Content-Type: text/plain; charset=utf-8', '', body, ''].join('\r\n');
-}
-
 const MAILS = [
-  customerMail(1, 'Ola Berg <ola@bergbygg.example>', 'Ventilasjonen lager ulyd', 'Hei,\r\nventilasjonsanlegget i kontorbygget vårt har begynt å ule om morgenen. Kan dere sende noen?\r\nHilsen Ola'),
-  customerMail(2, 'Mia Lunde <mia@lundeeiendom.example>', 'Termostaten svarer ikke', 'Hei,\r\ntermostaten i tredje etasje viser feil og reagerer ikke på knappene.\r\nMvh Mia'),
-  customerMail(3, 'Per Aas <per@aasverksted.example>', 'Lekkasje ved varmepumpa', 'Hei,\r\ndet drypper vann fra innedelen på verkstedet siden i går.\r\nPer'),
-  customerMail(4, 'Sara Holm <sara@holmkontor.example>', 'Filterbytte', 'Hei,\r\nnår skal filtrene i anlegget vårt byttes neste gang? Vi vil gjerne ha en avtale.\r\nSara'),
+  supportMail({ messageId: 'upgrade-1@kunde.example', from: 'Ola Berg <ola@bergbygg.example>', subject: 'Ventilasjonen lager ulyd', body: 'Hei,\nventilasjonsanlegget i kontorbygget vårt har begynt å ule om morgenen. Kan dere sende noen?\nHilsen Ola' }),
+  supportMail({ messageId: 'upgrade-2@kunde.example', from: 'Mia Lunde <mia@lundeeiendom.example>', subject: 'Termostaten svarer ikke', body: 'Hei,\ntermostaten i tredje etasje viser feil og reagerer ikke på knappene.\nMvh Mia' }),
+  supportMail({ messageId: 'upgrade-3@kunde.example', from: 'Per Aas <per@aasverksted.example>', subject: 'Lekkasje ved varmepumpa', body: 'Hei,\ndet drypper vann fra innedelen på verkstedet siden i går.\nPer' }),
+  supportMail({ messageId: 'upgrade-4@kunde.example', from: 'Sara Holm <sara@holmkontor.example>', subject: 'Filterbytte', body: 'Hei,\nnår skal filtrene i anlegget vårt byttes neste gang? Vi vil gjerne ha en avtale.\nSara' }),
 ];
 
 function env(): Record<string, string> {
@@ -54,12 +50,7 @@ async function start(version: 'N' | 'N+1'): Promise<DaemonProcess> {
   return d;
 }
 
-async function filed(n: number): Promise<void> {
-  await waitUntil(`${n} messages filed`, async () => (await countOf(db.orm, `select count(*) from inbound_message where state = 'filed'`)) >= n, {
-    timeoutMs: 60_000,
-    describe: async () => JSON.stringify(await sqlFor(db.orm)('select id, state, last_error from inbound_message order by id')) + daemons.map((d) => d.output()).join('\n'),
-  });
-}
+const filed = (n: number) => waitForFiled(db.orm, n, () => daemons.map((d) => d.output()).join('\n'));
 
 beforeAll(async () => {
   db = await createTestDatabase(); // version N's schema
