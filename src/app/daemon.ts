@@ -11,8 +11,8 @@ import { EmlFileDeliverer } from '../outbox/transports/eml-file-transport.ts';
 import { DeliveryJournal } from '../outbox/delivery-journal.ts';
 import { IngestProcessor } from '../ingest/ingest-processor.ts';
 import { RawCache } from '../ingest/raw-cache.ts';
-import { ImapWatcher, type ImapAuth } from '../ingest/imap-watcher.ts';
-import { createTokenRefresher } from '../ingest/oauth-token.ts';
+import { ImapWatcher } from '../ingest/imap-watcher.ts';
+import { imapConnectionFromConfig } from '../ingest/imap-connection.ts';
 import { createFiler } from '../handlers/file-message.ts';
 import { filingDepsFromConfig } from './filing-setup.ts';
 import { ActionRegistry } from '../tasks/action-registry.ts';
@@ -27,6 +27,8 @@ import { systemClock } from '../scheduler/clock.ts';
 import { setupNotices } from '../notices/setup.ts';
 import { wirePrivacy } from '../privacy/wire.ts';
 import { startNewsletter } from '../newsletter/setup.ts';
+import { refreshStateGauges } from '../metrics/state-gauges.ts';
+import { serviceIdentity } from '../http/service-identity.ts';
 
 export interface Daemon {
   db: Database;
@@ -153,13 +155,9 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
             ]
           : []),
       ],
+      health: serviceIdentity(config.secret),
       metricsText: async () => {
-        const counts = await db.orm.em
-          .fork()
-          .getConnection()
-          .execute<{ status: string; n: string }[]>('select status, count(*) as n from outbox_message group by status');
-        metrics.outboxPending.reset();
-        for (const c of counts) metrics.outboxPending.set({ status: c.status }, Number(c.n));
+        await refreshStateGauges(db.orm.em.fork(), metrics);
         return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
       },
     });
@@ -184,7 +182,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     // job finds its collaborators running.
     const scheduler = new Scheduler({ clock: systemClock, log: log.child({ part: 'scheduler' }) });
     wirePrivacy({ orm: db.orm, deps: filingDeps.privacy!, actions, scheduler, route: (m, p, h) => http.route(m, p, h), log: log.child({ part: 'privacy' }), onCommitted: () => dispatcher.wake() });
-    const newsletter = await startNewsletter({ config, db, log, instanceId, route: (m, p, h) => http.route(m, p, h), actions, scheduler, onCommitted: () => dispatcher.wake() });
+    const newsletter = await startNewsletter({ config, db, log, metrics, instanceId, route: (m, p, h) => http.route(m, p, h), actions, scheduler, onCommitted: () => dispatcher.wake() });
     stops.push(() => newsletter.stop());
     setupNotices({ config, orm: db.orm, scheduler, actions, clock: systemClock, log: log.child({ part: 'notices' }), onCommitted: () => dispatcher.wake() });
     const httpPort = await http.listen();
@@ -224,25 +222,13 @@ function createImapWatcher(
   rawCache: RawCache,
   onStored: () => void,
 ): ImapWatcher | undefined {
-  const env = config.env;
-  if (!env.IMAP_HOST) return undefined;
-  // loadConfig has refused a host without a login, so the values below are there.
-  const auth: ImapAuth = env.IMAP_OAUTH_TOKEN_URL
-    ? {
-        accessToken: createTokenRefresher({
-          tokenUrl: env.IMAP_OAUTH_TOKEN_URL,
-          clientId: env.IMAP_OAUTH_CLIENT_ID!,
-          clientSecret: env.IMAP_OAUTH_CLIENT_SECRET,
-          refreshToken: env.IMAP_OAUTH_REFRESH_TOKEN!,
-        }),
-      }
-    : { pass: env.IMAP_PASSWORD! };
-  const secure = env.IMAP_SECURE ?? (env.IMAP_PORT === undefined || env.IMAP_PORT === 993);
+  const connection = imapConnectionFromConfig(config);
+  if (!connection) return undefined;
   const i = config.behaviour.ingest;
   return new ImapWatcher({
     orm: db.orm,
-    connection: { host: env.IMAP_HOST, port: env.IMAP_PORT ?? (secure ? 993 : 143), secure, user: env.IMAP_USER!, auth },
-    mailbox: env.IMAP_MAILBOX,
+    connection,
+    mailbox: config.env.IMAP_MAILBOX,
     log: log.child({ part: 'imap' }),
     metrics,
     options: {

@@ -79,6 +79,10 @@ export const commandGroups: CommandGroup[] = [
     commands: { outbox: 'outgoing messages and their delivery state' },
     register: async (p) => (await import('./commands/outbox.ts')).registerOutboxCommands(p),
   },
+  {
+    commands: { doctor: 'check the configuration against the real servers, filing nothing', slack: 'Slack app set-up (the app manifest)' },
+    register: async (p) => (await import('./commands/operations.ts')).registerOperationsCommands(p),
+  },
 ];
 
 /** The one-line description of a top-level command (for the group that registers it). */

@@ -1,7 +1,7 @@
 import type { Config } from '../config/load-config.ts';
 import type { Logger } from '../logging/logger.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
-import { openOrm, migrate, type Orm } from './orm.ts';
+import { openOrm, migrate, newerMigrations, type Orm } from './orm.ts';
 
 export interface Database {
   orm: Orm;
@@ -31,6 +31,10 @@ export async function openDatabase(
     if (opts.migrate !== false) {
       const applied = await migrate(orm);
       if (applied.length) log.info({ applied }, 'database migrations applied');
+      const newer = await newerMigrations(orm);
+      if (newer.length) {
+        log.warn({ migrations: newer }, 'the database schema is newer than this version (a newer Mailroom migrated it); running on it since migrations are additive: upgrade this host');
+      }
     }
   } catch (e) {
     await stopEmbedded();

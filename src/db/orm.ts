@@ -51,15 +51,20 @@ export async function migratorOf(orm: Orm) {
   return orm.getMigrator();
 }
 
-/** True when every migration has run (one query; false when the migrations table is missing). */
-async function upToDate(orm: Orm): Promise<boolean> {
+/** The migrations recorded as run (none when the migrations table is missing). */
+async function executedMigrations(orm: Orm): Promise<Set<string>> {
   try {
     const rows = await orm.em.getConnection().execute<{ name: string }[]>('select name from mikro_orm_migrations');
-    const done = new Set(rows.map((r) => r.name));
-    return MIGRATION_NAMES.every((n) => done.has(n));
+    return new Set(rows.map((r) => r.name));
   } catch {
-    return false;
+    return new Set();
   }
+}
+
+/** True when every migration has run (one query). */
+async function upToDate(orm: Orm): Promise<boolean> {
+  const done = await executedMigrations(orm);
+  return MIGRATION_NAMES.every((n) => done.has(n));
 }
 
 /**
@@ -84,4 +89,14 @@ export async function migrate(orm: Orm): Promise<string[]> {
   } finally {
     await knex.client.releaseConnection(client);
   }
+}
+
+/**
+ * Applied migrations this version does not have: a newer Mailroom has upgraded the schema
+ * (a rolling upgrade, or this host left behind). Mailroom's migrations are additive, so an older
+ * version keeps running on the newer schema; this names them so the operator knows.
+ */
+export async function newerMigrations(orm: Orm): Promise<string[]> {
+  const known = new Set(MIGRATION_NAMES);
+  return [...(await executedMigrations(orm))].filter((n) => !known.has(n));
 }

@@ -14,6 +14,8 @@ export interface HttpServerOptions {
   log: Logger;
   readiness: ReadinessCheck[];
   metricsText: () => Promise<{ contentType: string; body: string }>;
+  /** Extra fields of the /healthz answer (which service and deployment answers). */
+  health?: Record<string, unknown>;
 }
 
 /** Reply helpers that never leak internals: errors become a short status line. */
@@ -32,7 +34,7 @@ export class HttpServer {
   private readonly routes = new Map<string, RouteHandler>();
 
   constructor(private readonly o: HttpServerOptions) {
-    this.route('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
+    this.route('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok', ...o.health }));
     this.route('GET', '/readyz', async (_req, res) => {
       const results = await Promise.all(
         o.readiness.map(async (c) => {

@@ -21,6 +21,13 @@ export function createMetrics(opts: { mailbox?: boolean } = {}) {
     ingestQuarantined: new Counter({ name: 'mailroom_ingest_quarantined_total', help: 'Inbound messages quarantined', registers: [registry] }),
     mailboxUp: new Gauge({ name: 'mailroom_mailbox_up', help: '1 when the IMAP mailbox is connected and watched', registers: mailboxRegisters }),
     mailboxLastActivity: new Gauge({ name: 'mailroom_mailbox_last_activity_seconds', help: 'Unix time of the last IMAP activity', registers: mailboxRegisters }),
+    newsletterSent: new Counter({ name: 'mailroom_newsletter_sent_total', help: 'Campaign mails handed to the transport', registers: [registry] }),
+    newsletterFailed: new Counter({ name: 'mailroom_newsletter_failed_total', help: 'Campaign recipients that failed for good, by reason (failed, bounced)', labelNames: ['reason'], registers: [registry] }),
+    // The gauges below describe the shared database, not this process: every instance reports
+    // the same figures, so alerts and panels aggregate them with max(), not sum().
+    inboundBacklog: new Gauge({ name: 'mailroom_inbound_backlog', help: 'Inbound messages stored but not yet filed or quarantined', registers: [registry] }),
+    quarantined: new Gauge({ name: 'mailroom_quarantine_messages', help: 'Inbound messages in quarantine (mailroom quarantine list)', registers: [registry] }),
+    privacyCasesOpen: new Gauge({ name: 'mailroom_privacy_cases_open', help: 'Open privacy cases by how close their due date is (overdue, 3d, 7d, later)', labelNames: ['due'], registers: [registry] }),
   };
   return m;
 }

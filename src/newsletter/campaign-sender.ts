@@ -9,6 +9,7 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from '../logging/logger.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import { sqlOf } from '../db/sql.ts';
 import { DeliveryJournal, orphanFates } from '../outbox/delivery-journal.ts';
 import { WorkLoop } from '../scheduler/work-loop.ts';
@@ -30,6 +31,7 @@ export interface CampaignSenderOptions {
   workerId: string;
   journalDir?: string;
   log: Logger;
+  metrics?: Metrics;
   batchSize?: number;
   concurrency?: number;
   pollIntervalMs?: number;
@@ -187,6 +189,7 @@ export class CampaignSender {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.o.concurrency ?? 50, rows.length) }, worker));
+    this.o.metrics?.newsletterSent.inc(sent.length);
     if (sent.length) {
       await this.sql(`update newsletter_recipient set status = 'sent', sent_at = now(), last_error = null where id = any(?::bigint[]) and claimed_by = ? and status = 'sending'`, [`{${sent.join(',')}}`, this.o.workerId]);
     }
@@ -211,6 +214,7 @@ export class CampaignSender {
       // A 550/551/553 names the mailbox: a hard bounce, and the address is suppressed.
       const hard = err.permanent && [550, 551, 553].includes(code);
       await this.sql(`update newsletter_recipient set status = ?, last_error = ? where id = ? and claimed_by = ? and status = 'sending'`, [hard ? 'bounced' : 'failed', err.message.slice(0, 500), row.id, this.o.workerId]);
+      this.o.metrics?.newsletterFailed.inc({ reason: hard ? 'bounced' : 'failed' });
       if (hard) await suppress(this.o.em, row.email, 'hard-bounce');
       this.o.log.warn({ recipientId: row.id, campaignId: row.campaign_id, reason: err.message }, 'campaign recipient failed for good');
       return;

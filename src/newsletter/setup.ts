@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Config } from '../config/load-config.ts';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../logging/logger.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { RouteHandler } from '../http/http-server.ts';
 import type { ActionRegistry } from '../tasks/action-registry.ts';
 import type { Scheduler } from '../scheduler/scheduler.ts';
@@ -53,6 +54,7 @@ export interface NewsletterWiring {
   config: Config;
   db: Database;
   log: Logger;
+  metrics?: Metrics;
   /** The process's worker id (= its database application_name). */
   instanceId: string;
   route: (method: string, path: string, handler: RouteHandler) => void;
@@ -75,6 +77,7 @@ export async function startNewsletter(w: NewsletterWiring): Promise<{ sender: Ca
     workerId: w.instanceId,
     journalDir: path.join(w.config.dataDir, 'newsletter-journal'),
     log,
+    metrics: w.metrics,
     onFinished: async (id) => {
       // The summary with its chart goes to staff (Slack when configured). Slack fetches the
       // image from the daemon's public URL, as subscribers' mail clients fetch the pixel.

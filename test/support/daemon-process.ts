@@ -34,9 +34,18 @@ export function cleanupDaemonEnv(env: Record<string, string>): void {
 }
 
 /** Starts `mailroom start` as a real process and resolves once /readyz answers. */
-export async function startDaemonProcess(env: Record<string, string>, opts: { waitReady?: boolean } = {}): Promise<DaemonProcess> {
+export async function startDaemonProcess(
+  env: Record<string, string>,
+  opts: {
+    waitReady?: boolean;
+    /** Entry script instead of bin/mailroom.js (another version of the daemon). */
+    script?: string;
+    /** How long to wait for /healthz; default about 30 s. */
+    readyTimeoutMs?: number;
+  } = {},
+): Promise<DaemonProcess> {
   const httpPort = await getFreePort();
-  const child = spawn(process.execPath, ['bin/mailroom.js', 'start'], {
+  const child = spawn(process.execPath, [opts.script ?? 'bin/mailroom.js', 'start'], {
     env: { ...process.env, ...env, HTTP_PORT: String(httpPort) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -58,7 +67,7 @@ export async function startDaemonProcess(env: Record<string, string>, opts: { wa
     output: () => out,
   };
   if (opts.waitReady !== false) {
-    for (let i = 0; i < 600; i++) {
+    for (let i = 0; i < Math.ceil((opts.readyTimeoutMs ?? 30_000) / 50); i++) {
       if (child.exitCode !== null) throw new Error(`daemon exited (${child.exitCode}): ${out}`);
       try {
         const res = await fetch(`http://127.0.0.1:${httpPort}/healthz`);

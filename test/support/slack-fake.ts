@@ -25,6 +25,9 @@ export type SlackMethod =
   | 'views.open'
   | 'views.update'
   | 'conversations.history'
+  | 'conversations.info'
+  | 'conversations.list'
+  | 'apps.connections.open'
   | 'users.info';
 
 export interface SlackFailure {
@@ -88,6 +91,16 @@ export interface SlackUser {
   tz?: string;
 }
 
+/** A channel as conversations.info / conversations.list describe it. */
+export interface SlackConversation {
+  id: string;
+  name: string;
+  is_private?: boolean;
+  /** Whether the bot is in it; default true. */
+  is_member?: boolean;
+  is_archived?: boolean;
+}
+
 export interface StartSlackFakeOptions {
   /** Accepted bot tokens; default: any non-empty token. */
   tokens?: string[];
@@ -97,6 +110,11 @@ export interface StartSlackFakeOptions {
   users?: SlackUser[];
   /** First ts, in seconds; default 1700000000. */
   tsBase?: number;
+  /**
+   * Channels for conversations.info / conversations.list. Default: none listed, and
+   * conversations.info describes any channel `channels` allows, with the bot as a member.
+   */
+  conversations?: SlackConversation[];
 }
 
 export interface SlackFake {
@@ -358,6 +376,31 @@ export async function startSlackFake(opts: StartSlackFakeOptions = {}): Promise<
         },
       };
     },
+
+    'conversations.info': (b) => {
+      const channel = checkChannel(str(b.channel));
+      const known = opts.conversations?.find((c) => c.id === channel);
+      if (opts.conversations && !known) throw new SlackError('channel_not_found');
+      const c = known ?? { id: channel, name: channel.toLowerCase() };
+      // A bot sees a private channel only when it is in it.
+      if (c.is_private && c.is_member === false) throw new SlackError('channel_not_found');
+      return { channel: { id: c.id, name: c.name, is_channel: !c.is_private, is_private: !!c.is_private, is_member: c.is_member ?? true, is_archived: !!c.is_archived } };
+    },
+
+    'conversations.list': (b) => {
+      const limit = Math.min(1000, Math.max(1, Number(str(b.limit) ?? 100) || 100));
+      const cursor = str(b.cursor);
+      const offset = cursor ? Number(Buffer.from(cursor, 'base64').toString('utf8').replace(/^offset:/, '')) || 0 : 0;
+      const visible = (opts.conversations ?? []).filter((c) => !(c.is_private && c.is_member === false)).filter((c) => !(bool(b.exclude_archived) && c.is_archived));
+      const page = visible.slice(offset, offset + limit);
+      const hasMore = offset + limit < visible.length;
+      return {
+        channels: page.map((c) => ({ id: c.id, name: c.name, is_channel: !c.is_private, is_private: !!c.is_private, is_member: c.is_member ?? true, is_archived: !!c.is_archived })),
+        response_metadata: { next_cursor: hasMore ? Buffer.from(`offset:${offset + limit}`).toString('base64') : '' },
+      };
+    },
+
+    'apps.connections.open': () => ({ url: 'wss://wss-primary.slack.com/link/?ticket=fake' }),
 
     'users.info': (b) => {
       const id = str(b.user);

@@ -9,6 +9,7 @@ import { Migration20261126000008_privacy } from './Migration20261126000008_priva
 import { Migration20261126000009_newsletter } from './Migration20261126000009_newsletter.ts';
 import { Migration20261126000010_notices } from './Migration20261126000010_notices.ts';
 import { Migration20261126000011_body_split } from './Migration20261126000011_body_split.ts';
+import { Migration20261126000012_quarantine_index } from './Migration20261126000012_quarantine_index.ts';
 
 import { MIGRATION_NAMES } from './names.ts';
 
@@ -28,6 +29,7 @@ export const migrationsList = [
   { name: 'Migration20261126000009_newsletter', class: Migration20261126000009_newsletter },
   { name: 'Migration20261126000010_notices', class: Migration20261126000010_notices },
   { name: 'Migration20261126000011_body_split', class: Migration20261126000011_body_split },
+  { name: 'Migration20261126000012_quarantine_index', class: Migration20261126000012_quarantine_index },
 ];
 
 if (migrationsList.map((m) => m.name).join() !== MIGRATION_NAMES.join()) {

@@ -15,4 +15,5 @@ export const MIGRATION_NAMES = [
   'Migration20261126000009_newsletter',
   'Migration20261126000010_notices',
   'Migration20261126000011_body_split',
+  'Migration20261126000012_quarantine_index',
 ];

@@ -25,6 +25,18 @@ export function classifySmtpError(err: SmtpError): DeliveryError {
   return new DeliveryError(`${err.code ?? 'error'}: ${reason}`, false);
 }
 
+/** How SMTP_URL is spoken to, for the deliverer and for `mailroom doctor` alike. */
+export function smtpConnectionOptions(url: string) {
+  return {
+    url,
+    // Local relays and test peers often have no certificate; plain SMTP is what the URL asked for.
+    ignoreTLS: url.startsWith('smtp:') && new URL(url).searchParams.get('starttls') !== 'required',
+    connectionTimeout: 30_000,
+    greetingTimeout: 30_000,
+    socketTimeout: 60_000,
+  };
+}
+
 export interface SmtpDelivererOptions {
   poolSize: number;
   /** Where accepted rows are journaled (a DeliveryJournal file); see delivery-journal.ts. */
@@ -38,15 +50,10 @@ export class SmtpDeliverer implements Deliverer {
 
   constructor(url: string, opts: SmtpDelivererOptions) {
     this.transporter = nodemailer.createTransport({
-      url,
+      ...smtpConnectionOptions(url),
       pool: true,
       maxConnections: opts.poolSize,
       maxMessages: Infinity,
-      // Local relays and test peers often have no certificate; plain SMTP is what the URL asked for.
-      ignoreTLS: url.startsWith('smtp:') && new URL(url).searchParams.get('starttls') !== 'required',
-      connectionTimeout: 30_000,
-      greetingTimeout: 30_000,
-      socketTimeout: 60_000,
     } as Parameters<typeof nodemailer.createTransport>[0]);
     this.journal = opts.journalFile ? openSync(opts.journalFile, 'a') : null;
   }

@@ -1,0 +1,73 @@
+/**
+ * `mailroom doctor`: which checks the configuration calls for, built from it. Each check lives
+ * in its own module and talks to one real server; nothing is filed, sent or migrated.
+ */
+import type { Config } from '../config/load-config.ts';
+import { startEmbeddedPostgres } from '../db/embedded-postgres.ts';
+import { migrationsList } from '../db/migrations/index.ts';
+import { imapConnectionFromConfig } from '../ingest/imap-connection.ts';
+import { deploymentFingerprint } from '../http/service-identity.ts';
+import { silentLogger } from '../logging/logger.ts';
+import { fail, ok, warn, type Check, type CheckResult } from './check.ts';
+import { databaseCheck } from './database-check.ts';
+import { imapCheck } from './imap-check.ts';
+import { smtpCheck } from './smtp-check.ts';
+import { slackCheck, slackOffResult } from './slack-check.ts';
+import { publicUrlCheck, publicUrlUnsetResult } from './public-url-check.ts';
+import { describeUrl } from './net-error.ts';
+import { ConfigError } from '../config/load-config.ts';
+
+/** A finding known without asking any server (something not configured), in the checks' order. */
+const known = (r: CheckResult): Check => ({ name: r.check, run: async () => ({ results: [r] }) });
+
+/** The checks in the order they are printed: config, database, IMAP, SMTP, Slack, PUBLIC_URL. */
+export function doctorChecks(config: Config, opts: { timeoutMs: number }): Check[] {
+  const env = config.env;
+  const checks: Check[] = [known(ok('config', `${config.configFile} and the environment are valid`))];
+  const timeoutMs = opts.timeoutMs;
+
+  checks.push(
+    databaseCheck({
+      label: config.embeddedDatabase ? `${config.dataDir}/pg` : describeUrl(env.DATABASE_URL!, 5432),
+      embedded: config.embeddedDatabase,
+      knownMigrations: migrationsList.map((m) => m.name),
+      timeoutMs,
+      connect: config.embeddedDatabase
+        ? () => startEmbeddedPostgres({ dataDir: config.dataDir, port: env.MAILROOM_EMBEDDED_PG_PORT, log: silentLogger }).then((e) => ({ url: e.url, close: e.stop }))
+        : async () => ({ url: env.DATABASE_URL!, close: async () => {} }),
+    }),
+  );
+
+  let imap;
+  try {
+    imap = imapConnectionFromConfig(config);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    checks.push(known(fail('imap login', `${e.message}`)));
+  }
+  if (imap) {
+    checks.push(imapCheck({ connection: imap, mailbox: env.IMAP_MAILBOX, moveTo: config.behaviour.ingest.afterFiling === 'move' ? config.behaviour.ingest.moveTo : undefined, timeoutMs }));
+  } else if (!env.IMAP_HOST) {
+    checks.push(known(warn('imap login', 'IMAP_HOST not set: no mailbox is watched (mail is filed only through `mailroom import`)')));
+  }
+
+  if (env.SMTP_URL) checks.push(smtpCheck({ smtpUrl: env.SMTP_URL, mailFrom: env.MAIL_FROM, timeoutMs }));
+  else checks.push(known(warn('smtp', `SMTP_URL not set: outgoing mail is written as .eml files to ${config.dataDir}/outbox and nobody receives it`)));
+
+  if (env.SLACK_BOT_TOKEN) {
+    checks.push(
+      slackCheck({
+        botToken: env.SLACK_BOT_TOKEN,
+        appToken: env.SLACK_APP_TOKEN,
+        apiUrl: env.SLACK_API_URL ?? 'https://slack.com/api/',
+        channels: config.behaviour.slack.channels,
+        timeoutMs,
+      }),
+    );
+  } else checks.push(known(slackOffResult()));
+
+  if (env.PUBLIC_URL) checks.push(publicUrlCheck({ publicUrl: env.PUBLIC_URL, deployment: deploymentFingerprint(config.secret), timeoutMs }));
+  else checks.push(known(publicUrlUnsetResult(env.HTTP_PORT)));
+
+  return checks;
+}
