@@ -5,7 +5,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf } from '../db/sql.ts';
 import { enqueueEmail, newMessageId } from '../outbox/enqueue.ts';
-import { createTask } from '../tasks/task-service.ts';
+import { closeTasksOfRecord, createTask } from '../tasks/task-service.ts';
 import type { ActionRegistry } from '../tasks/action-registry.ts';
 import type { NewsletterDeps, Lang } from './deps.ts';
 import { prepareTemplate, compileCampaign, renderCampaignMail, renderHtml, type CampaignForRender, type RenderContext } from './render.ts';
@@ -142,6 +142,10 @@ export function registerBroadcastAction(actions: ActionRegistry): void {
       onReject: async (em, task) => {
         await sqlOf(em)(`update newsletter_campaign set status = 'rejected', updated_at = now() where id = ? and status = 'awaiting-approval'`, [String(task.actionPayload?.campaignId ?? '')]);
       },
+      // Nobody approved in time: back to draft, to be scheduled (and approved) again.
+      onExpire: async (em, task) => {
+        await sqlOf(em)(`update newsletter_campaign set status = 'draft', updated_at = now() where id = ? and status = 'awaiting-approval'`, [String(task.actionPayload?.campaignId ?? '')]);
+      },
     },
   );
 }
@@ -188,6 +192,8 @@ export async function resumeCampaign(em: EntityManager, id: string): Promise<boo
 export async function cancelCampaign(em: EntityManager, id: string): Promise<boolean> {
   const r = await sqlOf(em)(`update newsletter_campaign set status = 'cancelled', finished_at = now(), updated_at = now() where id = ? and status not in ('sent', 'cancelled') returning id`, [id]);
   await sqlOf(em)(`update newsletter_recipient set status = 'cancelled', last_error = 'campaign cancelled' where campaign_id = ? and status = 'queued'`, [id]);
+  // An approval still waiting for it has nothing left to approve.
+  if (r.length) await closeTasksOfRecord(em, `CAMPAIGN-${id}`, { reason: `campaign ${id} cancelled` });
   return r.length > 0;
 }
 

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Argument, type Command } from 'commander';
 import { withDatabase, type CliContext } from '../context.ts';
 import { printRecord, printRecords } from '../output.ts';
 import { slackApproversSchema, type SlackApprovers } from '../../tasks/approvers.ts';
@@ -16,6 +16,7 @@ import {
   type ReplyFn,
 } from '../../tasks/task-service.ts';
 import type { Actor, TaskRecord } from '../../tasks/task-types.ts';
+import { TRIAGE_ROUTES, TRIAGE_ROUTE_MEANING } from '../../records/triage-routes.ts';
 
 /** What the CLI needs from the other concerns to run approved actions and triage (the lead wires it). */
 export interface TaskCommandServices {
@@ -137,8 +138,10 @@ export function registerTaskCommands(program: Command, opts: TaskCommandOptions 
   decide('close', 'done', 'mark a task done', false);
 
   tasks
-    .command('reclassify <id> <route>')
-    .description('send a triage item to support, sales, privacy or spam')
+    .command('reclassify')
+    .argument('<id>', 'the triage task (T-…)')
+    .addArgument(new Argument('<route>', 'where the item belongs').choices([...TRIAGE_ROUTES]))
+    .description(`send a triage item on: ${TRIAGE_ROUTES.map((r) => `${r} (${TRIAGE_ROUTE_MEANING[r]})`).join(', ')}`)
     .requiredOption('--as <name>', 'who is acting')
     .option('--json', 'print JSON')
     .action(async (id: string, route: string, o: { as: string; json?: boolean }) => {
