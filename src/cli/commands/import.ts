@@ -96,7 +96,7 @@ function printSummary(s: MailImportSummary): void {
 export function registerImportCommands(program: Command): void {
   program
     .command('import <source>')
-    .description('store and file mail from an .eml file, a directory of .eml files (recursive) or an mbox file')
+    .description('store and file mail from a message file (.eml or any name), an mbox file, or a directory of them (recursive; files that are not mail are listed as skipped)')
     .option('--archive', 'file without acknowledging anyone or creating tasks (old mail)')
     .option('--no-file', 'only store the messages; the daemon files them')
     .option('--json', 'print the summary as JSON')
