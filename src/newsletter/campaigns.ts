@@ -9,6 +9,11 @@ import { closeTasksOfRecord, createTask } from '../tasks/task-service.ts';
 import type { ActionRegistry } from '../tasks/action-registry.ts';
 import type { NewsletterDeps, Lang } from './deps.ts';
 import { prepareTemplate, compileCampaign, renderCampaignMail, renderHtml, type CampaignForRender, type RenderContext } from './render.ts';
+
+/** What was asked of a campaign cannot be done (unknown, wrong state): the CLI prints it as one line. */
+export class CampaignError extends Error {
+  override name = 'CampaignError';
+}
 import { signToken } from './tokens.ts';
 
 export type CampaignStatus = 'draft' | 'awaiting-approval' | 'scheduled' | 'sending' | 'paused' | 'sent' | 'cancelled' | 'rejected';
@@ -54,7 +59,7 @@ export async function createCampaign(
   em: EntityManager,
   input: { name: string; subject: string; listIds: string[]; language: Lang; html: string; text?: string | null },
 ): Promise<CampaignRow> {
-  if (input.listIds.length === 0) throw new Error('a campaign needs at least one list');
+  if (input.listIds.length === 0) throw new CampaignError('a campaign needs at least one list');
   const prepared = prepareTemplate(input.html, input.language);
   // Compiling now surfaces template errors at creation, not mid-send.
   compileCampaign({ id: '0', subject: input.subject, language: input.language, preparedHtml: prepared.html, templateText: input.text ?? null, links: prepared.links });
@@ -89,7 +94,7 @@ export async function audienceSize(em: EntityManager, listIds: string[]): Promis
 /** A preview for one (real or made-up) subscriber, never tracked. */
 export async function previewCampaign(em: EntityManager, deps: NewsletterDeps, id: string, opts: { email?: string; name?: string } = {}) {
   const c = await findCampaign(em, id);
-  if (!c) throw new Error(`no campaign ${id}`);
+  if (!c) throw new CampaignError(`no campaign ${id}`);
   const mail = renderCampaignMail(compileCampaign(forRender(c)), { subscriberId: '0', email: opts.email ?? 'preview@example.com', name: opts.name ?? 'Kari Nordmann', dnt: true }, renderContext(deps), { messageId: newMessageId(deps.messageIdDomain) });
   return mail;
 }
@@ -104,8 +109,8 @@ export async function testSendCampaign(em: EntityManager, deps: NewsletterDeps, 
 /** Asks staff to approve the broadcast (Slack task with Approve/Reject); sends nothing yet. */
 export async function requestApproval(em: EntityManager, deps: NewsletterDeps, id: string, at: Date | null): Promise<{ taskId: string; audience: number }> {
   const c = await findCampaign(em, id, { forUpdate: true });
-  if (!c) throw new Error(`no campaign ${id}`);
-  if (!['draft', 'rejected'].includes(c.status)) throw new Error(`campaign ${id} is ${c.status}; only a draft can be scheduled`);
+  if (!c) throw new CampaignError(`no campaign ${id}`);
+  if (!['draft', 'rejected'].includes(c.status)) throw new CampaignError(`campaign ${id} is ${c.status}; only a draft can be scheduled`);
   const audience = await audienceSize(em, c.list_ids);
   const task = await createTask(
     em,

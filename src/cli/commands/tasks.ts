@@ -83,7 +83,7 @@ export function registerTaskCommands(program: Command, opts: TaskCommandOptions 
     .option('--limit <n>', 'at most this many', '100')
     .action(async (o: { json?: boolean; state?: string; kind?: string; record?: string; limit: string }) => {
       await withDatabase(async ({ db }) => {
-        const rows = await listTasks(db.orm.em.fork(), { state: o.state, kind: o.kind, recordRef: o.record, limit: Number(o.limit) || 100 });
+        const rows = await listTasks(db.orm.em.fork(), { state: o.state, kind: o.kind, recordRef: o.record?.trim().toUpperCase(), limit: Number(o.limit) || 100 });
         printRecords(rows.map(summary), { json: o.json, columns: ['id', 'kind', 'record', 'state', 'actionKind', 'assignee', 'title', 'decidedBy'] });
       });
     });
