@@ -57,12 +57,14 @@ function firstLineOf(text: string): string {
 export function sniffMailFile(head: Uint8Array): SniffResult {
   if (head.length === 0) return { kind: 'not-mail', reason: 'empty file' };
   for (const [bytes, what] of SIGNATURES) if (startsWith(head, bytes)) return { kind: 'not-mail', reason: what };
-  if (looksBinary(head)) return { kind: 'not-mail', reason: 'binary data' };
   const text = Buffer.from(head.buffer, head.byteOffset, head.byteLength).toString('latin1').replace(/^\xef\xbb\xbf/, '');
   if (text.trim() === '') return { kind: 'not-mail', reason: 'only blank lines' };
   if (text.startsWith('From ')) return { kind: 'mbox' };
   const lines = text.split(/\r?\n/);
+  // Broken mail may carry stray control bytes (even NULs) in its body: the header block decides,
+  // and binary-looking bytes only say why a file without one is refused.
   if (!HEADER_LINE.test(lines[0]!)) {
+    if (looksBinary(head)) return { kind: 'not-mail', reason: 'binary data' };
     return { kind: 'not-mail', reason: `no header block: the first line is not a "Name: value" header (${JSON.stringify(firstLineOf(text))})` };
   }
   const fields: string[] = [];
