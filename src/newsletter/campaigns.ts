@@ -5,7 +5,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf } from '../db/sql.ts';
 import { enqueueEmail, newMessageId } from '../outbox/enqueue.ts';
-import { closeTasksOfRecord, createTask } from '../tasks/task-service.ts';
+import { createTask } from '../tasks/task-service.ts';
+import { closeTasksOfRecord } from '../tasks/task-endings.ts';
 import type { ActionRegistry } from '../tasks/action-registry.ts';
 import type { NewsletterDeps, Lang } from './deps.ts';
 import { prepareTemplate, compileCampaign, renderCampaignMail, renderHtml, type CampaignForRender, type RenderContext } from './render.ts';

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf, type Sql } from '../db/sql.ts';
-import { closeTasksOfRecord, createTask, type SlackChannels } from '../tasks/task-service.ts';
+import { createTask, type SlackChannels } from '../tasks/task-service.ts';
+import { closeTasksOfRecord } from '../tasks/task-endings.ts';
 import type { ActionRegistry } from '../tasks/action-registry.ts';
 import type { Actor, TaskRecord } from '../tasks/task-types.ts';
 import type { NoticeKind, NoticeState, NoticeStepKind, NoticeStepState } from '../entities/notices.ts';

@@ -15,7 +15,7 @@ import { makeMessageId } from '../threading/thread-token.ts';
 import { recordOnTimeline } from './timeline.ts';
 import type { FilingDeps } from '../handlers/filing-deps.ts';
 import type { OutgoingEmail } from '../outbox/outgoing-email.ts';
-import { closeTasksOfRecord } from '../tasks/task-service.ts';
+import { closeTasksOfRecord } from '../tasks/task-endings.ts';
 
 export type StaffReplyDeps = Pick<FilingDeps, 'secret' | 'messageIdDomain' | 'mailFrom' | 'fromName' | 'orgName'>;
 

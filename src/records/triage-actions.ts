@@ -11,7 +11,7 @@ import { factsOf, classify, openTicket, openLead } from '../handlers/file-messag
 import type { FilingDeps } from '../handlers/filing-deps.ts';
 import type { InboundForFiling, StoredParse } from '../ingest/inbound-record.ts';
 import { handlePrivacyRequest } from '../privacy/case-service.ts';
-import { closeTasksOfRecord } from '../tasks/task-service.ts';
+import { closeTasksOfRecord } from '../tasks/task-endings.ts';
 import { TRIAGE_ROUTES, isTriageRoute, parseTriageRef, triageRef, type TriageRoute } from './triage-routes.ts';
 
 export { TRIAGE_ROUTES, type TriageRoute };

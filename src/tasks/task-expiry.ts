@@ -11,7 +11,7 @@ import type { Orm } from '../db/orm.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Scheduler } from '../scheduler/scheduler.ts';
 import type { ActionRegistry } from './action-registry.ts';
-import { expireTasks, staleApprovalTaskIds } from './task-service.ts';
+import { expireTasks, staleApprovalTaskIds } from './task-endings.ts';
 
 export const tasksConfigSchema = z
   .object({
