@@ -197,7 +197,7 @@ describe('stale approvals expire (17.8)', () => {
     const created = await cli('campaigns', 'create', '--name', 'Vinter', '--subject', 'Vinternytt', '--html', html, '--list', 'nyhetsbrev');
     expect(created.code, created.stderr).toBe(0);
     const id = created.stdout.trim();
-    const scheduled = await cli('campaigns', 'schedule', `CAMPAIGN-${id}`);
+    const scheduled = await cli('campaigns', 'schedule', id);
     expect(scheduled.code, scheduled.stderr).toBe(0);
     const approval = await posted(`action_kind = 'broadcast' and record_ref = ?`, [`CAMPAIGN-${id}`]);
     await updated(approval, 'expired, without buttons', (c) => !hasButtons(c) && /Expired/.test(blocksText(c)));
