@@ -29,6 +29,7 @@ import { wirePrivacy } from '../privacy/wire.ts';
 import { startNewsletter } from '../newsletter/setup.ts';
 import { refreshStateGauges } from '../metrics/state-gauges.ts';
 import { serviceIdentity } from '../http/service-identity.ts';
+import { scheduleTaskExpiry } from '../tasks/task-expiry.ts';
 
 export interface Daemon {
   db: Database;
@@ -185,6 +186,8 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     const newsletter = await startNewsletter({ config, db, log, metrics, instanceId, route: (m, p, h) => http.route(m, p, h), actions, scheduler, onCommitted: () => dispatcher.wake() });
     stops.push(() => newsletter.stop());
     setupNotices({ config, orm: db.orm, scheduler, actions, clock: systemClock, log: log.child({ part: 'notices' }), onCommitted: () => dispatcher.wake() });
+    // After every concern has registered its actions: only those with an onExpire may expire.
+    scheduleTaskExpiry({ scheduler, orm: db.orm, actions, config: config.behaviour.tasks, log: log.child({ part: 'tasks' }), onCommitted: () => dispatcher.wake() });
     const httpPort = await http.listen();
     await scheduler.start();
     stops.push(() => scheduler.stop());

@@ -1,7 +1,8 @@
 import type { ReplyFn, ReclassifyFn } from '../tasks/task-service.ts';
 import type { FilingDeps } from '../handlers/filing-deps.ts';
 import { replyToTicket } from '../records/staff-reply.ts';
-import { resolveTriage, TRIAGE_ROUTES, type TriageRoute } from '../records/triage-actions.ts';
+import { resolveTriage } from '../records/triage-actions.ts';
+import { TRIAGE_ROUTES, isTriageRoute, parseTriageRef } from '../records/triage-routes.ts';
 
 /**
  * What a staff task's Reply and Reclassify buttons do, shared by Slack and the CLI so both
@@ -14,12 +15,10 @@ export function staffActions(deps: FilingDeps): { onReply: ReplyFn; onReclassify
       await replyToTicket(em, { ref: task.recordRef, text, author: actor.name ?? actor.id }, deps);
     },
     onReclassify: async (em, task, actor, route) => {
-      const triageId = /^TRIAGE-(\d+)$/.exec(task.recordRef ?? '')?.[1];
+      const triageId = /^TRIAGE-/i.test(task.recordRef ?? '') ? parseTriageRef(task.recordRef!) : null;
       if (!triageId) throw new Error(`task ${task.publicId} is not a triage item`);
-      if (!(TRIAGE_ROUTES as readonly string[]).includes(route)) {
-        throw new Error(`route ${route} is handled by staff until its handler exists; choose ${TRIAGE_ROUTES.join(', ')}`);
-      }
-      await resolveTriage(em, { triageId, route: route as TriageRoute, actor: actor.name ?? actor.id }, deps);
+      if (!isTriageRoute(route)) throw new Error(`route must be one of ${TRIAGE_ROUTES.join(', ')}`);
+      await resolveTriage(em, { triageId, route, actor: actor.name ?? actor.id }, deps);
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createTask, type SlackChannels } from '../tasks/task-service.ts';
 import type { StaffEvent } from '../handlers/filing-deps.ts';
+import { triageRef } from '../records/triage-routes.ts';
 
 /**
  * Turns what filing found into staff tasks (Slack messages when Slack is on; the CLI lists
@@ -42,7 +43,7 @@ export function createStaffNotifier(deps: { channels: SlackChannels; postToSlack
           em,
           {
             kind: 'triage',
-            recordRef: `TRIAGE-${event.triageId}`,
+            recordRef: triageRef(event.triageId),
             // The title reaches notifications too: a privacy request's subject stays out of it.
             title: event.suggestedRoute === 'privacy' ? '(privacy request)' : event.subject,
             summary: event.reason,

@@ -16,7 +16,7 @@ export interface CommandGroup {
 
 export const commandGroups: CommandGroup[] = [
   {
-    commands: { import: 'store and file mail from an .eml file, a directory of .eml files (recursive) or an mbox file' },
+    commands: { import: 'store and file mail from a message file (.eml or any name), an mbox file, or a directory of them (recursive; files that are not mail are listed as skipped)' },
     usage: { import: '[options] <source>' },
     register: async (p) => (await import('./commands/import.ts')).registerImportCommands(p),
   },

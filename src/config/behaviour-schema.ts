@@ -4,6 +4,7 @@ import { slackApproversSchema } from '../tasks/approvers.ts';
 import { newsletterConfigSchema } from '../newsletter/config-schema.ts';
 import { privacyConfigSchema } from '../privacy/config.ts';
 import { noticesConfigSchema } from '../notices/notices-config.ts';
+import { tasksConfigSchema } from '../tasks/task-expiry.ts';
 
 const duration = z.number().int().nonnegative();
 
@@ -98,6 +99,8 @@ export const behaviourSchema = z
       .prefault({}),
     /** Newsletters: lists, send rates, bounces, tracking modes (src/newsletter/config-schema.ts). */
     newsletter: newsletterConfigSchema,
+    /** Staff tasks: when undecided approvals expire (src/tasks/task-expiry.ts). */
+    tasks: tasksConfigSchema,
   })
   .strict();
 

@@ -12,6 +12,7 @@ import { findContactWithOrganisation, findContactsWithOrganisation, organisation
 import { lookupMessageIds, lookupRecords } from '../records/threads.ts';
 import { recordOnTimeline } from '../records/timeline.ts';
 import { prefixOf } from '../records/record-ids.ts';
+import { triageRef } from '../records/triage-routes.ts';
 import { createTickets, findTicket, addParticipant } from '../records/tickets.ts';
 import { createLead, findLead } from '../records/leads.ts';
 import { acknowledge, acknowledgeAll } from './acknowledge.ts';
@@ -334,6 +335,6 @@ async function openTriage(em: EntityManager, message: InboundForFiling, facts: M
   if (!message.archive) {
     await deps.notifyStaff?.(em, { kind: 'triage', triageId: row!.id, suggestedRoute: c.route, subject: facts.subject, reason });
   }
-  return { outcome: 'triage', recordRef: `TRIAGE-${row!.id}`, language: c.language };
+  return { outcome: 'triage', recordRef: triageRef(row!.id), language: c.language };
 }
 

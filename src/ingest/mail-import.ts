@@ -1,6 +1,8 @@
 /**
  * `mailroom import <file.eml | dir | file.mbox> [--archive]`: old or exported mail into the
- * same pipeline as the IMAP watcher. Every message is stored first (storeRaw, source 'import',
+ * same pipeline as the IMAP watcher. What is mail is decided from each file's first bytes
+ * (message-sniff.ts), not its name: a directory's photos and notes are listed as skipped with
+ * the reason, and a single file that is not mail is refused before anything is stored. Every message is stored first (storeRaw, source 'import',
  * one transaction each, so an interrupted import loses nothing it reported as stored), then an
  * IngestProcessor parses and files until none of the imported messages is left in the pipeline.
  *
@@ -12,7 +14,7 @@
  * date" line that follows an empty line; ">From " lines (mboxo/mboxrd escaping) lose one ">".
  */
 import { createReadStream, type Stats } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Orm } from '../db/orm.ts';
@@ -20,6 +22,7 @@ import type { Logger } from '../logging/logger.ts';
 import { silentLogger } from '../logging/logger.ts';
 import { sqlOf, pgArray } from '../db/sql.ts';
 import { storeRaw } from './inbound-store.ts';
+import { SNIFF_BYTES, sniffMailFile } from './message-sniff.ts';
 import { IngestProcessor, type Filer } from './ingest-processor.ts';
 
 export type MailSourceKind = 'eml' | 'dir' | 'mbox';
@@ -77,26 +80,61 @@ function describeFsError(p: string, e: unknown): MailImportError {
   return new MailImportError(`${p}: ${why}`);
 }
 
-async function walkEml(dir: string): Promise<string[]> {
-  const out: string[] = [];
+/** The first bytes of a file, for sniffMailFile. */
+async function readHead(file: string): Promise<Buffer> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+    const buf = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await handle.read(buf, 0, SNIFF_BYTES, 0);
+    return buf.subarray(0, bytesRead);
+  } catch (e) {
+    throw describeFsError(file, e);
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** A file that holds mail: one message, or an mbox of them. */
+export interface MailFile {
+  file: string;
+  kind: 'eml' | 'mbox';
+  stats: Stats;
+}
+
+/**
+ * Every file under `dir` (recursively, in name order) that holds mail, whatever its name; the
+ * others are listed in `skipped` with the reason.
+ */
+async function walkMailFiles(dir: string, skipped: MailImportSummary['skipped']): Promise<MailFile[]> {
+  const out: MailFile[] = [];
   const entries = await readdir(dir, { withFileTypes: true }).catch((e) => {
     throw describeFsError(dir, e);
   });
   for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await walkEml(full)));
-    else if (entry.isFile() && /\.eml$/i.test(entry.name)) out.push(full);
+    if (entry.isDirectory()) {
+      out.push(...(await walkMailFiles(full, skipped)));
+      continue;
+    }
+    if (!entry.isFile()) {
+      skipped.push({ file: full, reason: 'not a regular file' });
+      continue;
+    }
+    const stats = await stat(full).catch((e) => {
+      throw describeFsError(full, e);
+    });
+    const verdict = sniffMailFile(await readHead(full));
+    if (verdict.kind === 'not-mail') skipped.push({ file: full, reason: `not a message: ${verdict.reason}` });
+    else out.push({ file: full, kind: verdict.kind === 'mbox' ? 'mbox' : 'eml', stats });
   }
   return out;
 }
 
-async function startsWithFromLine(file: string): Promise<boolean> {
-  const stream = createReadStream(file, { start: 0, end: 4 });
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('latin1') === 'From ';
-}
-
+/**
+ * What `p` is: a directory, an mbox or one message. A file that is neither is refused here,
+ * before anything is stored, with the reason (binary data, no header block, …).
+ */
 export async function detectSource(p: string): Promise<{ kind: MailSourceKind; stats: Stats }> {
   let stats: Stats;
   try {
@@ -106,8 +144,9 @@ export async function detectSource(p: string): Promise<{ kind: MailSourceKind; s
   }
   if (stats.isDirectory()) return { kind: 'dir', stats };
   if (!stats.isFile()) throw new MailImportError(`${p}: not a file or directory`);
-  if (/\.(mbox|mbx)$/i.test(p) || (stats.size >= 5 && (await startsWithFromLine(p)))) return { kind: 'mbox', stats };
-  return { kind: 'eml', stats };
+  const verdict = sniffMailFile(await readHead(p));
+  if (verdict.kind === 'not-mail') throw new MailImportError(`${p}: not a message (${verdict.reason}); nothing was imported`);
+  return { kind: verdict.kind === 'mbox' ? 'mbox' : 'eml', stats };
 }
 
 const isBlank = (line: Buffer) => line.length === 0 || (line.length === 1 && line[0] === 0x0a) || (line.length === 2 && line[0] === 0x0d && line[1] === 0x0a);
@@ -222,41 +261,36 @@ export async function importMailSource(orm: Orm, source: string, opts: MailImpor
     progress('store');
   };
 
-  if (kind === 'mbox') {
-    total = await scanMbox(source);
-    progress('store');
-    let n = 0;
-    await scanMbox(source, async (raw, envelope) => {
-      n++;
-      if (raw.length === 0 || raw.toString('latin1').trim() === '') {
-        summary.skipped.push({ file: `${source}#${n}`, reason: 'empty message' });
-        done++;
-        progress('store');
-        return;
-      }
-      await store(raw, `${source}#${n}`, envelopeDate(envelope));
-    });
-  } else {
-    const files = kind === 'dir' ? await walkEml(source) : [source];
-    if (kind === 'dir' && files.length === 0) throw new MailImportError(`${source}: no .eml files in this directory`);
-    total = files.length;
-    progress('store');
-    for (const file of files) {
-      const size = kind === 'eml' ? stats.size : (await stat(file).catch((e) => { throw describeFsError(file, e); })).size;
-      if (size === 0) {
-        summary.skipped.push({ file, reason: 'empty file' });
-        done++;
-        progress('store');
-        continue;
-      }
-      // Streamed: a message with a 25 MB attachment is never one buffer here.
-      const stream = createReadStream(file);
-      try {
-        await store(stream, file, kind === 'eml' ? stats.mtime : undefined);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException)?.code) throw describeFsError(file, e);
-        throw e;
-      }
+  const files: MailFile[] = kind === 'dir' ? await walkMailFiles(source, summary.skipped) : [{ file: source, kind: kind === 'mbox' ? 'mbox' : 'eml', stats }];
+  if (files.length === 0) {
+    const shown = summary.skipped.slice(0, 3).map((k) => `${path.relative(source, k.file)}: ${k.reason}`);
+    const more = summary.skipped.length > shown.length ? `; and ${summary.skipped.length - shown.length} more` : '';
+    throw new MailImportError(`${source}: no messages in this directory${shown.length ? ` (skipped ${shown.join('; ')}${more})` : ''}`);
+  }
+  for (const f of files) total += f.kind === 'mbox' ? await scanMbox(f.file) : 1;
+  progress('store');
+  for (const f of files) {
+    if (f.kind === 'mbox') {
+      let n = 0;
+      await scanMbox(f.file, async (raw, envelope) => {
+        n++;
+        if (raw.length === 0 || raw.toString('latin1').trim() === '') {
+          summary.skipped.push({ file: `${f.file}#${n}`, reason: 'empty message' });
+          done++;
+          progress('store');
+          return;
+        }
+        await store(raw, `${f.file}#${n}`, envelopeDate(envelope));
+      });
+      continue;
+    }
+    // Streamed: a message with a 25 MB attachment is never one buffer here.
+    const stream = createReadStream(f.file);
+    try {
+      await store(stream, f.file, kind === 'eml' ? f.stats.mtime : undefined);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException)?.code) throw describeFsError(f.file, e);
+      throw e;
     }
   }
 

@@ -6,9 +6,15 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf } from '../db/sql.ts';
 import { enqueueEmail, newMessageId } from '../outbox/enqueue.ts';
 import { createTask } from '../tasks/task-service.ts';
+import { closeTasksOfRecord } from '../tasks/task-endings.ts';
 import type { ActionRegistry } from '../tasks/action-registry.ts';
 import type { NewsletterDeps, Lang } from './deps.ts';
 import { prepareTemplate, compileCampaign, renderCampaignMail, renderHtml, type CampaignForRender, type RenderContext } from './render.ts';
+
+/** What was asked of a campaign cannot be done (unknown, wrong state): the CLI prints it as one line. */
+export class CampaignError extends Error {
+  override name = 'CampaignError';
+}
 import { signToken } from './tokens.ts';
 
 export type CampaignStatus = 'draft' | 'awaiting-approval' | 'scheduled' | 'sending' | 'paused' | 'sent' | 'cancelled' | 'rejected';
@@ -54,7 +60,7 @@ export async function createCampaign(
   em: EntityManager,
   input: { name: string; subject: string; listIds: string[]; language: Lang; html: string; text?: string | null },
 ): Promise<CampaignRow> {
-  if (input.listIds.length === 0) throw new Error('a campaign needs at least one list');
+  if (input.listIds.length === 0) throw new CampaignError('a campaign needs at least one list');
   const prepared = prepareTemplate(input.html, input.language);
   // Compiling now surfaces template errors at creation, not mid-send.
   compileCampaign({ id: '0', subject: input.subject, language: input.language, preparedHtml: prepared.html, templateText: input.text ?? null, links: prepared.links });
@@ -89,7 +95,7 @@ export async function audienceSize(em: EntityManager, listIds: string[]): Promis
 /** A preview for one (real or made-up) subscriber, never tracked. */
 export async function previewCampaign(em: EntityManager, deps: NewsletterDeps, id: string, opts: { email?: string; name?: string } = {}) {
   const c = await findCampaign(em, id);
-  if (!c) throw new Error(`no campaign ${id}`);
+  if (!c) throw new CampaignError(`no campaign ${id}`);
   const mail = renderCampaignMail(compileCampaign(forRender(c)), { subscriberId: '0', email: opts.email ?? 'preview@example.com', name: opts.name ?? 'Kari Nordmann', dnt: true }, renderContext(deps), { messageId: newMessageId(deps.messageIdDomain) });
   return mail;
 }
@@ -104,8 +110,8 @@ export async function testSendCampaign(em: EntityManager, deps: NewsletterDeps, 
 /** Asks staff to approve the broadcast (Slack task with Approve/Reject); sends nothing yet. */
 export async function requestApproval(em: EntityManager, deps: NewsletterDeps, id: string, at: Date | null): Promise<{ taskId: string; audience: number }> {
   const c = await findCampaign(em, id, { forUpdate: true });
-  if (!c) throw new Error(`no campaign ${id}`);
-  if (!['draft', 'rejected'].includes(c.status)) throw new Error(`campaign ${id} is ${c.status}; only a draft can be scheduled`);
+  if (!c) throw new CampaignError(`no campaign ${id}`);
+  if (!['draft', 'rejected'].includes(c.status)) throw new CampaignError(`campaign ${id} is ${c.status}; only a draft can be scheduled`);
   const audience = await audienceSize(em, c.list_ids);
   const task = await createTask(
     em,
@@ -141,6 +147,10 @@ export function registerBroadcastAction(actions: ActionRegistry): void {
     {
       onReject: async (em, task) => {
         await sqlOf(em)(`update newsletter_campaign set status = 'rejected', updated_at = now() where id = ? and status = 'awaiting-approval'`, [String(task.actionPayload?.campaignId ?? '')]);
+      },
+      // Nobody approved in time: back to draft, to be scheduled (and approved) again.
+      onExpire: async (em, task) => {
+        await sqlOf(em)(`update newsletter_campaign set status = 'draft', updated_at = now() where id = ? and status = 'awaiting-approval'`, [String(task.actionPayload?.campaignId ?? '')]);
       },
     },
   );
@@ -188,6 +198,8 @@ export async function resumeCampaign(em: EntityManager, id: string): Promise<boo
 export async function cancelCampaign(em: EntityManager, id: string): Promise<boolean> {
   const r = await sqlOf(em)(`update newsletter_campaign set status = 'cancelled', finished_at = now(), updated_at = now() where id = ? and status not in ('sent', 'cancelled') returning id`, [id]);
   await sqlOf(em)(`update newsletter_recipient set status = 'cancelled', last_error = 'campaign cancelled' where campaign_id = ? and status = 'queued'`, [id]);
+  // An approval still waiting for it has nothing left to approve.
+  if (r.length) await closeTasksOfRecord(em, `CAMPAIGN-${id}`, { reason: `campaign ${id} cancelled` });
   return r.length > 0;
 }
 

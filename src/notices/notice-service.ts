@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf, type Sql } from '../db/sql.ts';
 import { createTask, type SlackChannels } from '../tasks/task-service.ts';
+import { closeTasksOfRecord } from '../tasks/task-endings.ts';
 import type { ActionRegistry } from '../tasks/action-registry.ts';
 import type { Actor, TaskRecord } from '../tasks/task-types.ts';
 import type { NoticeKind, NoticeState, NoticeStepKind, NoticeStepState } from '../entities/notices.ts';
@@ -340,6 +341,8 @@ export async function cancelNotice(em: EntityManager, ref: string, input: { acto
       [notice.id],
     );
     const [row] = await sql(`update notice set state = 'cancelled', cancelled_at = ?, cancelled_by = ?, updated_at = now() where id = ? returning *`, [input.now, input.actor.name, notice.id]);
+    // Nothing is left to approve or do on it: its open tasks close with it.
+    await closeTasksOfRecord(tx, notice.ref, { reason: `${notice.ref} cancelled by ${input.actor.name}`, actor: input.actor });
     return { notice: noticeFromRow(row!), stepsCancelled: steps.length, mailsWithdrawn: withdrawn.length };
   });
 }
@@ -397,11 +400,22 @@ export function noticeActionHandlers(deps: NoticeServiceDeps & { now: () => Date
       }
       await sql(`update notice set state = 'rejected', updated_at = now() where id = ? and state = 'awaiting-approval'`, [p.noticeId]);
     },
+    /** Nobody approved in time: a held update is dropped; a notice goes back to draft, to be scheduled again. */
+    onExpire: async (em: EntityManager, task: TaskRecord) => {
+      const p = task.actionPayload as { noticeId?: string; stepId?: string } | null;
+      if (!p?.noticeId) return;
+      const sql = sqlOf(em);
+      if (p.stepId) {
+        await sql(`update notice_step set state = 'cancelled', reason = 'approval expired' where id = ? and state = 'held'`, [p.stepId]);
+        return;
+      }
+      await sql(`update notice set state = 'draft', approval_task_id = null, updated_at = now() where id = ? and state = 'awaiting-approval'`, [p.noticeId]);
+    },
   };
 }
 
 /** Registers the 'notice' approval action (daemon and CLI). */
 export function registerNoticeAction(actions: ActionRegistry, deps: NoticeServiceDeps & { now: () => Date }): void {
   const h = noticeActionHandlers(deps);
-  actions.register(NOTICE_ACTION, h.onApprove, { onReject: h.onReject });
+  actions.register(NOTICE_ACTION, h.onApprove, { onReject: h.onReject, onExpire: h.onExpire });
 }

@@ -19,6 +19,7 @@ import type { Classification } from '../classify/classify.ts';
 import { normaliseAddress } from '../threading/normalise-address.ts';
 import { enqueueEmail, newMessageId } from '../outbox/enqueue.ts';
 import { createTask, type SlackChannels } from '../tasks/task-service.ts';
+import { closeTasksOfRecord } from '../tasks/task-endings.ts';
 import type { Actor, TaskRecord } from '../tasks/task-types.ts';
 import type { TemplateRenderer, TemplateLanguage } from '../templates/render-template.ts';
 import type { Clock } from '../scheduler/clock.ts';
@@ -353,8 +354,11 @@ async function closeIfDone(em: EntityManager, caseId: string, deps: PrivacyDeps)
   const rights = await rightsOf(em, caseId);
   if (!rights.every((r) => ['completed', 'executed', 'denied', 'cancelled'].includes(r.state))) return;
   const state = rights.every((r) => r.state === 'denied') ? 'denied' : 'completed';
-  const rows = await sqlOf(em)(`update privacy_case set state = ?, closed_at = ?, updated_at = now() where id = ? and closed_at is null returning id`, [state, deps.clock.now(), caseId]);
-  if (rows.length) await audit(em, caseId, SYSTEM, 'closed', { state });
+  const rows = await sqlOf(em)<{ id: string; ref: string }>(`update privacy_case set state = ?, closed_at = ?, updated_at = now() where id = ? and closed_at is null returning id, ref`, [state, deps.clock.now(), caseId]);
+  if (!rows[0]) return;
+  await audit(em, caseId, SYSTEM, 'closed', { state });
+  // The case is done: its notice to staff and any reminders close with it.
+  await closeTasksOfRecord(em, rows[0].ref, { reason: `${rows[0].ref} ${state}` });
 }
 
 function actorOf(a: Actor): AuditActor {

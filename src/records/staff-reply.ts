@@ -15,6 +15,7 @@ import { makeMessageId } from '../threading/thread-token.ts';
 import { recordOnTimeline } from './timeline.ts';
 import type { FilingDeps } from '../handlers/filing-deps.ts';
 import type { OutgoingEmail } from '../outbox/outgoing-email.ts';
+import { closeTasksOfRecord } from '../tasks/task-endings.ts';
 
 export type StaffReplyDeps = Pick<FilingDeps, 'secret' | 'messageIdDomain' | 'mailFrom' | 'fromName' | 'orgName'>;
 
@@ -124,5 +125,8 @@ export async function changeTicketStatus(em: EntityManager, ref: string, status:
       where t.id = old.id returning t.ref, old.before`,
     [status, status, ref.trim().toUpperCase()],
   );
-  return row ? { ref: row.ref, from: row.before, to: status } : null;
+  if (!row) return null;
+  // A closed ticket's tasks close with it (their Slack messages say so).
+  if (status === 'closed' && row.before !== 'closed') await closeTasksOfRecord(em, row.ref, { reason: `${row.ref} closed` });
+  return { ref: row.ref, from: row.before, to: status };
 }

@@ -1,18 +1,23 @@
 /**
- * Staff decide a triage item (CLI `triage resolve`, Slack's triage buttons): the inbound
- * message is filed as a ticket or a lead by the same handler functions the filer uses (same
- * records, timeline, threading memory, acknowledgement and staff notice), or dismissed as spam.
+ * Staff decide a triage item (CLI `triage resolve`, Slack's triage buttons, `tasks
+ * reclassify`): the inbound message is filed as a ticket, a lead or a privacy case by the same
+ * handler functions the filer uses (same records, timeline, threading memory, acknowledgement
+ * and staff notice), or dismissed as spam. resolveTriage is the one place where staff decide a
+ * triage route.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf } from '../db/sql.ts';
 import { factsOf, classify, openTicket, openLead } from '../handlers/file-message.ts';
 import type { FilingDeps } from '../handlers/filing-deps.ts';
 import type { InboundForFiling, StoredParse } from '../ingest/inbound-record.ts';
+import { handlePrivacyRequest } from '../privacy/case-service.ts';
+import { closeTasksOfRecord } from '../tasks/task-endings.ts';
+import { TRIAGE_ROUTES, isTriageRoute, parseTriageRef, triageRef, type TriageRoute } from './triage-routes.ts';
 
-export const TRIAGE_ROUTES = ['support', 'sales', 'spam'] as const;
-export type TriageRoute = (typeof TRIAGE_ROUTES)[number];
+export { TRIAGE_ROUTES, type TriageRoute };
 
 export interface ResolveTriageInput {
+  /** The item's id or its ref ("7", "TRIAGE-7"). */
   triageId: string;
   route: TriageRoute;
   /** Who decided (a staff name, a Slack user); audited on the item. */
@@ -22,7 +27,7 @@ export interface ResolveTriageInput {
 export interface ResolveTriageResult {
   triageId: string;
   route: TriageRoute;
-  outcome: 'ticket' | 'lead' | 'spam';
+  outcome: 'ticket' | 'lead' | 'privacy' | 'spam';
   recordRef: string | null;
   inboundMessageId: string;
   acknowledged: boolean;
@@ -38,13 +43,15 @@ export class TriageError extends Error {
  * click never files a message twice.
  */
 export async function resolveTriage(em: EntityManager, input: ResolveTriageInput, deps: FilingDeps): Promise<ResolveTriageResult> {
-  if (!TRIAGE_ROUTES.includes(input.route)) throw new TriageError(`route must be one of ${TRIAGE_ROUTES.join(', ')}`);
-  if (!/^\d+$/.test(String(input.triageId).trim())) throw new TriageError(`no triage item ${input.triageId}`);
+  if (!isTriageRoute(input.route)) throw new TriageError(`route must be one of ${TRIAGE_ROUTES.join(', ')}`);
+  const triageId = parseTriageRef(input.triageId);
+  if (!triageId) throw new TriageError(`no triage item ${input.triageId} (give the id that \`triage list\` prints, or its ref TRIAGE-n)`);
+  if (input.route === 'privacy' && !deps.privacy) throw new TriageError('privacy requests are not set up here; nothing was changed');
   const work = async (tx: EntityManager): Promise<ResolveTriageResult> => {
     const sql = sqlOf(tx);
     const [item] = await sql<{ id: string; state: string; resolution: string | null; record_ref: string | null; resolved_by: string | null; inbound_message_id: string }>(
       'select id, state, resolution, record_ref, resolved_by, inbound_message_id from triage_item where id = ? for update',
-      [String(input.triageId).trim()],
+      [triageId],
     );
     if (!item) throw new TriageError(`no triage item ${input.triageId}`);
     if (item.state !== 'open') {
@@ -65,13 +72,23 @@ export async function resolveTriage(em: EntityManager, input: ResolveTriageInput
       const facts = factsOf(msg.parsed);
       const c = await classify(tx, facts, deps);
       language = c.language;
-      const filed = input.route === 'support' ? await openTicket(tx, message, facts, c, deps) : await openLead(tx, message, facts, c, deps);
-      outcome = input.route === 'support' ? 'ticket' : 'lead';
-      recordRef = filed.recordRef!;
-      acknowledged = filed.acknowledged;
+      if (input.route === 'privacy') {
+        // Staff say it is a privacy request: the privacy handler opens the case (receipt,
+        // verification, approvals) as if the classifier had said so.
+        const filed = await handlePrivacyRequest(tx, message, facts, { ...c, route: 'privacy' }, deps.privacy!);
+        outcome = 'privacy';
+        recordRef = filed.recordRef ?? null;
+      } else {
+        const filed = input.route === 'support' ? await openTicket(tx, message, facts, c, deps) : await openLead(tx, message, facts, c, deps);
+        outcome = input.route === 'support' ? 'ticket' : 'lead';
+        recordRef = filed.recordRef!;
+        acknowledged = filed.acknowledged;
+      }
     }
     await sql(`update triage_item set state = 'resolved', resolution = ?, resolved_by = ?, record_ref = ?, resolved_at = now() where id = ?`, [input.route, input.actor, recordRef, item.id]);
     await sql(`update inbound_message set outcome = ?, record_ref = ?, language = coalesce(?, language) where id = ?`, [outcome, recordRef, language, msg.id]);
+    // The item is decided: its task closes with it (a Slack button already closed it; the CLI did not).
+    await closeTasksOfRecord(tx, triageRef(item.id), { reason: `resolved as ${input.route}${recordRef ? ` (${recordRef})` : ''} by ${input.actor}` });
     return { triageId: item.id, route: input.route, outcome, recordRef, inboundMessageId: msg.id, acknowledged };
   };
   return em.isInTransaction() ? work(em) : em.transactional(work);

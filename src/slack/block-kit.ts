@@ -4,7 +4,7 @@
  * piece of user-supplied text escaped so an email subject cannot ping a channel.
  */
 import type { TaskButton, TaskRecord } from '../tasks/task-types.ts';
-import { TRIAGE_ROUTES } from '../tasks/task-types.ts';
+import { TRIAGE_ROUTES } from '../records/triage-routes.ts';
 
 export type Block = Record<string, unknown>;
 export interface SlackMessageContent {
@@ -233,6 +233,8 @@ export function kindContent(t: TaskView): KindContent {
   }
 }
 
+const routeLabel = (r: string) => r[0]!.toUpperCase() + r.slice(1);
+
 function button(label: string, actionId: string, value: string, style?: 'primary' | 'danger', confirm?: Block): Block {
   return { type: 'button', text: plain(label, 75), action_id: actionId, value, ...(style ? { style } : {}), ...(confirm ? { confirm } : {}) };
 }
@@ -266,8 +268,7 @@ export function actionButtons(t: TaskView): Block[] {
         out.push(button('Close', ACTION_IDS.close, value));
         break;
       case 'reclassify':
-        // Privacy requests are filed by staff by hand until the privacy handler exists.
-        for (const r of TRIAGE_ROUTES.filter((r) => r !== 'privacy')) out.push(button(r[0]!.toUpperCase() + r.slice(1), ACTION_IDS.routePrefix + r, value, r === 'spam' ? 'danger' : undefined));
+        for (const r of TRIAGE_ROUTES) out.push(button(routeLabel(r), ACTION_IDS.routePrefix + r, value, r === 'spam' ? 'danger' : undefined));
         break;
     }
   }
@@ -297,7 +298,8 @@ export function decisionLine(t: TaskView, activity: TaskActivity[] = []): string
     case 'done': {
       const route = [...activity].reverse().find((a) => a.action === 'reclassified')?.detail?.route;
       if (route) return `:twisted_rightwards_arrows: *Sent to ${esc(route)}* by ${by}${when}`;
-      return `:heavy_check_mark: *Closed* by ${by}${when}`;
+      // Closed with its record (case completed, item resolved): the reason says so.
+      return `:heavy_check_mark: *Closed* by ${by}${when}${t.reason ? `\n>${esc(cut(t.reason, 500)).replace(/\n/g, '\n>')}` : ''}`;
     }
     case 'expired':
       return `:hourglass: *Expired*${when}`;
@@ -404,7 +406,7 @@ export function helpText(): string {
     '*Mailroom*',
     '`/mailroom <ID>` — status of a ticket, lead, privacy case or task (e.g. `SUP-000001`, `T-000012`)',
     '`/mailroom help` — this help',
-    'Buttons on task messages: Approve / Reject (asks for a reason), Assign to me, Reply (email), Close, and Support / Sales / Privacy / Spam for triage.',
+    `Buttons on task messages: Approve / Reject (asks for a reason), Assign to me, Reply (email), Close, and ${TRIAGE_ROUTES.map(routeLabel).join(' / ')} for triage.`,
   ].join('\n');
 }
 

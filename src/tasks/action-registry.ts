@@ -11,19 +11,29 @@ export type ActionHandler = (em: EntityManager, task: TaskRecord, actor: Actor) 
 export interface ActionRegistration {
   onApprove: ActionHandler;
   onReject?: ActionHandler;
+  /**
+   * The approval went stale and expired: put the record back where staff can ask again. An
+   * action without one never expires (privacy approvals: their legal deadline has reminders).
+   */
+  onExpire?: ActionHandler;
 }
 
 export class ActionRegistry {
   private readonly handlers = new Map<string, ActionRegistration>();
 
-  register(actionKind: string, onApprove: ActionHandler, opts: { onReject?: ActionHandler } = {}): this {
+  register(actionKind: string, onApprove: ActionHandler, opts: { onReject?: ActionHandler; onExpire?: ActionHandler } = {}): this {
     if (this.handlers.has(actionKind)) throw new Error(`an action handler for '${actionKind}' is already registered`);
-    this.handlers.set(actionKind, { onApprove, onReject: opts.onReject });
+    this.handlers.set(actionKind, { onApprove, onReject: opts.onReject, onExpire: opts.onExpire });
     return this;
   }
 
   has(actionKind: string): boolean {
     return this.handlers.has(actionKind);
+  }
+
+  /** True when approvals of this kind may expire (their action says what expiry means). */
+  canExpire(actionKind: string): boolean {
+    return !!this.handlers.get(actionKind)?.onExpire;
   }
 
   kinds(): string[] {
@@ -38,5 +48,9 @@ export class ActionRegistry {
 
   async runReject(actionKind: string, em: EntityManager, task: TaskRecord, actor: Actor): Promise<void> {
     await this.handlers.get(actionKind)?.onReject?.(em, task, actor);
+  }
+
+  async runExpire(actionKind: string, em: EntityManager, task: TaskRecord, actor: Actor): Promise<void> {
+    await this.handlers.get(actionKind)?.onExpire?.(em, task, actor);
   }
 }

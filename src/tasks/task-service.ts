@@ -5,8 +5,8 @@ import { taskMessage } from '../slack/block-kit.ts';
 import type { Behaviour } from '../config/behaviour-schema.ts';
 import { ActionRegistry } from './action-registry.ts';
 import { allowListKey, isAllowed, type SlackApprovers } from './approvers.ts';
+import { TRIAGE_ROUTES } from '../records/triage-routes.ts';
 import {
-  TRIAGE_ROUTES,
   type Actor,
   type ChannelKey,
   type TaskAuditRecord,
@@ -66,7 +66,7 @@ export function defaultButtons(kind: TaskKind, actionKind?: string | null): Task
   }
 }
 
-interface TaskRow {
+export interface TaskRow {
   id: string;
   public_id: string;
   dedupe_key: string | null;
@@ -288,7 +288,7 @@ const AUDIT_ACTION: Record<Decision, string> = {
   reclassify: 'reclassified',
 };
 
-async function enqueueUpdate(em: EntityManager, task: TaskRecord, auditId: string): Promise<void> {
+export async function enqueueUpdate(em: EntityManager, task: TaskRecord, auditId: string): Promise<void> {
   await enqueue(em, 'slack', { op: 'update', kind: task.kind, taskId: task.id, publicId: task.publicId, channel: task.channel }, { dedupeKey: `task:${task.id}:update:${auditId}` });
 }
 
@@ -405,28 +405,4 @@ export async function replyToTask(
     if (deps.postToSlack !== false) await enqueueUpdate(tx, task, auditId);
     return { ok: true, task, auditId };
   });
-}
-
-/**
- * Open tasks whose deadline-style lifetime is over become 'expired' (for a scheduler to call);
- * each gets an audit row and a Slack update.
- */
-export async function expireTasks(em: EntityManager, ids: string[], opts: { postToSlack?: boolean } = {}): Promise<number> {
-  let n = 0;
-  for (const id of ids) {
-    await em.transactional(async (tx) => {
-      const sql = sqlOf(tx);
-      const rows = await sql<TaskRow>(
-        `update task set state = 'expired', decided_at = now(), decided_by = 'Mailroom', decided_by_id = 'system', version = version + 1, updated_at = now()
-          where id = ? and state = 'open' returning *`,
-        [id],
-      );
-      if (!rows[0]) return;
-      const task = taskFromRow(rows[0]);
-      const auditId = await appendAudit(sql, task.id, { kind: 'system', id: 'mailroom', name: 'Mailroom' }, 'expired');
-      if (opts.postToSlack !== false) await enqueueUpdate(tx, task, auditId);
-      n++;
-    });
-  }
-  return n;
 }

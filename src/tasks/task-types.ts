@@ -17,10 +17,6 @@ export type ChannelKey = 'support' | 'sales' | 'triage' | 'privacy' | 'alerts';
 
 export type TaskButton = 'approve' | 'reject' | 'assign' | 'reply' | 'reclassify' | 'close';
 
-/** Routes a triage item can be sent to. */
-export const TRIAGE_ROUTES = ['support', 'sales', 'privacy', 'spam'] as const;
-export type TriageRoute = (typeof TRIAGE_ROUTES)[number];
-
 export interface Actor {
   kind: 'slack' | 'cli' | 'system';
   /** Slack user ID, CLI `--as` name, or a system part name. */

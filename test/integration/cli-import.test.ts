@@ -138,7 +138,7 @@ describe('mailroom import', () => {
     expectCleanFailure(await cli('import', path.join(dataDir, 'does-not-exist.mbox')), /does-not-exist\.mbox: no such file or directory/);
     const empty = path.join(dataDir, 'empty-dir');
     mkdirSync(empty, { recursive: true });
-    expectCleanFailure(await cli('import', empty), /no \.eml files/);
+    expectCleanFailure(await cli('import', empty), /no messages in this directory/);
   });
 });
 

@@ -298,9 +298,8 @@ describe('with Slack: the daemon, the Slack fake and signed interactions', () =>
     const t = await waitFor('the triage task to be posted', () => task(`kind = 'triage' and slack_ts is not null`), 60_000, daemon);
     expect(t.slack_channel_id).toBe(CHANNELS.triage);
     const triageMsg = fake.messages(CHANNELS.triage).find((m) => m.ts === t.slack_ts)!;
-    for (const r of ['support', 'sales', 'spam']) expect(JSON.stringify(triageMsg.blocks)).toContain(ACTION_IDS.routePrefix + r);
-    // No Privacy button until the privacy handler exists: it could only fail.
-    expect(JSON.stringify(triageMsg.blocks)).not.toContain(ACTION_IDS.routePrefix + 'privacy');
+    // Every route staff can choose, privacy included (it opens a privacy case).
+    for (const r of ['support', 'sales', 'privacy', 'spam']) expect(JSON.stringify(triageMsg.blocks)).toContain(ACTION_IDS.routePrefix + r);
     expect(JSON.stringify(triageMsg)).not.toContain('ringe meg');
 
     // Not on the allow-list: nothing happens.

@@ -73,12 +73,12 @@ describe('block kit messages', () => {
     expect(esc('a<b>&')).toBe('a&lt;b&gt;&amp;');
   });
 
-  it('new lead and triage (support / sales / spam; privacy waits for its handler)', () => {
+  it('new lead and triage (a button for every route staff can choose, privacy included)', () => {
     const lead = taskMessage(view({ kind: 'new-lead', recordRef: 'LEAD-000004', details: { company: 'Fjord Eiendom', interest: 'service avtale' } }));
     expect(allText(lead)).toContain('LEAD-000004');
     expect(allText(lead)).toContain('Fjord Eiendom');
     const triage = taskMessage(view({ kind: 'triage', buttons: ['reclassify'] }));
-    expect(actionIds(triage)).toEqual(['support', 'sales', 'spam'].map((r) => ACTION_IDS.routePrefix + r));
+    expect(actionIds(triage)).toEqual(['support', 'sales', 'privacy', 'spam'].map((r) => ACTION_IDS.routePrefix + r));
   });
 
   it('privacy case: only the case ID, the right requested and the due date', () => {

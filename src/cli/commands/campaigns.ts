@@ -8,10 +8,12 @@ import { listsBySlugOrId } from '../../newsletter/subscribers.ts';
 import { newsletterDepsFromConfig } from '../../newsletter/setup.ts';
 import { recipientCounts } from '../../newsletter/campaign-sender.ts';
 import {
-  campaignStats, cancelCampaign, chartUrl, createCampaign, findCampaign, listCampaigns, pauseCampaign, previewCampaign, requestApproval, resumeCampaign, testSendCampaign,
+  CampaignError, campaignStats, cancelCampaign, chartUrl, createCampaign, findCampaign, listCampaigns, pauseCampaign, previewCampaign, requestApproval, resumeCampaign, testSendCampaign,
 } from '../../newsletter/campaigns.ts';
 import type { Database } from '../../db/database.ts';
 import { describe } from '../command-index.ts';
+import { expectErrors } from './records.ts';
+import { rowIdFromRef } from '../refs.ts';
 
 async function watch(db: Database, id: string, timeoutMs: number): Promise<void> {
   const bar = new SingleBar({ format: 'sending |{bar}| {value}/{total} sent, {failed} failed, {queued} left', hideCursor: true }, Presets.shades_classic);
@@ -33,11 +35,18 @@ async function watch(db: Database, id: string, timeoutMs: number): Promise<void>
   if (started) bar.stop();
 }
 
-/** Campaign ids are numbers: anything else is refused where it is parsed, before the database is asked. */
+/**
+ * A campaign's id as `campaigns list` prints it, or its ref as tasks show it (CAMPAIGN-12);
+ * anything else is refused where it is parsed, before the database is asked.
+ */
 function campaignId(value: string): string {
-  if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError('expected a campaign id (a number).');
-  return value.trim();
+  const id = rowIdFromRef(value, 'CAMPAIGN');
+  if (!id) throw new InvalidArgumentError('expected a campaign id (the number `campaigns list` prints, or CAMPAIGN-<id>).');
+  return id;
 }
+
+/** The campaign service's refusals (no such campaign, wrong state) are one line, not a stack trace. */
+const run = (fn: () => Promise<void>) => expectErrors([CampaignError], fn);
 
 /** A file named by an option; one that cannot be read is one line naming the option and the file. */
 function readOption(option: string, file: string): string {
@@ -59,60 +68,61 @@ export function registerCampaignsCommands(program: Command): void {
     .requiredOption('--list <slug...>', 'lists to send to')
     .option('--lang <nb|en>', 'language of the footer and pages', 'nb')
     .action(async (o: { name: string; subject: string; html: string; text?: string; list: string[]; lang: string }) => {
-      await withDatabase(async ({ db }) => {
+      await run(() => withDatabase(async ({ db }) => {
         const lists = await listsBySlugOrId(db.orm.em.fork(), o.list);
-        if (lists.length !== o.list.length) throw new CommandError(`unknown list among ${o.list.join(', ')}`);
+        const unknown = o.list.filter((r) => !lists.some((l) => l.slug === r || l.id === r));
+        if (unknown.length) throw new CommandError(`unknown list ${unknown.join(', ')} (see \`mailroom lists list\`)`);
         const row = await db.orm.em.fork().transactional((em) =>
           createCampaign(em, { name: o.name, subject: o.subject, listIds: lists.map((l) => l.id), language: o.lang === 'en' ? 'en' : 'nb', html: readOption('--html', o.html), text: o.text ? readOption('--text', o.text) : null }),
         );
         process.stdout.write(`${row.id}\n`);
-      });
+      }));
     });
   c.command('preview').argument('<id>', 'the campaign id (mailroom campaigns list)', campaignId)
     .description('the campaign as a recipient gets it (HTML, or --text)')
     .option('--text', 'print the plain-text part instead of the HTML')
     .option('--out <file>', 'write to a file')
     .action(async (id: string, o: { text?: boolean; out?: string }) => {
-      await withDatabase(async ({ db, config }) => {
+      await run(() => withDatabase(async ({ db, config }) => {
         const m = await previewCampaign(db.orm.em.fork(), newsletterDepsFromConfig(config), id);
         const body = o.text ? m.text : m.html!;
         if (o.out) writeFileSync(o.out, body);
         else process.stdout.write(`Subject: ${m.subject}\n\n${body}\n`);
-      });
+      }));
     });
   c.command('test').argument('<id>', 'the campaign id (mailroom campaigns list)', campaignId)
     .description('send one test copy through the outbox')
     .requiredOption('--to <email>', 'who gets the test copy')
     .action(async (id: string, o: { to: string }) => {
-      await withDatabase(async ({ db, config }) => {
+      await run(() => withDatabase(async ({ db, config }) => {
         await db.orm.em.fork().transactional((em) => testSendCampaign(em, newsletterDepsFromConfig(config), id, o.to));
         process.stdout.write(`queued a test copy to ${o.to} (the daemon's outbox sends it)\n`);
-      });
+      }));
     });
   c.command('schedule').argument('<id>', 'the campaign id (mailroom campaigns list)', campaignId)
     .description('ask for approval (Slack task, action "broadcast"); sends at --at (Europe/Oslo) or on approval')
     .option('--at <datetime>', 'ISO date-time, e.g. 2026-12-01T09:00+01:00')
     .option('--wait', 'show a progress bar until the campaign is sent (up to 24 h)')
     .action(async (id: string, o: { at?: string; wait?: boolean }) => {
-      await withDatabase(async ({ db, config }) => {
+      await run(() => withDatabase(async ({ db, config }) => {
         const at = o.at ? new Date(o.at) : null;
         if (at && Number.isNaN(at.getTime())) throw new CommandError(`--at: not a date-time: ${o.at}`);
         const r = await db.orm.em.fork().transactional((em) => requestApproval(em, newsletterDepsFromConfig(config), id, at));
         process.stdout.write(`approval requested: task ${r.taskId}, ${r.audience} recipients\n`);
         if (o.wait) await watch(db, id, 24 * 3600_000);
-      });
+      }));
     });
   c.command('watch').argument('<id>', 'the campaign id (mailroom campaigns list)', campaignId)
     .description('progress bar while the campaign sends')
-    .action(async (id: string) => withDatabase(({ db }) => watch(db, id, 24 * 3600_000)));
+    .action(async (id: string) => run(() => withDatabase(({ db }) => watch(db, id, 24 * 3600_000))));
   for (const [name, fn] of [['pause', pauseCampaign], ['resume', resumeCampaign], ['cancel', cancelCampaign]] as const) {
     c.command(name).argument('<id>', 'the campaign id (mailroom campaigns list)', campaignId).description(`${name} sending the campaign`).action(async (id: string) => {
-      await withDatabase(async ({ db }) => {
+      await run(() => withDatabase(async ({ db }) => {
         const ok = await db.orm.em.fork().transactional((em) => fn(em, id));
         const done = { pause: 'paused', resume: 'resumed', cancel: 'cancelled' }[name];
         if (!ok) throw new CommandError(`campaign ${id} cannot be ${done} in its current state (or there is no such campaign)`);
         process.stdout.write(`campaign ${id} ${done}\n`);
-      });
+      }));
     });
   }
   c.command('list')
@@ -127,18 +137,18 @@ export function registerCampaignsCommands(program: Command): void {
     .description('one campaign with its lists and how many recipients are in each state')
     .option('--json', 'print JSON')
     .action(async (id: string, o: { json?: boolean }) => {
-      await withDatabase(async ({ db }) => {
+      await run(() => withDatabase(async ({ db }) => {
         const r = await findCampaign(db.orm.em.fork(), id);
         if (!r) throw new CommandError(`no campaign ${id}`);
         const counts = await recipientCounts(db.orm.em.fork(), id);
         printRecords([{ id: r.id, name: r.name, subject: r.subject, status: r.status, lists: r.list_ids.join(','), scheduledAt: r.scheduled_at, approvedBy: r.approved_by, links: r.links.length, ...counts }], { json: o.json, columns: ['id', 'name', 'status', 'subject', 'lists', 'scheduledAt', 'approvedBy'] });
-      });
+      }));
     });
   c.command('stats').argument('<id>', 'the campaign id (mailroom campaigns list)', campaignId)
     .description('opens, clicks, unsubscribes and bounces, with the top links and a chart URL')
     .option('--json', 'print JSON')
     .action(async (id: string, o: { json?: boolean }) => {
-      await withDatabase(async ({ db, config }) => {
+      await run(() => withDatabase(async ({ db, config }) => {
         const s = await campaignStats(db.orm.em.fork(), id);
         if (!s) throw new CommandError(`no campaign ${id}`);
         if (o.json) return printJson([{ ...s, chartUrl: chartUrl(newsletterDepsFromConfig(config), id) }]);
@@ -146,6 +156,6 @@ export function registerCampaignsCommands(program: Command): void {
         printRecords([flat], { columns: Object.keys(flat) });
         process.stdout.write(`top links:\n${topLinks.map((l) => `  ${l.clicks}  ${l.url}`).join('\n') || '  (none)'}\nmachine events: ${JSON.stringify(machineReasons)}\nchart: ${chartUrl(newsletterDepsFromConfig(config), id)}\n`);
         void timeline;
-      });
+      }));
     });
 }

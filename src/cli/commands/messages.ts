@@ -5,6 +5,7 @@ import { printRecords } from '../output.ts';
 import { listMessages, showMessage, INBOUND_STATES } from '../../records/record-views.ts';
 import { cliError, printDetail } from './records.ts';
 import { describe } from '../command-index.ts';
+import { rowIdFromRef } from '../refs.ts';
 
 /** `messages list|show`: inbound mail and where each message is in the pipeline. */
 export function registerMessageCommands(program: Command): void {
@@ -28,7 +29,7 @@ export function registerMessageCommands(program: Command): void {
     .option('--json', 'print a JSON object')
     .action(async (id: string, opts: { json?: boolean }) => {
       await withDatabase(async ({ db }) => {
-        const view = await showMessage(db.orm.em.fork(), id.trim());
+        const view = await showMessage(db.orm.em.fork(), rowIdFromRef(id) ?? id.trim());
         if (!view) return cliError(`no inbound message ${id}`);
         printDetail(view, { json: opts.json });
       });

@@ -10,6 +10,7 @@ import { sqlOf } from '../../db/sql.ts';
 import { cliError, printDetail } from './records.ts';
 import { runPipelineUntilDone } from './import.ts';
 import { describe } from '../command-index.ts';
+import { rowIdFromRef } from '../refs.ts';
 
 /** `quarantine list|show|retry`: messages that could not be parsed or filed, with the reason. */
 export function registerQuarantineCommands(program: Command): void {
@@ -27,13 +28,13 @@ export function registerQuarantineCommands(program: Command): void {
     });
   quarantine
     .command('show <id>')
-    .description('one quarantined message with the reason and size; --raw writes its bytes to stdout')
+    .description('one quarantined message (id as `quarantine list` prints it, or #id as `import` does) with the reason and size; --raw writes its bytes to stdout')
     .option('--json', 'print a JSON object')
     .option('--raw', 'write the raw RFC 822 bytes to stdout (e.g. > message.eml)')
     .action(async (id: string, opts: { json?: boolean; raw?: boolean }) => {
       await withDatabase(async ({ db }) => {
         const em = db.orm.em.fork();
-        const view = await showQuarantined(em, id.trim());
+        const view = await showQuarantined(em, rowIdFromRef(id) ?? id.trim());
         if (!view) return cliError(`no quarantined message ${id}`);
         if (opts.raw) {
           if (!view.rawStored) return cliError(`message ${id}: the raw bytes are not stored`);
@@ -48,17 +49,18 @@ export function registerQuarantineCommands(program: Command): void {
     .description('put a quarantined message back into the pipeline; --now processes it here and reports the result')
     .option('--now', 'parse and file it now instead of leaving it to the daemon')
     .option('--json', 'print the result as JSON')
-    .action(async (id: string, opts: { now?: boolean; json?: boolean }) => {
-      if (!/^\d+$/.test(id.trim())) return cliError(`no quarantined message ${id}`);
+    .action(async (ref: string, opts: { now?: boolean; json?: boolean }) => {
+      const id = rowIdFromRef(ref);
+      if (!id) return cliError(`no quarantined message ${ref}`);
       await withDatabase(async ({ db, config }) => {
-        const ok = await db.orm.em.fork().transactional((em) => retryQuarantined(em, id.trim()));
+        const ok = await db.orm.em.fork().transactional((em) => retryQuarantined(em, id));
         if (!ok) return cliError(`no quarantined message ${id}`);
-        if (opts.now) await runPipelineUntilDone(db.orm, config, [id.trim()]);
+        if (opts.now) await runPipelineUntilDone(db.orm, config, [id]);
         const [row] = await sqlOf(db.orm.em.fork())<{ state: string; outcome: string | null; record_ref: string | null; last_error: string | null }>(
           'select state, outcome, record_ref, last_error from inbound_message where id = ?',
-          [id.trim()],
+          [id],
         );
-        const result = { id: id.trim(), state: row!.state, outcome: row!.outcome, recordRef: row!.record_ref, lastError: row!.last_error };
+        const result = { id: id, state: row!.state, outcome: row!.outcome, recordRef: row!.record_ref, lastError: row!.last_error };
         if (opts.json) printRecord(result, { json: true });
         else if (!opts.now) process.stdout.write(`message ${result.id} queued for another attempt (state ${result.state})\n`);
         else if (result.state === 'quarantined') process.stdout.write(`message ${result.id} quarantined again: ${result.lastError ?? 'unknown reason'}\n`);

@@ -1,23 +1,12 @@
-import { readFile } from 'node:fs/promises';
 import { Argument, type Command } from 'commander';
 import { withDatabase } from '../context.ts';
-import { fileProblem } from '../command-error.ts';
-import { printRecord } from '../output.ts';
-import { RECORD_KINDS, acceptedColumns, RecordsFileError, parseRecords, importRecords, formatOfFile, formatProblem, type ImportKind, type ImportSummary } from '../../records/records-import.ts';
+import { reportImport } from '../table-import-output.ts';
+import { RECORD_KINDS, acceptedColumns, RecordsFileError, parseRecords, importRecords, type ImportKind } from '../../records/records-import.ts';
+import { readTableFile } from '../../table-import/read-file.ts';
 import { expectErrors } from './records.ts';
 import { describe } from '../command-index.ts';
 
-function printSummary(s: ImportSummary, file: string): void {
-  for (const w of s.warnings) process.stderr.write(`mailroom: warning: ${w}\n`);
-  for (const p of s.problems) process.stderr.write(`mailroom: ${file}: ${formatProblem(p)}\n`);
-  if (!s.imported) {
-    process.stdout.write(`${s.kind}: nothing imported (--all-or-nothing and ${s.rejected} bad row${s.rejected === 1 ? '' : 's'})\n`);
-    return;
-  }
-  process.stdout.write(`${s.kind}: ${s.created} created, ${s.updated} updated, ${s.unchanged} unchanged, ${s.rejected} rejected\n`);
-}
-
-/** The columns of each kind, for --help: from the schemas the import checks rows with. */
+/** The columns of each kind, for --help: from the aliases and required fields the import checks rows with. */
 function columnsHelp(): string {
   const out = ['', 'Columns by kind (* required; other headers read as the same field in brackets; case, spaces and punctuation do not matter):'];
   for (const kind of RECORD_KINDS) {
@@ -37,20 +26,13 @@ export function registerRecordsImportCommands(program: Command): void {
     .command('import')
     .description('create or update records from a CSV or JSON file; importing the same file again changes nothing')
     .addArgument(new Argument('<kind>', 'what the file holds').choices([...RECORD_KINDS]))
-    .argument('<file>', 'a .csv (header row; , or ; separated) or .json (array of objects) file')
+    .argument('<file>', 'a .csv (header row; , ; or tab separated; UTF-8 or Windows-1252) or .json (array of objects) file')
     .option('--all-or-nothing', 'import nothing if any row is bad')
     .option('--json', 'print the summary as JSON')
     .addHelpText('after', columnsHelp)
     .action(async (kind: ImportKind, file: string, opts: { allOrNothing?: boolean; json?: boolean }) => {
       await expectErrors([RecordsFileError], async () => {
-        const format = formatOfFile(file);
-        if (!format) throw new RecordsFileError(`${file}: use a .csv or .json file`);
-        let text: string;
-        try {
-          text = await readFile(file, 'utf8');
-        } catch (e) {
-          throw new RecordsFileError(fileProblem(file, e));
-        }
+        const { text, format, warnings } = await readTableFile(file);
         let parsed;
         try {
           parsed = parseRecords(kind, text, format);
@@ -58,14 +40,9 @@ export function registerRecordsImportCommands(program: Command): void {
           if (e instanceof RecordsFileError) throw new RecordsFileError(`${file}: ${e.message}`);
           throw e;
         }
+        parsed.warnings.unshift(...warnings);
         await withDatabase(async ({ db }) => {
-          const summary = await importRecords(db.orm, parsed, { allOrNothing: opts.allOrNothing });
-          if (opts.json) {
-            for (const w of summary.warnings) process.stderr.write(`mailroom: warning: ${w}\n`);
-            printRecord({ ...summary, file }, { json: true });
-          } else printSummary(summary, file);
-          // Bad rows are an error for scripts, even when the rest was imported.
-          if (summary.rejected > 0) process.exitCode = 1;
+          reportImport(await importRecords(db.orm, parsed, { allOrNothing: opts.allOrNothing }), file, { json: opts.json });
         });
       });
     });

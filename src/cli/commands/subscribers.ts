@@ -1,14 +1,21 @@
-import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { parse } from 'csv-parse/sync';
 import { limitOption } from '../options.ts';
 import { withDatabase } from '../context.ts';
-import { CommandError } from '../command-error.ts';
 import { printRecords } from '../output.ts';
+import { reportImport } from '../table-import-output.ts';
 import { sqlOf } from '../../db/sql.ts';
-import { findSubscriber, importSubscribers, listsBySlugOrId, signUp, unsubscribeAll } from '../../newsletter/subscribers.ts';
+import { allLists, findSubscriber, signUp, unsubscribeAll, type ListRow } from '../../newsletter/subscribers.ts';
+import { SUBSCRIBER_ALIASES, SUBSCRIBER_REQUIRED, importSubscriberRows, parseSubscribers, resolveLists } from '../../newsletter/subscriber-import.ts';
 import { newsletterDepsFromConfig } from '../../newsletter/setup.ts';
+import { readTableFile } from '../../table-import/read-file.ts';
+import { TableFileError } from '../../table-import/read-table.ts';
+import { describeColumns } from '../../table-import/columns.ts';
+import { cliError, expectErrors } from './records.ts';
 import { describe } from '../command-index.ts';
+
+function unknownListsMessage(unknown: string[], known: ListRow[]): string {
+  return `unknown list${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (${known.length ? `lists: ${known.map((l) => l.slug).join(', ')}` : 'no lists yet: `mailroom lists create`'})`;
+}
 
 export function registerSubscribersCommands(program: Command): void {
   const subs = program.command('subscribers').description(describe('subscribers'));
@@ -32,17 +39,33 @@ export function registerSubscribersCommands(program: Command): void {
       });
     });
   subs
-    .command('import <file.csv>')
-    .description('CSV with a header: email[,name,language]; confirmed consent given elsewhere (suppressed addresses are skipped)')
-    .requiredOption('--list <slug...>', 'lists to add them to')
-    .option('--source <text>', 'where the consent was given', 'import')
-    .action(async (file: string, opts: { list: string[]; source: string }) => {
-      const records = parse(readFileSync(file), { columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()), skip_empty_lines: true, trim: true }) as { email: string; name?: string; language?: string }[];
-      await withDatabase(async ({ db }) => {
-        const lists = await listsBySlugOrId(db.orm.em.fork(), opts.list);
-        if (lists.length !== opts.list.length) throw new Error(`unknown list among ${opts.list.join(', ')}`);
-        const r = await db.orm.em.fork().transactional((em) => importSubscribers(em, records, lists.map((l) => l.id), opts.source));
-        process.stdout.write(`${JSON.stringify(r)}\n`);
+    .command('import <file>')
+    .description(
+      'add people who consented elsewhere, from a .csv (header row; , ; or tab separated; UTF-8 or Windows-1252) or .json file, ' +
+        `confirmed at once; columns: ${describeColumns(SUBSCRIBER_ALIASES, SUBSCRIBER_REQUIRED).join('; ')}. ` +
+        'Suppressed addresses are skipped, never re-added; importing again changes nothing',
+    )
+    .requiredOption('--list <slug...>', 'lists to add them to (slug or id, see `lists list`)')
+    .option('--source <text>', 'where the consent was given (kept in the consent log)', 'import')
+    .option('--all-or-nothing', 'import nothing if any row is bad')
+    .option('--json', 'print the summary as JSON')
+    .action(async (file: string, opts: { list: string[]; source: string; allOrNothing?: boolean; json?: boolean }) => {
+      await expectErrors([TableFileError], async () => {
+        const { text, format, warnings } = await readTableFile(file);
+        let parsed;
+        try {
+          parsed = parseSubscribers(text, format);
+        } catch (e) {
+          if (e instanceof TableFileError) throw new TableFileError(`${file}: ${e.message}`);
+          throw e;
+        }
+        parsed.warnings.unshift(...warnings);
+        await withDatabase(async ({ db }) => {
+          const { lists, unknown } = await resolveLists(db.orm.em.fork(), opts.list);
+          if (unknown.length) return cliError(`${unknownListsMessage(unknown, await allLists(db.orm.em.fork()))}; nothing was imported`);
+          const summary = await importSubscriberRows(db.orm, parsed, { listIds: lists.map((l) => l.id), source: opts.source }, { allOrNothing: opts.allOrNothing });
+          reportImport(summary, file, { json: opts.json, words: { created: 'added', noUpdates: true } });
+        });
       });
     });
   subs
@@ -53,11 +76,10 @@ export function registerSubscribersCommands(program: Command): void {
     .addOption(new Option('--lang <lang>', 'language of their mail and pages').choices(['nb', 'en']).default('nb'))
     .action(async (email: string, opts: { list: string[]; name?: string; lang: string }) => {
       await withDatabase(async ({ db, config }) => {
-        const lists = await listsBySlugOrId(db.orm.em.fork(), opts.list);
-        if (lists.length !== opts.list.length) throw new CommandError(`unknown list among ${opts.list.join(', ')} (see mailroom lists list)`);
+        const { lists, unknown } = await resolveLists(db.orm.em.fork(), opts.list);
+        if (unknown.length) return cliError(`${unknownListsMessage(unknown, await allLists(db.orm.em.fork()))}; nothing was changed`);
         const r = await db.orm.em.fork().transactional((em) => signUp(em, newsletterDepsFromConfig(config), { email, name: opts.name, language: opts.lang === 'en' ? 'en' : 'nb', listIds: lists.map((l) => l.id), source: 'cli', ip: null }));
-        // A refusal (a bad address) is an error for scripts, not a result.
-        if ('error' in r && r.error) throw new CommandError(`${email}: ${String(r.error).replace(/-/g, ' ')}`);
+        if ('error' in r) return cliError(r.error === 'invalid-email' ? `${email}: not an email address; nothing was changed` : 'no list given; nothing was changed');
         process.stdout.write(`${JSON.stringify(r)}\n`);
       });
     });
@@ -67,7 +89,7 @@ export function registerSubscribersCommands(program: Command): void {
     .action(async (email: string) => {
       await withDatabase(async ({ db }) => {
         const s = await findSubscriber(db.orm.em.fork(), { email });
-        if (!s) throw new CommandError(`no subscriber ${email}`);
+        if (!s) return cliError(`no subscriber ${email}`);
         await db.orm.em.fork().transactional((em) => unsubscribeAll(em, s.id, 'cli', null));
         process.stdout.write(`${email} unsubscribed from every list\n`);
       });

@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import { Argument, Option, type Command } from 'commander';
 import { limitOption } from '../options.ts';
 import { withDatabase, type CliContext } from '../context.ts';
 import { printJson, printRecord, printRecords } from '../output.ts';
@@ -18,6 +18,7 @@ import {
 } from '../../tasks/task-service.ts';
 import type { Actor, TaskRecord } from '../../tasks/task-types.ts';
 import { describe } from '../command-index.ts';
+import { TRIAGE_ROUTES, TRIAGE_ROUTE_MEANING } from '../../records/triage-routes.ts';
 
 /** What the CLI needs from the other concerns to run approved actions and triage (the lead wires it). */
 export interface TaskCommandServices {
@@ -84,7 +85,7 @@ export function registerTaskCommands(program: Command, opts: TaskCommandOptions 
     .addOption(limitOption(100))
     .action(async (o: { json?: boolean; state?: string; kind?: string; record?: string; limit: number }) => {
       await withDatabase(async ({ db }) => {
-        const rows = await listTasks(db.orm.em.fork(), { state: o.state, kind: o.kind, recordRef: o.record, limit: o.limit });
+        const rows = await listTasks(db.orm.em.fork(), { state: o.state, kind: o.kind, recordRef: o.record?.trim().toUpperCase(), limit: o.limit });
         printRecords(rows.map(summary), { json: o.json, columns: ['id', 'kind', 'record', 'state', 'actionKind', 'assignee', 'title', 'decidedBy'] });
       });
     });
@@ -139,8 +140,10 @@ export function registerTaskCommands(program: Command, opts: TaskCommandOptions 
   decide('close', 'done', 'mark a task done', false);
 
   tasks
-    .command('reclassify <id> <route>')
-    .description('send a triage item to support, sales, privacy or spam')
+    .command('reclassify')
+    .argument('<id>', 'the triage task (T-…)')
+    .addArgument(new Argument('<route>', 'where the item belongs').choices([...TRIAGE_ROUTES]))
+    .description(`send a triage item on: ${TRIAGE_ROUTES.map((r) => `${r} (${TRIAGE_ROUTE_MEANING[r]})`).join(', ')}`)
     .requiredOption('--as <name>', 'who is acting')
     .option('--json', 'print JSON')
     .action(async (id: string, route: string, o: { as: string; json?: boolean }) => {
