@@ -9,11 +9,9 @@
  */
 import { bodyText, headerValues, type MailAddress, type MessageFacts } from './message-facts.ts';
 import { detectLanguage, type Language } from './language.ts';
+import { compileTerm, TextIndex, type CompiledTerm, type TermLanguage } from './terms.ts';
 import {
   compileGlob,
-  compileTerm,
-  termWords,
-  WordIndex,
   effectiveKeywordRules,
   PRIVACY_RIGHTS,
   QUEUES,
@@ -66,7 +64,7 @@ export interface Classification {
 // ---------------------------------------------------------------------------------------
 interface CompiledRule {
   rule: KeywordRule;
-  patterns: { term: string; re: RegExp; words: { text: string; prefix: boolean }[] }[];
+  patterns: CompiledTerm[];
 }
 interface CompiledConfig {
   rules: CompiledRule[];
@@ -75,20 +73,36 @@ interface CompiledConfig {
   attachments: { name?: RegExp; type?: RegExp; label: string; weights: QueueWeights }[];
   newsletterIds: RegExp[];
   formFrom: RegExp[];
-  formSubject: RegExp[];
+  formSubject: CompiledTerm[];
   formHeaders: string[];
   dealerPatterns: RegExp[];
   fieldLabels: Map<string, keyof ContactFormData>;
 }
 const compiledCache = new WeakMap<RoutingConfig, CompiledConfig>();
 
+const TERM_LANGUAGES: Array<[keyof KeywordRule['terms'], TermLanguage]> = [
+  ['nb', 'no'],
+  ['nn', 'no'],
+  ['en', 'en'],
+  ['all', 'exact'],
+];
+
 function compile(config: RoutingConfig): CompiledConfig {
   const cached = compiledCache.get(config);
   if (cached) return cached;
   const rules = effectiveKeywordRules(config).map((rule) => {
-    const terms = [...(rule.terms.nb ?? []), ...(rule.terms.nn ?? []), ...(rule.terms.en ?? []), ...(rule.terms.all ?? [])];
-    const unique = [...new Set(terms.map((t) => t.trim()))];
-    return { rule, patterns: unique.map((term) => ({ term, re: compileTerm(term), words: termWords(term) })) };
+    // Each term goes through the stemmer of the language it is listed under.
+    const seen = new Set<string>();
+    const patterns: CompiledTerm[] = [];
+    for (const [key, language] of TERM_LANGUAGES) {
+      for (const term of rule.terms[key] ?? []) {
+        const id = `${language}:${term.trim()}`;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        patterns.push(compileTerm(term, language));
+      }
+    }
+    return { rule, patterns };
   });
   const fieldLabels = new Map<string, keyof ContactFormData>();
   for (const [field, labels] of Object.entries(config.contactForm.fields) as [keyof ContactFormData, string[]][]) {
@@ -106,7 +120,7 @@ function compile(config: RoutingConfig): CompiledConfig {
     })),
     newsletterIds: config.newsletter.messageIdPatterns.map(compileGlob),
     formFrom: config.contactForm.fromPatterns.map(compileGlob),
-    formSubject: config.contactForm.subjectTerms.map(compileTerm),
+    formSubject: config.contactForm.subjectTerms.map((t) => compileTerm(t)),
     formHeaders: config.contactForm.headers.map((h) => h.toLowerCase()),
     dealerPatterns: config.contactForm.dealerNumberPatterns.map((p) => new RegExp(p, 'iu')),
     fieldLabels,
@@ -168,7 +182,7 @@ function detectContactForm(
   const from = normaliseAddress(facts.from.address);
   const robotFrom = cc.formFrom.some((re) => re.test(from));
   const header = cc.formHeaders.find((h) => headerValues(facts, h).length > 0);
-  const subject = cc.formSubject.some((re) => re.test(facts.subject));
+  const subject = cc.formSubject.some((t) => t.test(facts.subject));
   if (!robotFrom && !header && !subject) return undefined;
 
   const fields = parseFormFields(text, cc.fieldLabels);
@@ -220,6 +234,22 @@ const LANGUAGE_SAMPLE_CHARS = 5_000;
 
 const FORWARD_SUBJECT = /^\s*(fwd?|vs|wg|tr)\s*:/i;
 
+const STEM_NO: ReadonlySet<TermLanguage> = new Set(['no']);
+const STEM_EN: ReadonlySet<TermLanguage> = new Set(['en']);
+
+// A confidentiality footer ("…if you are not the intended recipient, notify the sender and
+// delete…") says delete, personal data and privacy in every mail of a firm that uses one.
+const NOTICE_SECRECY = /\b(konfidensiell\w*|taushets\w*|fortrolig\w*|confidential\w*|privileged|intended recipient|intended solely|rett(e|ig) mottaker|feil mottaker)\b/iu;
+const NOTICE_ADDRESSEE = /\b(mottaker\w*|adressat\w*|avsender\w*|recipient\w*|addressee|sender)\b/iu;
+
+/** The text without paragraphs that are a legal notice (never the first paragraph). */
+export function withoutLegalNotices(text: string): string {
+  const paragraphs = text.split(/\n[ \t]*\n/);
+  if (paragraphs.length < 2) return text;
+  const kept = paragraphs.filter((p, i) => i === 0 || p.length > 2_000 || !(NOTICE_SECRECY.test(p) && NOTICE_ADDRESSEE.test(p)));
+  return kept.length === paragraphs.length ? text : kept.join('\n\n');
+}
+
 function addWeights(scores: Record<Queue, number>, weights: QueueWeights, reasons: string[], why: string): void {
   const parts: string[] = [];
   for (const q of QUEUES) {
@@ -247,6 +277,49 @@ export function findRequester(facts: MessageFacts, config: RoutingConfig): MailA
     : { ...facts.from, address: normaliseAddress(facts.from.address) || facts.from.address };
 }
 
+/**
+ * The route for a set of scores, and why (one line for `reasons`). In order:
+ *  1. privacy at or above privacy.minScore wins when it is (joint) top: the legal clock runs,
+ *     and every disclosure is approved by a human anyway; if another queue scores higher,
+ *     staff decide (a real request must never vanish into a ticket queue unseen);
+ *     then spam at or above spam.minScore is spam, whatever else it mentions;
+ *  2. below privacy.minScore, privacy evidence neither wins nor blocks another queue;
+ *  3. a queue at or above thresholds.minScore that leads the runner-up by thresholds.margin,
+ *     or is the only one at or above minScore, wins;
+ *  4. two or more queues at or above minScore within the margin: split evidence, triage;
+ *  5. nothing strong: privacy evidence from privacy.triageScore up that leads the rest goes
+ *     to triage (it must not be missed); a queue with a clear lead (margin) wins; anything else goes to
+ *     routing.defaultQueue (a human wrote to us and nothing says it is not a support case).
+ */
+export function decide(scores: Record<Queue, number>, config: RoutingConfig): { route: Route; why: string } {
+  const { minScore, margin } = config.thresholds;
+  const privacyMin = config.privacy.minScore;
+  if (scores.privacy >= privacyMin) {
+    const other = QUEUES.filter((q) => q !== 'privacy' && q !== 'spam').sort((a, b) => scores[b] - scores[a])[0]!;
+    if (scores.privacy >= scores[other]) return { route: 'privacy', why: `route privacy: ${scores.privacy} ≥ privacy.minScore ${privacyMin}` };
+    return { route: 'triage', why: `triage: privacy evidence ${scores.privacy} ≥ ${privacyMin} but ${other} scores ${scores[other]}` };
+  }
+  if (scores.spam >= config.spam.minScore) return { route: 'spam', why: `route spam: ${scores.spam} ≥ spam.minScore ${config.spam.minScore}` };
+  const ranked = QUEUES.filter((q) => q !== 'privacy').sort((a, b) => scores[b] - scores[a]);
+  const [top, second] = [ranked[0]!, ranked[1]!];
+  const lead = round(scores[top] - scores[second]);
+  const strong = ranked.filter((q) => scores[q] >= minScore);
+  if (strong.length === 1 || (strong.length > 1 && lead >= margin)) {
+    return { route: top, why: `route ${top}: ${scores[top]}, ahead of ${second} by ${lead}` };
+  }
+  if (strong.length > 1) {
+    return { route: 'triage', why: `triage: split evidence, ${top} ${scores[top]} and ${second} ${scores[second]} both ≥ minScore ${minScore}, lead ${lead} < margin ${margin}` };
+  }
+  if (scores.privacy >= config.privacy.triageScore && scores.privacy >= scores[top]) {
+    return { route: 'triage', why: `triage: weak privacy evidence ${scores.privacy} (≥ privacy.triageScore ${config.privacy.triageScore}, < ${privacyMin}) and nothing stronger` };
+  }
+  if (scores[top] > 0 && lead >= margin) {
+    return { route: top, why: `route ${top}: ${scores[top]} < minScore ${minScore}, but ahead of ${second} by ${lead}` };
+  }
+  const fallback = config.defaultQueue;
+  return { route: fallback, why: `${fallback === 'triage' ? 'triage' : `route ${fallback}`}: no queue claims it (best ${top} ${scores[top]}); routing.defaultQueue is ${fallback}` };
+}
+
 export function classifyMessage(facts: MessageFacts, context: ClassifyContext): Classification {
   const { config } = context;
   const cc = compile(config);
@@ -265,7 +338,7 @@ export function classifyMessage(facts: MessageFacts, context: ClassifyContext): 
     keywordText = [split.newText, split.quoted.replace(/^\s*>+ ?/gm, '')].filter(Boolean).join('\n');
   }
   if (contactForm?.message) keywordText = `${keywordText}\n${contactForm.message}`;
-  keywordText = keywordText.slice(0, MAX_KEYWORD_TEXT);
+  keywordText = withoutLegalNotices(keywordText.slice(0, MAX_KEYWORD_TEXT));
 
   // Only the start says anything about the language; slicing first keeps a long body from
   // being copied whole into the joined string.
@@ -312,13 +385,15 @@ export function classifyMessage(facts: MessageFacts, context: ClassifyContext): 
   }
 
   // --- keywords
-  const index = { subject: new WordIndex(facts.subject), body: new WordIndex(keywordText) };
+  // Terms match by stem in their own language only (see TextIndex).
+  const stemLanguages = language === 'en' ? STEM_EN : STEM_NO;
+  const index = { subject: new TextIndex(facts.subject, stemLanguages), body: new TextIndex(keywordText, stemLanguages) };
   for (const { rule, patterns } of cc.rules) {
-    const where: Array<['subject' | 'body', string]> = [];
-    if (rule.in !== 'body') where.push(['subject', facts.subject]);
-    if (rule.in !== 'subject') where.push(['body', keywordText]);
-    for (const [place, text] of where) {
-      const hit = patterns.find((p) => p.words.every((w) => index[place].has(w)) && p.re.test(text));
+    const where: Array<'subject' | 'body'> = [];
+    if (rule.in !== 'body') where.push('subject');
+    if (rule.in !== 'subject') where.push('body');
+    for (const place of where) {
+      const hit = patterns.find((p) => index[place].matches(p));
       if (!hit) continue;
       scores[rule.queue] += rule.weight;
       if (rule.right) rightEvidence.set(rule.right, (rightEvidence.get(rule.right) ?? 0) + rule.weight);
@@ -350,37 +425,10 @@ export function classifyMessage(facts: MessageFacts, context: ClassifyContext): 
   for (const q of QUEUES) scores[q] = round(scores[q]);
 
   // --- decision
-  const { minScore, margin } = config.thresholds;
-  const privacyQualifies = scores.privacy >= config.privacy.minScore;
-  // Privacy evidence below its own threshold means "not a privacy request"; it must not
-  // then hold back another queue either (a fault report that says "slette" is support).
-  const candidates = QUEUES.filter((q) => q !== 'privacy' || privacyQualifies);
-  const ranked = [...candidates].sort((a, b) => scores[b] - scores[a]);
-  const [top, second] = ranked;
-  const runnerUp = second === undefined ? 0 : scores[second];
-  const lead = round(scores[top] - runnerUp);
-  if (!privacyQualifies && scores.privacy > 0) {
+  const { route, why } = decide(scores, config);
+  reasons.push(why);
+  if (scores.privacy > 0 && scores.privacy < config.privacy.minScore && route !== 'triage') {
     reasons.push(`privacy evidence ${scores.privacy} < privacy.minScore ${config.privacy.minScore}: not a privacy request`);
-  }
-  let route: Route;
-  if (privacyQualifies && (top === 'privacy' || scores.privacy === scores[top])) {
-    // A privacy request has a legal deadline and every disclosure is approved by a human
-    // anyway, so once the evidence is strong enough a narrow lead is still privacy.
-    route = 'privacy';
-    reasons.push(`route privacy: ${scores.privacy} ≥ privacy.minScore ${config.privacy.minScore}`);
-  } else if (privacyQualifies) {
-    // Never let a real privacy request disappear into a ticket queue unseen.
-    route = 'triage';
-    reasons.push(`triage: privacy evidence ${scores.privacy} ≥ ${config.privacy.minScore} but ${top} scores ${scores[top]}`);
-  } else if (scores[top] < minScore) {
-    route = 'triage';
-    reasons.push(`triage: best score ${top} ${scores[top]} < minScore ${minScore}`);
-  } else if (lead < margin) {
-    route = 'triage';
-    reasons.push(`triage: ${top} ${scores[top]} leads ${second} ${runnerUp} by ${lead} < margin ${margin}`);
-  } else {
-    route = top;
-    reasons.push(`route ${top}: ${scores[top]}, ahead of ${second} by ${lead}`);
   }
 
   const result: Classification = { route, language, scores, reasons, requester };

@@ -69,6 +69,7 @@ const groups: [commands: string[], register: (program: Command) => Promise<void>
   [['tickets'], async (p) => (await import('./commands/tickets.ts')).registerTicketCommands(p)],
   [['contacts', 'leads', 'organisations'], async (p) => (await import('./commands/records.ts')).registerRecordCommands(p)],
   [['triage'], async (p) => (await import('./commands/triage.ts')).registerTriageCommands(p)],
+  [['classify'], async (p) => (await import('./commands/classify.ts')).registerClassifyCommands(p)],
   [['records'], async (p) => (await import('./commands/records-import.ts')).registerRecordsImportCommands(p)],
   [
     ['tasks'],

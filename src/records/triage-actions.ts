@@ -8,6 +8,7 @@ import { sqlOf } from '../db/sql.ts';
 import { factsOf, classify, openTicket, openLead } from '../handlers/file-message.ts';
 import type { FilingDeps } from '../handlers/filing-deps.ts';
 import type { InboundForFiling, StoredParse } from '../ingest/inbound-record.ts';
+import { recordCorrection } from './corrections.ts';
 
 export const TRIAGE_ROUTES = ['support', 'sales', 'spam'] as const;
 export type TriageRoute = (typeof TRIAGE_ROUTES)[number];
@@ -42,8 +43,8 @@ export async function resolveTriage(em: EntityManager, input: ResolveTriageInput
   if (!/^\d+$/.test(String(input.triageId).trim())) throw new TriageError(`no triage item ${input.triageId}`);
   const work = async (tx: EntityManager): Promise<ResolveTriageResult> => {
     const sql = sqlOf(tx);
-    const [item] = await sql<{ id: string; state: string; resolution: string | null; record_ref: string | null; resolved_by: string | null; inbound_message_id: string }>(
-      'select id, state, resolution, record_ref, resolved_by, inbound_message_id from triage_item where id = ? for update',
+    const [item] = await sql<{ id: string; state: string; resolution: string | null; record_ref: string | null; resolved_by: string | null; inbound_message_id: string; suggested_route: string }>(
+      'select id, state, resolution, record_ref, resolved_by, inbound_message_id, suggested_route from triage_item where id = ? for update',
       [String(input.triageId).trim()],
     );
     if (!item) throw new TriageError(`no triage item ${input.triageId}`);
@@ -72,6 +73,7 @@ export async function resolveTriage(em: EntityManager, input: ResolveTriageInput
     }
     await sql(`update triage_item set state = 'resolved', resolution = ?, resolved_by = ?, record_ref = ?, resolved_at = now() where id = ?`, [input.route, input.actor, recordRef, item.id]);
     await sql(`update inbound_message set outcome = ?, record_ref = ?, language = coalesce(?, language) where id = ?`, [outcome, recordRef, language, msg.id]);
+    await recordCorrection(tx, { inboundMessageId: msg.id, originalRoute: item.suggested_route, correctedRoute: input.route, recordRef, source: 'triage', by: input.actor });
     return { triageId: item.id, route: input.route, outcome, recordRef, inboundMessageId: msg.id, acknowledged };
   };
   return em.isInTransaction() ? work(em) : em.transactional(work);

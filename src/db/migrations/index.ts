@@ -9,6 +9,7 @@ import { Migration20261126000008_privacy } from './Migration20261126000008_priva
 import { Migration20261126000009_newsletter } from './Migration20261126000009_newsletter.ts';
 import { Migration20261126000010_notices } from './Migration20261126000010_notices.ts';
 import { Migration20261126000011_body_split } from './Migration20261126000011_body_split.ts';
+import { Migration20261126000012_classification_correction } from './Migration20261126000012_classification_correction.ts';
 
 /**
  * Migrations are listed explicitly rather than found by a file glob, so they run the same
@@ -26,4 +27,5 @@ export const migrationsList = [
   { name: 'Migration20261126000009_newsletter', class: Migration20261126000009_newsletter },
   { name: 'Migration20261126000010_notices', class: Migration20261126000010_notices },
   { name: 'Migration20261126000011_body_split', class: Migration20261126000011_body_split },
+  { name: 'Migration20261126000012_classification_correction', class: Migration20261126000012_classification_correction },
 ];
