@@ -24,6 +24,7 @@ import {
 } from './routing-rules.ts';
 import { splitReply, type SplitReply } from '../threading/quote-split.ts';
 import { domainOf, normaliseAddress } from '../threading/normalise-address.ts';
+import { isNoReplyAddress } from '../handlers/ack-policy.ts';
 
 export type Route = Queue | 'triage';
 
@@ -288,10 +289,11 @@ export function findRequester(facts: MessageFacts, config: RoutingConfig): MailA
  *     or is the only one at or above minScore, wins;
  *  4. two or more queues at or above minScore within the margin: split evidence, triage;
  *  5. nothing strong: privacy evidence from privacy.triageScore up that leads the rest goes
- *     to triage (it must not be missed); a queue with a clear lead (margin) wins; anything else goes to
- *     routing.defaultQueue (a human wrote to us and nothing says it is not a support case).
+ *     to triage (it must not be missed); a queue with a clear lead (margin) wins; anything
+ *     else goes to routing.defaultQueue (a human wrote to us and nothing says it is not a
+ *     support case), unless the sender is a system address (post_master@, noreply@): triage.
  */
-export function decide(scores: Record<Queue, number>, config: RoutingConfig): { route: Route; why: string } {
+export function decide(scores: Record<Queue, number>, config: RoutingConfig, sender: { robot?: string } = {}): { route: Route; why: string } {
   const { minScore, margin } = config.thresholds;
   const privacyMin = config.privacy.minScore;
   if (scores.privacy >= privacyMin) {
@@ -316,6 +318,9 @@ export function decide(scores: Record<Queue, number>, config: RoutingConfig): { 
   if (scores[top] > 0 && lead >= margin) {
     return { route: top, why: `route ${top}: ${scores[top]} < minScore ${minScore}, but ahead of ${second} by ${lead}` };
   }
+  // The default is for mail a person wrote; a system address that slipped past automated-mail
+  // recognition (an empty bounce from post_master@) is for staff to look at.
+  if (sender.robot) return { route: 'triage', why: `triage: no queue claims it, and ${sender.robot} is a system address, not a person` };
   const fallback = config.defaultQueue;
   return { route: fallback, why: `${fallback === 'triage' ? 'triage' : `route ${fallback}`}: no queue claims it (best ${top} ${scores[top]}); routing.defaultQueue is ${fallback}` };
 }
@@ -425,7 +430,7 @@ export function classifyMessage(facts: MessageFacts, context: ClassifyContext): 
   for (const q of QUEUES) scores[q] = round(scores[q]);
 
   // --- decision
-  const { route, why } = decide(scores, config);
+  const { route, why } = decide(scores, config, { robot: isNoReplyAddress(requester.address) ? requester.address : undefined });
   reasons.push(why);
   if (scores.privacy > 0 && scores.privacy < config.privacy.minScore && route !== 'triage') {
     reasons.push(`privacy evidence ${scores.privacy} < privacy.minScore ${config.privacy.minScore}: not a privacy request`);

@@ -543,6 +543,17 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     },
   },
   {
+    // Delivery failures that automated-mail recognition missed: no person wrote them, so they
+    // must not become a ticket by default; they go where spam goes (triage, never answered).
+    id: 'spam.robot',
+    queue: 'spam',
+    weight: 5,
+    in: 'any',
+    terms: {
+      en: ['rcpt to', 'requested action not taken', 'no such user', 'user unknown', 'undeliverable', 'delivery status notification', 'mail delivery failed', 'delivery has failed', 'returned mail', 'permanent error', 'mailer-daemon'],
+    },
+  },
+  {
     id: 'spam.link',
     queue: 'spam',
     weight: 1.5,
