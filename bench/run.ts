@@ -1,12 +1,13 @@
 // `npm run bench`: one table of figures, each a ratio against a baseline measured in the
 // same run (these machines are shared and noisy; absolute numbers mean little).
-// Select rows with BENCH=outbox,latency,backlog,large,privacy,newsletter,tracking (default: all);
+// Select rows with BENCH=outbox,latency,backlog,large,privacy,newsletter,tracking,classify (default: all);
 // BENCH_OUTBOX and BENCH_BACKLOG set those rows' message counts (2000, 5000).
 import { benchServer, type BenchRow } from './bench-context.ts';
 import { outboxBench } from './outbox-bench.ts';
 import { ingestLatencyBench, ingestBacklogBench, largeMessageBench } from './ingest-bench.ts';
 import { privacyBench } from './privacy-bench.ts';
 import { newsletterSendBench, trackingBench } from './newsletter-bench.ts';
+import { classifyBench } from './classify-bench.ts';
 
 type Bench = (serverUrl: string) => Promise<BenchRow | BenchRow[]>;
 
@@ -18,6 +19,7 @@ const benches: Record<string, Bench> = {
   privacy: (url) => privacyBench(url),
   newsletter: (url) => newsletterSendBench(url),
   tracking: (url) => trackingBench(url),
+  classify: () => classifyBench(),
 };
 
 const wanted = (process.env.BENCH ?? Object.keys(benches).join(',')).split(',').map((s) => s.trim());

@@ -9,7 +9,7 @@
  */
 import { bodyText, headerValues, type MailAddress, type MessageFacts } from './message-facts.ts';
 import { detectLanguage, type Language } from './language.ts';
-import { compileTerm, TextIndex, type CompiledTerm, type TermLanguage } from './terms.ts';
+import { compileTerm, TermSet, TextIndex, type CompiledTerm, type TermLanguage } from './terms.ts';
 import {
   compileGlob,
   effectiveKeywordRules,
@@ -65,10 +65,13 @@ export interface Classification {
 // ---------------------------------------------------------------------------------------
 interface CompiledRule {
   rule: KeywordRule;
-  patterns: CompiledTerm[];
 }
 interface CompiledConfig {
   rules: CompiledRule[];
+  /** Every term of every rule, in rule order, indexed for lookup. */
+  terms: TermSet;
+  /** For each term of `terms`, the index of its rule in `rules`. */
+  ruleOf: number[];
   recipients: { re: RegExp; pattern: string; weights: QueueWeights }[];
   senderDomains: { re: RegExp; pattern: string; weights: QueueWeights }[];
   attachments: { name?: RegExp; type?: RegExp; label: string; weights: QueueWeights }[];
@@ -91,19 +94,21 @@ const TERM_LANGUAGES: Array<[keyof KeywordRule['terms'], TermLanguage]> = [
 function compile(config: RoutingConfig): CompiledConfig {
   const cached = compiledCache.get(config);
   if (cached) return cached;
-  const rules = effectiveKeywordRules(config).map((rule) => {
+  const allTerms: CompiledTerm[] = [];
+  const ruleOf: number[] = [];
+  const rules = effectiveKeywordRules(config).map((rule, r) => {
     // Each term goes through the stemmer of the language it is listed under.
     const seen = new Set<string>();
-    const patterns: CompiledTerm[] = [];
     for (const [key, language] of TERM_LANGUAGES) {
       for (const term of rule.terms[key] ?? []) {
         const id = `${language}:${term.trim()}`;
         if (seen.has(id)) continue;
         seen.add(id);
-        patterns.push(compileTerm(term, language));
+        allTerms.push(compileTerm(term, language));
+        ruleOf.push(r);
       }
     }
-    return { rule, patterns };
+    return { rule };
   });
   const fieldLabels = new Map<string, keyof ContactFormData>();
   for (const [field, labels] of Object.entries(config.contactForm.fields) as [keyof ContactFormData, string[]][]) {
@@ -111,6 +116,8 @@ function compile(config: RoutingConfig): CompiledConfig {
   }
   const compiled: CompiledConfig = {
     rules,
+    terms: new TermSet(allTerms),
+    ruleOf,
     recipients: config.recipients.map((r) => ({ re: compileGlob(r.pattern), pattern: r.pattern, weights: r.weights })),
     senderDomains: config.sender.domains.map((r) => ({ re: compileGlob(r.pattern), pattern: r.pattern, weights: r.weights })),
     attachments: config.attachments.map((a) => ({
@@ -393,17 +400,27 @@ export function classifyMessage(facts: MessageFacts, context: ClassifyContext): 
   // Terms match by stem in their own language only (see TextIndex).
   const stemLanguages = language === 'en' ? STEM_EN : STEM_NO;
   const index = { subject: new TextIndex(facts.subject, stemLanguages), body: new TextIndex(keywordText, stemLanguages) };
-  for (const { rule, patterns } of cc.rules) {
-    const where: Array<'subject' | 'body'> = [];
-    if (rule.in !== 'body') where.push('subject');
-    if (rule.in !== 'subject') where.push('body');
-    for (const place of where) {
-      const hit = patterns.find((p) => index[place].matches(p));
-      if (!hit) continue;
-      scores[rule.queue] += rule.weight;
-      if (rule.right) rightEvidence.set(rule.right, (rightEvidence.get(rule.right) ?? 0) + rule.weight);
-      reasons.push(`${rule.id}: "${hit.term}" in ${place}: ${rule.queue} ${rule.weight > 0 ? '+' : ''}${rule.weight}`);
+  // The first matching term of each rule and place, found among the terms whose anchor word the
+  // text holds (in rule order, so reasons and scores come out in rule order).
+  const hits: Array<{ place: 'subject' | 'body'; rule: number; term: CompiledTerm }> = [];
+  for (const place of ['subject', 'body'] as const) {
+    let done = -1;
+    for (const t of cc.terms.candidates(index[place])) {
+      const r = cc.ruleOf[t]!;
+      const where = cc.rules[r]!.rule.in;
+      if (r === done || (place === 'subject' && where === 'body') || (place === 'body' && where === 'subject')) continue;
+      const term = cc.terms.terms[t]!;
+      if (!index[place].matches(term)) continue;
+      hits.push({ place, rule: r, term });
+      done = r;
     }
+  }
+  hits.sort((a, b) => a.rule - b.rule || (a.place === b.place ? 0 : a.place === 'subject' ? -1 : 1));
+  for (const { place, rule: r, term: hit } of hits) {
+    const rule = cc.rules[r]!.rule;
+    scores[rule.queue] += rule.weight;
+    if (rule.right) rightEvidence.set(rule.right, (rightEvidence.get(rule.right) ?? 0) + rule.weight);
+    reasons.push(`${rule.id}: "${hit.term}" in ${place}: ${rule.queue} ${rule.weight > 0 ? '+' : ''}${rule.weight}`);
   }
 
   // --- attachments

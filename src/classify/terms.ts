@@ -162,6 +162,16 @@ export class TextIndex {
     return this.positions.size;
   }
 
+  /** The distinct words of the text. */
+  words(): IterableIterator<string> {
+    return this.positions.keys();
+  }
+
+  /** The distinct stems of the text's words in `language`, when its terms match by stem here. */
+  stems(language: 'no' | 'en'): IterableIterator<string> | undefined {
+    return this.stemLanguages.has(language) ? this.byStem(language).keys() : undefined;
+  }
+
   private byStem(language: 'no' | 'en'): Map<string, number[]> {
     let map = this.stemPositions[language];
     if (!map) {
@@ -254,6 +264,64 @@ export class TextIndex {
 // ---------------------------------------------------------------------------------------
 // Terms
 // ---------------------------------------------------------------------------------------
+/** A prefix term word is found through its first this-many letters. */
+const PREFIX_KEY = 3;
+
+function add(map: Map<string, number[]>, key: string, i: number): void {
+  const list = map.get(key);
+  if (list) list.push(i);
+  else map.set(key, [i]);
+}
+
+/**
+ * Many terms, looked up by one anchor word each (the longest whole word: the rarest; else the
+ * longest prefix, by its first three letters), so a text is only matched against the few terms
+ * whose anchor it holds; a term of only prefixes shorter than three letters is always tried.
+ * Thousands of shipped terms cost about what a text's words cost.
+ */
+export class TermSet {
+  private readonly exact = new Map<string, number[]>();
+  private readonly prefixes = new Map<string, number[]>();
+  private readonly byStem = { no: new Map<string, number[]>(), en: new Map<string, number[]>() };
+  private readonly always: number[] = [];
+
+  constructor(readonly terms: readonly CompiledTerm[]) {
+    terms.forEach((term, i) => {
+      const whole = term.words.filter((w) => !w.prefix);
+      const longest = (words: TermWord[]) => words.reduce((a, b) => (b.text.length > a.text.length ? b : a));
+      const anchor = whole.length ? longest(whole) : longest(term.words);
+      if (anchor.prefix) {
+        if (anchor.text.length < PREFIX_KEY) this.always.push(i);
+        else add(this.prefixes, anchor.text.slice(0, PREFIX_KEY), i);
+        return;
+      }
+      // A stemmed word also matches its exact form where stems do not apply.
+      add(this.exact, anchor.text, i);
+      if (anchor.language === 'no' || anchor.language === 'en') for (const stem of anchor.stems ?? []) add(this.byStem[anchor.language], stem, i);
+    });
+  }
+
+  /** The terms that may match `index`, in the order they were given; only these need matching. */
+  candidates(index: TextIndex): number[] {
+    const flags = new Uint8Array(this.terms.length);
+    const mark = (list: number[] | undefined) => {
+      if (list) for (const i of list) flags[i] = 1;
+    };
+    for (const i of this.always) flags[i] = 1;
+    for (const word of index.words()) {
+      mark(this.exact.get(word));
+      if (word.length >= PREFIX_KEY) mark(this.prefixes.get(word.slice(0, PREFIX_KEY)));
+    }
+    for (const language of ['no', 'en'] as const) {
+      const stems = index.stems(language);
+      if (stems) for (const stem of stems) mark(this.byStem[language].get(stem));
+    }
+    const out: number[] = [];
+    for (let i = 0; i < flags.length; i++) if (flags[i]) out.push(i);
+    return out;
+  }
+}
+
 /**
  * Compiles a term for the stemmer of its language. Throws on a term with no words or a gap
  * with nothing on one side.
