@@ -265,10 +265,13 @@ export function actionButtons(t: TaskView): Block[] {
       case 'close':
         out.push(button('Close', ACTION_IDS.close, value));
         break;
-      case 'reclassify':
-        // Privacy requests are filed by staff by hand until the privacy handler exists.
-        for (const r of TRIAGE_ROUTES.filter((r) => r !== 'privacy')) out.push(button(r[0]!.toUpperCase() + r.slice(1), ACTION_IDS.routePrefix + r, value, r === 'spam' ? 'danger' : undefined));
+      case 'reclassify': {
+        // Privacy requests are filed by staff by hand until the privacy handler exists; a
+        // ticket or lead offers only the other queues.
+        const here = t.kind === 'new-ticket' ? 'support' : t.kind === 'new-lead' ? 'sales' : undefined;
+        for (const r of TRIAGE_ROUTES.filter((r) => r !== 'privacy' && r !== here)) out.push(button(r[0]!.toUpperCase() + r.slice(1), ACTION_IDS.routePrefix + r, value, r === 'spam' ? 'danger' : undefined));
         break;
+      }
     }
   }
   return out;

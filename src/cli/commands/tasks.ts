@@ -138,7 +138,7 @@ export function registerTaskCommands(program: Command, opts: TaskCommandOptions 
 
   tasks
     .command('reclassify <id> <route>')
-    .description('send a triage item to support, sales, privacy or spam')
+    .description('send a triage item to support, sales or spam, or move a ticket or lead to the other queue (or spam)')
     .requiredOption('--as <name>', 'who is acting')
     .option('--json', 'print JSON')
     .action(async (id: string, route: string, o: { as: string; json?: boolean }) => {
