@@ -4,7 +4,8 @@
  * A term is words, matched on whole words and case-insensitively:
  *   - a plain word matches every form with the same stem (Snowball's Norwegian stemmer for
  *     `nb`/`nn` terms, its English one for `en` terms): "hjelpe" matches hjelp, hjelper;
- *     "svarer" matches svarar; "rette" matches retta, rettet. `all` terms match exact words;
+ *     "svarer" matches svarar; "rette" matches retta, rettet. Stems apply in a text of the
+ *     term's own language (see TextIndex); elsewhere, and for `all` terms, exact words;
  *   - `*` at a word's end matches any ending ("slett*" → slette, sletting, slettet);
  *   - words in a row must stand in a row in one sentence of the text (line breaks and other
  *     punctuation between them do not count: "art. 15" matches "art 15" and "Art.\n15");
