@@ -1,6 +1,7 @@
 /**
  * Decides where a new inbound message belongs: a queue (support, sales, privacy,
- * newsletter-reply) or 'triage' when the evidence is weak or split. Pure: everything it
+ * newsletter-reply, spam) or 'triage' when the evidence is split or privacy evidence weak;
+ * mail nothing claims goes to routing.defaultQueue. Pure: everything it
  * needs (the contact and organisation already looked up, the routing config) is passed
  * in, so it can be tested from literals and re-run on stored mail after a rule change.
  *
@@ -8,6 +9,7 @@
  * consulted for messages that start something new.
  */
 import { bodyText, headerValues, type MailAddress, type MessageFacts } from './message-facts.ts';
+import { compileContactForm, detectContactForm, type CompiledContactForm, type ContactFormData } from './contact-form.ts';
 import { detectLanguage, type Language } from './language.ts';
 import { compileTerm, TermSet, TextIndex, type CompiledTerm, type TermLanguage } from './terms.ts';
 import {
@@ -23,6 +25,8 @@ import {
   type RoutingConfig,
 } from './routing-rules.ts';
 import { splitReply, type SplitReply } from '../threading/quote-split.ts';
+
+export type { ContactFormData } from './contact-form.ts';
 import { domainOf, normaliseAddress } from '../threading/normalise-address.ts';
 import { isNoReplyAddress } from '../handlers/ack-policy.ts';
 
@@ -34,15 +38,6 @@ export interface ClassifyContext {
   config: RoutingConfig;
   /** splitReply(facts.text), when the caller has it already (it stores the split too). */
   split?: SplitReply;
-}
-
-export interface ContactFormData {
-  name?: string;
-  email: string;
-  company?: string;
-  phone?: string;
-  dealerNumber?: string;
-  message?: string;
 }
 
 export interface Classification {
@@ -76,11 +71,7 @@ interface CompiledConfig {
   senderDomains: { re: RegExp; pattern: string; weights: QueueWeights }[];
   attachments: { name?: RegExp; type?: RegExp; label: string; weights: QueueWeights }[];
   newsletterIds: RegExp[];
-  formFrom: RegExp[];
-  formSubject: CompiledTerm[];
-  formHeaders: string[];
-  dealerPatterns: RegExp[];
-  fieldLabels: Map<string, keyof ContactFormData>;
+  form: CompiledContactForm;
 }
 const compiledCache = new WeakMap<RoutingConfig, CompiledConfig>();
 
@@ -110,10 +101,6 @@ function compile(config: RoutingConfig): CompiledConfig {
     }
     return { rule };
   });
-  const fieldLabels = new Map<string, keyof ContactFormData>();
-  for (const [field, labels] of Object.entries(config.contactForm.fields) as [keyof ContactFormData, string[]][]) {
-    for (const label of labels) fieldLabels.set(normaliseLabel(label), field);
-  }
   const compiled: CompiledConfig = {
     rules,
     terms: new TermSet(allTerms),
@@ -127,106 +114,10 @@ function compile(config: RoutingConfig): CompiledConfig {
       weights: a.weights,
     })),
     newsletterIds: config.newsletter.messageIdPatterns.map(compileGlob),
-    formFrom: config.contactForm.fromPatterns.map(compileGlob),
-    formSubject: config.contactForm.subjectTerms.map((t) => compileTerm(t)),
-    formHeaders: config.contactForm.headers.map((h) => h.toLowerCase()),
-    dealerPatterns: config.contactForm.dealerNumberPatterns.map((p) => new RegExp(p, 'iu')),
-    fieldLabels,
+    form: compileContactForm(config),
   };
   compiledCache.set(config, compiled);
   return compiled;
-}
-
-function normaliseLabel(label: string): string {
-  return label.trim().toLowerCase().replace(/[.\s]+$/, '').replace(/\s+/g, ' ');
-}
-
-// ---------------------------------------------------------------------------------------
-// Contact forms
-// ---------------------------------------------------------------------------------------
-const EMAIL_SHAPE = /^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/;
-
-function parseFormFields(text: string, labels: Map<string, keyof ContactFormData>): Partial<ContactFormData> & { count: number } {
-  const lines = text.replace(/\r\n?/g, '\n').split('\n');
-  const out: Partial<ContactFormData> = {};
-  let count = 0;
-  const fieldOf = (line: string): { field: keyof ContactFormData; value: string } | undefined => {
-    const m = /^\s*([\p{L}][\p{L}\p{N} ./-]{0,40}?)\s*[:：]\s*(.*)$/u.exec(line);
-    if (!m) return undefined;
-    const field = labels.get(normaliseLabel(m[1]));
-    return field ? { field, value: m[2].trim() } : undefined;
-  };
-  for (let i = 0; i < lines.length; i++) {
-    const hit = fieldOf(lines[i]);
-    if (!hit || out[hit.field] !== undefined) continue;
-    if (hit.field === 'message') {
-      // The message runs over several lines until the next field or the form's footer.
-      const parts = hit.value ? [hit.value] : [];
-      let j = i + 1;
-      for (; j < lines.length; j++) {
-        if (/^-- ?$/.test(lines[j]) || fieldOf(lines[j])) break;
-        parts.push(lines[j]);
-      }
-      const message = parts.join('\n').trim();
-      if (message) out.message = message;
-      i = j - 1;
-      continue;
-    }
-    if (!hit.value) continue;
-    out[hit.field] = hit.value;
-    count++;
-  }
-  return { ...out, count };
-}
-
-function detectContactForm(
-  facts: MessageFacts,
-  text: string,
-  cc: CompiledConfig,
-  config: RoutingConfig,
-  reasons: string[],
-): ContactFormData | undefined {
-  if (!config.contactForm.enabled) return undefined;
-  const from = normaliseAddress(facts.from.address);
-  const robotFrom = cc.formFrom.some((re) => re.test(from));
-  const header = cc.formHeaders.find((h) => headerValues(facts, h).length > 0);
-  const subject = cc.formSubject.some((t) => t.test(facts.subject));
-  if (!robotFrom && !header && !subject) return undefined;
-
-  const fields = parseFormFields(text, cc.fieldLabels);
-  if (fields.count < config.contactForm.minFields) return undefined;
-
-  const fieldEmail = fields.email && EMAIL_SHAPE.test(normaliseAddress(fields.email)) ? normaliseAddress(fields.email) : undefined;
-  const replyTo = facts.replyTo.map((a) => normaliseAddress(a.address)).find((a) => a && a !== from);
-  const email = fieldEmail ?? replyTo;
-  if (!email) return undefined;
-  if (fieldEmail && replyTo && fieldEmail !== replyTo) {
-    reasons.push(`contact form: Email field ${fieldEmail} differs from Reply-To ${replyTo}; using the field`);
-  }
-
-  let dealerNumber = fields.dealerNumber ? /\d{2,8}/.exec(fields.dealerNumber)?.[0] : undefined;
-  if (!dealerNumber) {
-    for (const re of cc.dealerPatterns) {
-      const m = re.exec(facts.subject) ?? re.exec(text);
-      if (m?.[1]) {
-        dealerNumber = m[1];
-        break;
-      }
-    }
-  }
-  const replyToName = facts.replyTo.find((a) => normaliseAddress(a.address) === email)?.name;
-  const form: ContactFormData = { email };
-  const name = fields.name ?? replyToName;
-  if (name) form.name = name;
-  if (fields.company) form.company = fields.company;
-  if (fields.phone) form.phone = fields.phone;
-  if (dealerNumber) form.dealerNumber = dealerNumber;
-  if (fields.message) form.message = fields.message;
-  const why = [robotFrom && `From ${from} is a form robot`, header && `header ${header}`, subject && 'subject names a form']
-    .filter(Boolean)
-    .join(', ');
-  reasons.push(`contact form detected (${why}; ${fields.count} fields); requester ${email}`);
-  return form;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -279,7 +170,7 @@ function round(n: number): number {
  */
 export function findRequester(facts: MessageFacts, config: RoutingConfig): MailAddress {
   const fullText = bodyText(facts).slice(0, MAX_KEYWORD_TEXT * 5);
-  const contactForm = detectContactForm(facts, fullText, compile(config), config, []);
+  const contactForm = detectContactForm(facts, fullText, compile(config).form, config, []);
   return contactForm
     ? { address: contactForm.email, ...(contactForm.name ? { name: contactForm.name } : {}) }
     : { ...facts.from, address: normaliseAddress(facts.from.address) || facts.from.address };
@@ -341,7 +232,7 @@ export function classifyMessage(facts: MessageFacts, context: ClassifyContext): 
 
   const fullText = bodyText(facts).slice(0, MAX_KEYWORD_TEXT * 5);
   const split = context.split && fullText === facts.text ? context.split : splitReply(fullText);
-  const contactForm = detectContactForm(facts, fullText, cc, config, reasons);
+  const contactForm = detectContactForm(facts, fullText, cc.form, config, reasons);
 
   // Keywords look at what the sender wrote now, not at the history they quoted (which
   // is often our own acknowledgement). A forward's point is the forwarded mail, though.

@@ -81,10 +81,9 @@ function labelled(e: Entry, where: string): Entry & { expect: EvalLabel } {
 
 /** What a corrections export line says, as an entry: the staff's route is the label. */
 function correctionEntry(line: Record<string, unknown>, where: string): Entry {
-  const corrected = line.correctedRoute === 'spam' ? 'spam' : line.correctedRoute;
   return {
     id: `correction-${String(line.id ?? where)}`,
-    expect: String(corrected),
+    expect: String(line.correctedRoute),
     from: String(line.from ?? ''),
     subject: String(line.subject ?? ''),
     body: String(line.body ?? ''),
