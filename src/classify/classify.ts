@@ -138,7 +138,7 @@ const STEM_EN: ReadonlySet<TermLanguage> = new Set(['en']);
 
 // A confidentiality footer ("…if you are not the intended recipient, notify the sender and
 // delete…") says delete, personal data and privacy in every mail of a firm that uses one.
-const NOTICE_SECRECY = /\b(konfidensiell\w*|taushets\w*|fortrolig\w*|confidential\w*|privileged|intended recipient|intended solely|rett(e|ig) mottaker|feil mottaker)\b/iu;
+const NOTICE_SECRECY = /\b(konfidensiell\w*|taushets\w*|fortrolig\w*|confidential\w*|privileged|intended recipient|intended solely|only intended|(rett|rette|riktig|feil) mottak[ae]r\w*|(kun|berre|bare) ment for)\b/iu;
 const NOTICE_ADDRESSEE = /\b(mottaker\w*|adressat\w*|avsender\w*|recipient\w*|addressee|sender)\b/iu;
 
 /** The text without paragraphs that are a legal notice (never the first paragraph). */

@@ -395,3 +395,51 @@ describe('routing config', () => {
     expect(matched.size).toBeGreaterThan(terms * 0.9);
   });
 });
+
+describe('issue 16: every ordinary first-contact mail gets the record a person would make', () => {
+  const first = (subject: string, text: string, from = 'kunde@example.no') => classifyMessage(facts({ from: { address: from }, subject, text }), unknown);
+
+  it('the five examples of the issue: support (nb, nn, en), sales, privacy rectification', () => {
+    expect(first('', 'Hei, varmepumpa sier feilkode E5. Kan dere hjelpe?')).toMatchObject({ route: 'support', language: 'nb' });
+    expect(first('', 'Styringa av varmepanela i 3. etasje svarar ikkje etter oppdateringa i går. Kan de sjå på det?')).toMatchObject({ route: 'support', language: 'nn' });
+    expect(first('', 'The building management dashboard has been blank since your update yesterday.')).toMatchObject({ route: 'support', language: 'en' });
+    expect(first('', 'Vi bygger 40 nye leiligheter i Bergen og vil gjerne ha et tilbud på varmepumper.')).toMatchObject({ route: 'sales', language: 'nb' });
+    const rectify = first('', 'Eg vil ha retta telefonnummeret mitt hos dykk, det de har registrert er feil.');
+    expect(rectify).toMatchObject({ route: 'privacy', language: 'nn', privacyRights: ['rectification'] });
+  });
+
+  it('mail no queue claims goes to routing.defaultQueue, and says so', () => {
+    const r = first('Hei', 'Kan dere ringe meg i morgen?');
+    expect(r.route).toBe('support');
+    expect(r.reasons.at(-1)).toMatch(/no queue claims it .*routing\.defaultQueue is support/);
+    const toSales = routingConfigSchema.parse({ defaultQueue: 'sales' });
+    expect(classifyMessage(facts({ subject: 'Hei', text: 'Kan dere ringe meg i morgen?' }), { config: toSales }).route).toBe('sales');
+    expect(routingConfigSchema.safeParse({ defaultQueue: 'privacy' }).success).toBe(false);
+  });
+
+  it('a system address gets no default route (an empty bounce that slipped through)', () => {
+    const r = first('Re: Test message', '', 'post_master@vtext.example.com');
+    expect(r.route).toBe('triage');
+    expect(r.reasons.at(-1)).toMatch(/system address/);
+  });
+
+  it('spam is its own route, whatever prices it names; privacy still wins over it', () => {
+    const pitch = first('Your website is not on page 1', 'We noticed your site lacks backlinks. Our SEO team can fix that; pricing from $99. Reply for a free audit.');
+    expect(pitch.route).toBe('spam');
+    expect(pitch.scores.spam).toBeGreaterThanOrEqual(config.spam.minScore);
+  });
+
+  it('privacy evidence below privacy.triageScore is ignored; from it up, alone, it goes to triage', () => {
+    expect(first('Anlegget', 'Ring meg på nummeret mitt, 41234567. Anlegget står.').route).toBe('support');
+    expect(first('Slett', 'Kan dere slette den?').route).toBe('triage');
+  });
+
+  it('a legal footer that says delete and personal data does not make a fault report private', () => {
+    const r = first(
+      'Termostat på møterommet',
+      'Termostaten på møterommet reagerer ikke, og det er 17 grader der.\n\nMvh\nPer\n\nDenne e-posten kan inneholde personopplysninger og er kun ment for riktig mottaker. Har du mottatt den ved en feil, gi beskjed til avsender og slett den.',
+    );
+    expect(r.route).toBe('support');
+    expect(r.scores.privacy).toBe(0);
+  });
+});
