@@ -85,60 +85,35 @@ function isWordAt(text: string, unit: number, i: number): boolean {
   return known === 1;
 }
 
-/**
- * Calls `onWord` for every run of letters and digits (as `[\p{L}\p{N}]+` finds them) of the
- * lower-cased text, with the number of the sentence it stands in: `.`, `!` or `?` followed by
- * white space end a sentence unless a number follows ("art. 15"), and so does an empty line.
- * One pass over the characters: a Unicode split cost half of classifying a long message.
- */
-function eachWord(text: string, onWord: (word: string, sentence: number) => void): void {
-  // Case-insensitive matching folds a few characters toLowerCase leaves alone; of those only
-  // the long s (ſ) folds to a letter a term can hold.
-  const lower = text.toLowerCase().replace(/ſ/g, 's');
-  let start = -1;
-  let sentence = 0;
-  let stop = false; // the last non-space character was . ! or ?
-  let pending = false; // ...and white space followed it
-  let newlines = 0;
-  for (let i = 0; i < lower.length; i++) {
-    const unit = lower.charCodeAt(i);
-    const known = wordUnit[unit];
-    if (known === 1 || (known !== 2 && isWordAt(lower, unit, i))) {
-      if (start < 0) {
-        start = i;
-        if (newlines >= 2 || (pending && !(unit >= 0x30 && unit <= 0x39))) sentence++;
-        newlines = 0;
-        pending = false;
-      }
-      stop = false;
-    } else {
-      if (start >= 0) {
-        onWord(lower.slice(start, i), sentence);
-        start = -1;
-      }
-      if (unit === 0x2e || unit === 0x21 || unit === 0x3f) stop = true;
-      else if (unit === 0x20 || unit === 0x09 || unit === 0x0d || unit === 0x0a) {
-        if (unit === 0x0a) newlines++;
-        if (stop) pending = true;
-      } else stop = pending = false;
-    }
-    // The second half of a surrogate pair belongs to the character just looked at.
-    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < lower.length && (lower.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i++;
-  }
-  if (start >= 0) onWord(lower.slice(start), sentence);
+/** Reused by every TextIndex while it reads its text (one at a time: JavaScript is single-threaded). */
+const scratch = { tokens: new Int32Array(4096), sentences: new Int32Array(4096) };
+function growScratch(): void {
+  const tokens = new Int32Array(scratch.tokens.length * 2);
+  const sentences = new Int32Array(scratch.sentences.length * 2);
+  tokens.set(scratch.tokens);
+  sentences.set(scratch.sentences);
+  scratch.tokens = tokens;
+  scratch.sentences = sentences;
 }
 
 /**
  * The words of a text, in order, with where each stands, so terms can be matched against it:
  * exact words and prefixes by lookup, stems by lookup once a stemmer has been asked for
- * (each distinct word is stemmed once, and only for the languages some term needs).
+ * (each distinct word is stemmed once, and only for the languages some term needs). Words
+ * are numbered as they first appear, and the text is kept as those numbers: a long log paste
+ * costs a map lookup a word, and where a word stands is only worked out for a term that needs it.
  */
 export class TextIndex {
-  private readonly tokens: string[] = [];
-  private readonly sentences: number[] = [];
-  private readonly positions = new Map<string, number[]>();
+  /** Distinct words, by number. */
+  private readonly distinct: string[] = [];
+  private readonly ids = new Map<string, number>();
+  /** The text as word numbers, and the sentence each stands in. */
+  private readonly tokens: Int32Array;
+  private readonly sentences: Int32Array;
+  private readonly length: number;
+  private readonly positions: Array<number[] | undefined> = [];
   private sorted?: string[];
-  private readonly stemPositions: Partial<Record<'no' | 'en', Map<string, number[]>>> = {};
+  private readonly stemIds: Partial<Record<'no' | 'en', Map<string, number[]>>> = {};
   private readonly stemLanguages: ReadonlySet<TermLanguage>;
 
   /**
@@ -148,24 +123,66 @@ export class TextIndex {
    */
   constructor(text: string, stemLanguages: ReadonlySet<TermLanguage> = BOTH) {
     this.stemLanguages = stemLanguages;
-    eachWord(text, (word, sentence) => {
-      const at = this.tokens.length;
-      this.tokens.push(word);
-      this.sentences.push(sentence);
-      const list = this.positions.get(word);
-      if (list) list.push(at);
-      else this.positions.set(word, [at]);
-    });
+    // One pass over the characters (a Unicode split cost half of classifying a long message):
+    // runs of letters and digits, as `[\p{L}\p{N}]+` finds them, lower-cased. `.`, `!` or `?`
+    // followed by white space end a sentence unless a number follows ("art. 15"), and so does
+    // an empty line. Case-insensitive matching folds a few characters toLowerCase leaves
+    // alone; of those only the long s (ſ) folds to a letter a term can hold.
+    const lower = text.toLowerCase().replace(/ſ/g, 's');
+    let n = 0;
+    let start = -1;
+    let sentence = 0;
+    let stop = false; // the last non-space character was . ! or ?
+    let pending = false; // ...and white space followed it
+    let newlines = 0;
+    const word = (end: number) => {
+      const w = lower.slice(start, end);
+      let id = this.ids.get(w);
+      if (id === undefined) {
+        id = this.distinct.push(w) - 1;
+        this.ids.set(w, id);
+      }
+      if (n === scratch.tokens.length) growScratch();
+      scratch.tokens[n] = id;
+      scratch.sentences[n++] = sentence;
+      start = -1;
+    };
+    for (let i = 0; i < lower.length; i++) {
+      const unit = lower.charCodeAt(i);
+      const known = wordUnit[unit];
+      if (known === 1 || (known !== 2 && isWordAt(lower, unit, i))) {
+        if (start < 0) {
+          start = i;
+          if (newlines >= 2 || (pending && !(unit >= 0x30 && unit <= 0x39))) sentence++;
+          newlines = 0;
+          pending = false;
+        }
+        stop = false;
+      } else {
+        if (start >= 0) word(i);
+        if (unit === 0x2e || unit === 0x21 || unit === 0x3f) stop = true;
+        else if (unit === 0x20 || unit === 0x09 || unit === 0x0d || unit === 0x0a) {
+          if (unit === 0x0a) newlines++;
+          if (stop) pending = true;
+        } else stop = pending = false;
+      }
+      // The second half of a surrogate pair belongs to the character just looked at.
+      if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < lower.length && (lower.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i++;
+    }
+    if (start >= 0) word(lower.length);
+    this.tokens = scratch.tokens.slice(0, n);
+    this.sentences = scratch.sentences.slice(0, n);
+    this.length = n;
   }
 
   /** How many distinct words the text has. */
   get size(): number {
-    return this.positions.size;
+    return this.distinct.length;
   }
 
   /** The distinct words of the text. */
-  words(): IterableIterator<string> {
-    return this.positions.keys();
+  words(): readonly string[] {
+    return this.distinct;
   }
 
   /** The distinct stems of the text's words in `language`, when its terms match by stem here. */
@@ -173,23 +190,36 @@ export class TextIndex {
     return this.stemLanguages.has(language) ? this.byStem(language).keys() : undefined;
   }
 
+  /** Word numbers by stem. */
   private byStem(language: 'no' | 'en'): Map<string, number[]> {
-    let map = this.stemPositions[language];
+    let map = this.stemIds[language];
     if (!map) {
       map = new Map();
-      for (const [word, at] of this.positions) {
+      this.distinct.forEach((word, id) => {
         const stem = stemOf(word, language);
-        const list = map.get(stem);
-        map.set(stem, list ? list.concat(at) : at);
-      }
-      this.stemPositions[language] = map;
+        const list = map!.get(stem);
+        if (list) list.push(id);
+        else map!.set(stem, [id]);
+      });
+      this.stemIds[language] = map;
     }
     return map;
   }
 
+  /** Where the word with this number stands (worked out on first use). */
+  private positionsOf(id: number): number[] {
+    let list = this.positions[id];
+    if (!list) {
+      list = [];
+      for (let i = 0; i < this.length; i++) if (this.tokens[i] === id) list.push(i);
+      this.positions[id] = list;
+    }
+    return list;
+  }
+
   private wordsStartingWith(prefix: string): string[] {
     // Sorted only when a prefix is asked for.
-    const sorted = (this.sorted ??= [...this.positions.keys()].sort());
+    const sorted = (this.sorted ??= [...this.distinct].sort());
     let lo = 0;
     let hi = sorted.length;
     while (lo < hi) {
@@ -211,26 +241,26 @@ export class TextIndex {
   /** Whether some word of the text matches `word` (exact, prefix or stem). */
   has(word: Pick<TermWord, 'text' | 'prefix'> & Partial<TermWord>): boolean {
     if (word.prefix) return this.wordsStartingWith(word.text).length > 0;
-    if (this.positions.has(word.text)) return true;
+    if (this.ids.has(word.text)) return true;
     const stemmer = this.stemmerFor(word);
     return !!stemmer && word.stems!.some((stem) => this.byStem(stemmer).has(stem));
   }
 
   private matchesAt(i: number, word: TermWord): boolean {
-    const token = this.tokens[i];
-    if (token === undefined) return false;
+    if (i >= this.length) return false;
+    const token = this.distinct[this.tokens[i]!]!;
     if (word.prefix) return token.startsWith(word.text);
     if (token === word.text) return true;
     const stemmer = this.stemmerFor(word);
     return !!stemmer && word.stems!.includes(stemOf(token, stemmer));
   }
 
-  /** Where the first word of `part` may stand. */
+  /** Where `word` may stand (a position listed twice is merely tried twice). */
   private starts(word: TermWord): number[] {
-    if (word.prefix) return this.wordsStartingWith(word.text).flatMap((w) => this.positions.get(w)!);
+    if (word.prefix) return this.wordsStartingWith(word.text).flatMap((w) => this.positionsOf(this.ids.get(w)!));
     const stemmer = this.stemmerFor(word);
-    if (stemmer) return word.stems!.flatMap((stem) => this.byStem(stemmer).get(stem) ?? []);
-    return this.positions.get(word.text) ?? [];
+    const ids = stemmer ? word.stems!.flatMap((stem) => this.byStem(stemmer).get(stem) ?? []) : [this.ids.get(word.text)].filter((id) => id !== undefined);
+    return ids.length === 1 ? this.positionsOf(ids[0]!) : ids.flatMap((id) => this.positionsOf(id));
   }
 
   /** Whether the words of `part` stand in a row, in one sentence, from `from` on. */
@@ -247,14 +277,16 @@ export class TextIndex {
     for (const w of term.words) if (!this.has(w)) return false;
     const [first, ...rest] = term.parts;
     if (!first) return false;
-    const starts = [...new Set(this.starts(first[0]!))].sort((a, b) => a - b);
-    return starts.some((s) => this.partAt(first, s) && this.restFrom(rest, s + first.length, this.sentences[s]!));
+    // One word: being there is enough, wherever it stands.
+    if (term.words.length === 1) return true;
+    // Where the first word stands (a start listed twice is merely tried twice).
+    return this.starts(first[0]!).some((s) => this.partAt(first, s) && this.restFrom(rest, s + first.length, this.sentences[s]!));
   }
 
   private restFrom(parts: TermWord[][], from: number, sentence: number): boolean {
     const [part, ...rest] = parts;
     if (!part) return true;
-    for (let s = from; s <= from + GAP_WORDS && s < this.tokens.length; s++) {
+    for (let s = from; s <= from + GAP_WORDS && s < this.length; s++) {
       if (this.sentences[s] !== sentence) return false;
       if (this.partAt(part, s) && this.restFrom(rest, s + part.length, sentence)) return true;
     }
@@ -287,6 +319,7 @@ export class TermSet {
   private readonly always: number[] = [];
 
   constructor(readonly terms: readonly CompiledTerm[]) {
+    this.marked = new Uint32Array(terms.length);
     terms.forEach((term, i) => {
       const whole = term.words.filter((w) => !w.prefix);
       const longest = (words: TermWord[]) => words.reduce((a, b) => (b.text.length > a.text.length ? b : a));
@@ -302,13 +335,23 @@ export class TermSet {
     });
   }
 
+  /** Which call last marked each term (no clearing, no scan of every term per call). */
+  private readonly marked: Uint32Array;
+  private generation = 0;
+
   /** The terms that may match `index`, in the order they were given; only these need matching. */
   candidates(index: TextIndex): number[] {
-    const flags = new Uint8Array(this.terms.length);
+    const generation = ++this.generation;
+    const out: number[] = [];
     const mark = (list: number[] | undefined) => {
-      if (list) for (const i of list) flags[i] = 1;
+      if (!list) return;
+      for (const i of list) {
+        if (this.marked[i] === generation) continue;
+        this.marked[i] = generation;
+        out.push(i);
+      }
     };
-    for (const i of this.always) flags[i] = 1;
+    mark(this.always);
     for (const word of index.words()) {
       mark(this.exact.get(word));
       if (word.length >= PREFIX_KEY) mark(this.prefixes.get(word.slice(0, PREFIX_KEY)));
@@ -317,9 +360,7 @@ export class TermSet {
       const stems = index.stems(language);
       if (stems) for (const stem of stems) mark(this.byStem[language].get(stem));
     }
-    const out: number[] = [];
-    for (let i = 0; i < flags.length; i++) if (flags[i]) out.push(i);
-    return out;
+    return out.sort((a, b) => a - b);
   }
 }
 
