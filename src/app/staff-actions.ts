@@ -2,7 +2,7 @@ import type { ReplyFn, ReclassifyFn } from '../tasks/task-service.ts';
 import type { FilingDeps } from '../handlers/filing-deps.ts';
 import { replyToTicket } from '../records/staff-reply.ts';
 import { resolveTriage, TRIAGE_ROUTES, type TriageRoute } from '../records/triage-actions.ts';
-import { reclassifyRecord } from '../records/reclassify-record.ts';
+import { reclassifyRecord, ReclassifyError } from '../records/reclassify-record.ts';
 
 /**
  * What a staff task's Reply and Reclassify buttons do, shared by Slack and the CLI so both
@@ -21,9 +21,9 @@ export function staffActions(deps: FilingDeps): { onReply: ReplyFn; onReclassify
         await reclassifyRecord(em, { ref: task.recordRef, route, actor: actor.name ?? actor.id }, deps);
         return;
       }
-      if (!triageId) throw new Error(`task ${task.publicId} is not a triage item, ticket or lead`);
+      if (!triageId) throw new ReclassifyError(`task ${task.publicId} is not a triage item, ticket or lead`);
       if (!(TRIAGE_ROUTES as readonly string[]).includes(route)) {
-        throw new Error(`route ${route} is handled by staff until its handler exists; choose ${TRIAGE_ROUTES.join(', ')}`);
+        throw new ReclassifyError(`route ${route} is handled by staff until its handler exists; choose ${TRIAGE_ROUTES.join(', ')}`);
       }
       await resolveTriage(em, { triageId, route: route as TriageRoute, actor: actor.name ?? actor.id }, deps);
     },

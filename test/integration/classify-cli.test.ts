@@ -103,7 +103,7 @@ describe('staff corrections become labelled examples', () => {
     expect((await q(`select outcome, record_ref from inbound_message where record_ref = ?`, [lead!.ref]))[0]).toMatchObject({ outcome: 'lead' });
     // A ticket cannot be "moved" to where it is.
     const pitchTask = tasks.find((t) => t.record === outcomes[2]!.record_ref)!;
-    expect((await cli('tasks', 'reclassify', pitchTask.id, 'support', '--as', 'kari')).code).not.toBe(0);
+    expectCleanFailure(await cli('tasks', 'reclassify', pitchTask.id, 'support', '--as', 'kari'), /SUP-\d{6} is already a ticket/, { oneLine: true });
 
     // 3. The pitch became a ticket; it is spam: the ticket is closed, no new record.
     const spam = await cli('tasks', 'reclassify', pitchTask.id, 'spam', '--as', 'kari', '--json');

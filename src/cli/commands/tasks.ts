@@ -16,6 +16,9 @@ import {
   type ReplyFn,
 } from '../../tasks/task-service.ts';
 import type { Actor, TaskRecord } from '../../tasks/task-types.ts';
+import { TriageError } from '../../records/triage-actions.ts';
+import { ReclassifyError } from '../../records/reclassify-record.ts';
+import { expectErrors } from './records.ts';
 
 /** What the CLI needs from the other concerns to run approved actions and triage (the lead wires it). */
 export interface TaskCommandServices {
@@ -142,15 +145,18 @@ export function registerTaskCommands(program: Command, opts: TaskCommandOptions 
     .requiredOption('--as <name>', 'who is acting')
     .option('--json', 'print JSON')
     .action(async (id: string, route: string, o: { as: string; json?: boolean }) => {
-      await withDatabase(async (ctx) => {
-        const services = (await opts.services?.(ctx)) ?? {};
-        const result = await decideTask(
-          ctx.db.orm.em.fork(),
-          { ...parseTaskRef(id), decision: 'reclassify', route, actor: cliActor(o.as) },
-          { approvers: approversOf(ctx), actions: services.actions, onReclassify: services.onReclassify, postToSlack: !!ctx.config.env.SLACK_BOT_TOKEN },
-        );
-        report(result, o.json);
-      });
+      // A refused move (already resolved, already that kind of record) is one line, not a trace.
+      await expectErrors([TriageError, ReclassifyError], () =>
+        withDatabase(async (ctx) => {
+          const services = (await opts.services?.(ctx)) ?? {};
+          const result = await decideTask(
+            ctx.db.orm.em.fork(),
+            { ...parseTaskRef(id), decision: 'reclassify', route, actor: cliActor(o.as) },
+            { approvers: approversOf(ctx), actions: services.actions, onReclassify: services.onReclassify, postToSlack: !!ctx.config.env.SLACK_BOT_TOKEN },
+          );
+          report(result, o.json);
+        }),
+      );
     });
 
   tasks
