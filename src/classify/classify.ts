@@ -1,6 +1,7 @@
 /**
  * Decides where a new inbound message belongs: a queue (support, sales, privacy,
- * newsletter-reply) or 'triage' when the evidence is weak or split. Pure: everything it
+ * newsletter-reply, spam) or 'triage' when the evidence is split or privacy evidence weak;
+ * mail nothing claims goes to routing.defaultQueue. Pure: everything it
  * needs (the contact and organisation already looked up, the routing config) is passed
  * in, so it can be tested from literals and re-run on stored mail after a rule change.
  *
@@ -8,12 +9,11 @@
  * consulted for messages that start something new.
  */
 import { bodyText, headerValues, type MailAddress, type MessageFacts } from './message-facts.ts';
+import { compileContactForm, detectContactForm, type CompiledContactForm, type ContactFormData } from './contact-form.ts';
 import { detectLanguage, type Language } from './language.ts';
+import { compileTerm, TermSet, TextIndex, type CompiledTerm, type TermLanguage } from './terms.ts';
 import {
   compileGlob,
-  compileTerm,
-  termWords,
-  WordIndex,
   effectiveKeywordRules,
   PRIVACY_RIGHTS,
   QUEUES,
@@ -25,7 +25,10 @@ import {
   type RoutingConfig,
 } from './routing-rules.ts';
 import { splitReply, type SplitReply } from '../threading/quote-split.ts';
+
+export type { ContactFormData } from './contact-form.ts';
 import { domainOf, normaliseAddress } from '../threading/normalise-address.ts';
+import { isNoReplyAddress } from '../handlers/ack-policy.ts';
 
 export type Route = Queue | 'triage';
 
@@ -35,15 +38,6 @@ export interface ClassifyContext {
   config: RoutingConfig;
   /** splitReply(facts.text), when the caller has it already (it stores the split too). */
   split?: SplitReply;
-}
-
-export interface ContactFormData {
-  name?: string;
-  email: string;
-  company?: string;
-  phone?: string;
-  dealerNumber?: string;
-  message?: string;
 }
 
 export interface Classification {
@@ -66,36 +60,51 @@ export interface Classification {
 // ---------------------------------------------------------------------------------------
 interface CompiledRule {
   rule: KeywordRule;
-  patterns: { term: string; re: RegExp; words: { text: string; prefix: boolean }[] }[];
 }
 interface CompiledConfig {
   rules: CompiledRule[];
+  /** Every term of every rule, in rule order, indexed for lookup. */
+  terms: TermSet;
+  /** For each term of `terms`, the index of its rule in `rules`. */
+  ruleOf: number[];
   recipients: { re: RegExp; pattern: string; weights: QueueWeights }[];
   senderDomains: { re: RegExp; pattern: string; weights: QueueWeights }[];
   attachments: { name?: RegExp; type?: RegExp; label: string; weights: QueueWeights }[];
   newsletterIds: RegExp[];
-  formFrom: RegExp[];
-  formSubject: RegExp[];
-  formHeaders: string[];
-  dealerPatterns: RegExp[];
-  fieldLabels: Map<string, keyof ContactFormData>;
+  form: CompiledContactForm;
 }
 const compiledCache = new WeakMap<RoutingConfig, CompiledConfig>();
+
+const TERM_LANGUAGES: Array<[keyof KeywordRule['terms'], TermLanguage]> = [
+  ['nb', 'no'],
+  ['nn', 'no'],
+  ['en', 'en'],
+  ['all', 'exact'],
+];
 
 function compile(config: RoutingConfig): CompiledConfig {
   const cached = compiledCache.get(config);
   if (cached) return cached;
-  const rules = effectiveKeywordRules(config).map((rule) => {
-    const terms = [...(rule.terms.nb ?? []), ...(rule.terms.nn ?? []), ...(rule.terms.en ?? []), ...(rule.terms.all ?? [])];
-    const unique = [...new Set(terms.map((t) => t.trim()))];
-    return { rule, patterns: unique.map((term) => ({ term, re: compileTerm(term), words: termWords(term) })) };
+  const allTerms: CompiledTerm[] = [];
+  const ruleOf: number[] = [];
+  const rules = effectiveKeywordRules(config).map((rule, r) => {
+    // Each term goes through the stemmer of the language it is listed under.
+    const seen = new Set<string>();
+    for (const [key, language] of TERM_LANGUAGES) {
+      for (const term of rule.terms[key] ?? []) {
+        const id = `${language}:${term.trim()}`;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        allTerms.push(compileTerm(term, language));
+        ruleOf.push(r);
+      }
+    }
+    return { rule };
   });
-  const fieldLabels = new Map<string, keyof ContactFormData>();
-  for (const [field, labels] of Object.entries(config.contactForm.fields) as [keyof ContactFormData, string[]][]) {
-    for (const label of labels) fieldLabels.set(normaliseLabel(label), field);
-  }
   const compiled: CompiledConfig = {
     rules,
+    terms: new TermSet(allTerms),
+    ruleOf,
     recipients: config.recipients.map((r) => ({ re: compileGlob(r.pattern), pattern: r.pattern, weights: r.weights })),
     senderDomains: config.sender.domains.map((r) => ({ re: compileGlob(r.pattern), pattern: r.pattern, weights: r.weights })),
     attachments: config.attachments.map((a) => ({
@@ -105,106 +114,10 @@ function compile(config: RoutingConfig): CompiledConfig {
       weights: a.weights,
     })),
     newsletterIds: config.newsletter.messageIdPatterns.map(compileGlob),
-    formFrom: config.contactForm.fromPatterns.map(compileGlob),
-    formSubject: config.contactForm.subjectTerms.map(compileTerm),
-    formHeaders: config.contactForm.headers.map((h) => h.toLowerCase()),
-    dealerPatterns: config.contactForm.dealerNumberPatterns.map((p) => new RegExp(p, 'iu')),
-    fieldLabels,
+    form: compileContactForm(config),
   };
   compiledCache.set(config, compiled);
   return compiled;
-}
-
-function normaliseLabel(label: string): string {
-  return label.trim().toLowerCase().replace(/[.\s]+$/, '').replace(/\s+/g, ' ');
-}
-
-// ---------------------------------------------------------------------------------------
-// Contact forms
-// ---------------------------------------------------------------------------------------
-const EMAIL_SHAPE = /^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/;
-
-function parseFormFields(text: string, labels: Map<string, keyof ContactFormData>): Partial<ContactFormData> & { count: number } {
-  const lines = text.replace(/\r\n?/g, '\n').split('\n');
-  const out: Partial<ContactFormData> = {};
-  let count = 0;
-  const fieldOf = (line: string): { field: keyof ContactFormData; value: string } | undefined => {
-    const m = /^\s*([\p{L}][\p{L}\p{N} ./-]{0,40}?)\s*[:：]\s*(.*)$/u.exec(line);
-    if (!m) return undefined;
-    const field = labels.get(normaliseLabel(m[1]));
-    return field ? { field, value: m[2].trim() } : undefined;
-  };
-  for (let i = 0; i < lines.length; i++) {
-    const hit = fieldOf(lines[i]);
-    if (!hit || out[hit.field] !== undefined) continue;
-    if (hit.field === 'message') {
-      // The message runs over several lines until the next field or the form's footer.
-      const parts = hit.value ? [hit.value] : [];
-      let j = i + 1;
-      for (; j < lines.length; j++) {
-        if (/^-- ?$/.test(lines[j]) || fieldOf(lines[j])) break;
-        parts.push(lines[j]);
-      }
-      const message = parts.join('\n').trim();
-      if (message) out.message = message;
-      i = j - 1;
-      continue;
-    }
-    if (!hit.value) continue;
-    out[hit.field] = hit.value;
-    count++;
-  }
-  return { ...out, count };
-}
-
-function detectContactForm(
-  facts: MessageFacts,
-  text: string,
-  cc: CompiledConfig,
-  config: RoutingConfig,
-  reasons: string[],
-): ContactFormData | undefined {
-  if (!config.contactForm.enabled) return undefined;
-  const from = normaliseAddress(facts.from.address);
-  const robotFrom = cc.formFrom.some((re) => re.test(from));
-  const header = cc.formHeaders.find((h) => headerValues(facts, h).length > 0);
-  const subject = cc.formSubject.some((re) => re.test(facts.subject));
-  if (!robotFrom && !header && !subject) return undefined;
-
-  const fields = parseFormFields(text, cc.fieldLabels);
-  if (fields.count < config.contactForm.minFields) return undefined;
-
-  const fieldEmail = fields.email && EMAIL_SHAPE.test(normaliseAddress(fields.email)) ? normaliseAddress(fields.email) : undefined;
-  const replyTo = facts.replyTo.map((a) => normaliseAddress(a.address)).find((a) => a && a !== from);
-  const email = fieldEmail ?? replyTo;
-  if (!email) return undefined;
-  if (fieldEmail && replyTo && fieldEmail !== replyTo) {
-    reasons.push(`contact form: Email field ${fieldEmail} differs from Reply-To ${replyTo}; using the field`);
-  }
-
-  let dealerNumber = fields.dealerNumber ? /\d{2,8}/.exec(fields.dealerNumber)?.[0] : undefined;
-  if (!dealerNumber) {
-    for (const re of cc.dealerPatterns) {
-      const m = re.exec(facts.subject) ?? re.exec(text);
-      if (m?.[1]) {
-        dealerNumber = m[1];
-        break;
-      }
-    }
-  }
-  const replyToName = facts.replyTo.find((a) => normaliseAddress(a.address) === email)?.name;
-  const form: ContactFormData = { email };
-  const name = fields.name ?? replyToName;
-  if (name) form.name = name;
-  if (fields.company) form.company = fields.company;
-  if (fields.phone) form.phone = fields.phone;
-  if (dealerNumber) form.dealerNumber = dealerNumber;
-  if (fields.message) form.message = fields.message;
-  const why = [robotFrom && `From ${from} is a form robot`, header && `header ${header}`, subject && 'subject names a form']
-    .filter(Boolean)
-    .join(', ');
-  reasons.push(`contact form detected (${why}; ${fields.count} fields); requester ${email}`);
-  return form;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -219,6 +132,22 @@ const MAX_KEYWORD_TEXT = 20_000;
 const LANGUAGE_SAMPLE_CHARS = 5_000;
 
 const FORWARD_SUBJECT = /^\s*(fwd?|vs|wg|tr)\s*:/i;
+
+const STEM_NO: ReadonlySet<TermLanguage> = new Set(['no']);
+const STEM_EN: ReadonlySet<TermLanguage> = new Set(['en']);
+
+// A confidentiality footer ("…if you are not the intended recipient, notify the sender and
+// delete…") says delete, personal data and privacy in every mail of a firm that uses one.
+const NOTICE_SECRECY = /\b(konfidensiell\w*|taushets\w*|fortrolig\w*|confidential\w*|privileged|intended recipient|intended solely|only intended|(rett|rette|riktig|feil) mottak[ae]r\w*|(kun|berre|bare) ment for)\b/iu;
+const NOTICE_ADDRESSEE = /\b(mottaker\w*|adressat\w*|avsender\w*|recipient\w*|addressee|sender)\b/iu;
+
+/** The text without paragraphs that are a legal notice (never the first paragraph). */
+export function withoutLegalNotices(text: string): string {
+  const paragraphs = text.split(/\n[ \t]*\n/);
+  if (paragraphs.length < 2) return text;
+  const kept = paragraphs.filter((p, i) => i === 0 || p.length > 2_000 || !(NOTICE_SECRECY.test(p) && NOTICE_ADDRESSEE.test(p)));
+  return kept.length === paragraphs.length ? text : kept.join('\n\n');
+}
 
 function addWeights(scores: Record<Queue, number>, weights: QueueWeights, reasons: string[], why: string): void {
   const parts: string[] = [];
@@ -241,10 +170,57 @@ function round(n: number): number {
  */
 export function findRequester(facts: MessageFacts, config: RoutingConfig): MailAddress {
   const fullText = bodyText(facts).slice(0, MAX_KEYWORD_TEXT * 5);
-  const contactForm = detectContactForm(facts, fullText, compile(config), config, []);
+  const contactForm = detectContactForm(facts, fullText, compile(config).form, config, []);
   return contactForm
     ? { address: contactForm.email, ...(contactForm.name ? { name: contactForm.name } : {}) }
     : { ...facts.from, address: normaliseAddress(facts.from.address) || facts.from.address };
+}
+
+/**
+ * The route for a set of scores, and why (one line for `reasons`). In order:
+ *  1. privacy at or above privacy.minScore wins when it is (joint) top: the legal clock runs,
+ *     and every disclosure is approved by a human anyway; if another queue scores higher,
+ *     staff decide (a real request must never vanish into a ticket queue unseen);
+ *     then spam at or above spam.minScore is spam, whatever else it mentions;
+ *  2. below privacy.minScore, privacy evidence neither wins nor blocks another queue;
+ *  3. a queue at or above thresholds.minScore that leads the runner-up by thresholds.margin,
+ *     or is the only one at or above minScore, wins;
+ *  4. two or more queues at or above minScore within the margin: split evidence, triage;
+ *  5. nothing strong: privacy evidence from privacy.triageScore up that leads the rest goes
+ *     to triage (it must not be missed); a queue with a clear lead (margin) wins; anything
+ *     else goes to routing.defaultQueue (a human wrote to us and nothing says it is not a
+ *     support case), unless the sender is a system address (post_master@, noreply@): triage.
+ */
+export function decide(scores: Record<Queue, number>, config: RoutingConfig, sender: { robot?: string } = {}): { route: Route; why: string } {
+  const { minScore, margin } = config.thresholds;
+  const privacyMin = config.privacy.minScore;
+  if (scores.privacy >= privacyMin) {
+    const other = QUEUES.filter((q) => q !== 'privacy' && q !== 'spam').sort((a, b) => scores[b] - scores[a])[0]!;
+    if (scores.privacy >= scores[other]) return { route: 'privacy', why: `route privacy: ${scores.privacy} ≥ privacy.minScore ${privacyMin}` };
+    return { route: 'triage', why: `triage: privacy evidence ${scores.privacy} ≥ ${privacyMin} but ${other} scores ${scores[other]}` };
+  }
+  if (scores.spam >= config.spam.minScore) return { route: 'spam', why: `route spam: ${scores.spam} ≥ spam.minScore ${config.spam.minScore}` };
+  const ranked = QUEUES.filter((q) => q !== 'privacy').sort((a, b) => scores[b] - scores[a]);
+  const [top, second] = [ranked[0]!, ranked[1]!];
+  const lead = round(scores[top] - scores[second]);
+  const strong = ranked.filter((q) => scores[q] >= minScore);
+  if (strong.length === 1 || (strong.length > 1 && lead >= margin)) {
+    return { route: top, why: `route ${top}: ${scores[top]}, ahead of ${second} by ${lead}` };
+  }
+  if (strong.length > 1) {
+    return { route: 'triage', why: `triage: split evidence, ${top} ${scores[top]} and ${second} ${scores[second]} both ≥ minScore ${minScore}, lead ${lead} < margin ${margin}` };
+  }
+  if (scores.privacy >= config.privacy.triageScore && scores.privacy >= scores[top]) {
+    return { route: 'triage', why: `triage: weak privacy evidence ${scores.privacy} (≥ privacy.triageScore ${config.privacy.triageScore}, < ${privacyMin}) and nothing stronger` };
+  }
+  if (scores[top] > 0 && lead >= margin) {
+    return { route: top, why: `route ${top}: ${scores[top]} < minScore ${minScore}, but ahead of ${second} by ${lead}` };
+  }
+  // The default is for mail a person wrote; a system address that slipped past automated-mail
+  // recognition (an empty bounce from post_master@) is for staff to look at.
+  if (sender.robot) return { route: 'triage', why: `triage: no queue claims it, and ${sender.robot} is a system address, not a person` };
+  const fallback = config.defaultQueue;
+  return { route: fallback, why: `${fallback === 'triage' ? 'triage' : `route ${fallback}`}: no queue claims it (best ${top} ${scores[top]}); routing.defaultQueue is ${fallback}` };
 }
 
 export function classifyMessage(facts: MessageFacts, context: ClassifyContext): Classification {
@@ -256,7 +232,7 @@ export function classifyMessage(facts: MessageFacts, context: ClassifyContext): 
 
   const fullText = bodyText(facts).slice(0, MAX_KEYWORD_TEXT * 5);
   const split = context.split && fullText === facts.text ? context.split : splitReply(fullText);
-  const contactForm = detectContactForm(facts, fullText, cc, config, reasons);
+  const contactForm = detectContactForm(facts, fullText, cc.form, config, reasons);
 
   // Keywords look at what the sender wrote now, not at the history they quoted (which
   // is often our own acknowledgement). A forward's point is the forwarded mail, though.
@@ -265,7 +241,7 @@ export function classifyMessage(facts: MessageFacts, context: ClassifyContext): 
     keywordText = [split.newText, split.quoted.replace(/^\s*>+ ?/gm, '')].filter(Boolean).join('\n');
   }
   if (contactForm?.message) keywordText = `${keywordText}\n${contactForm.message}`;
-  keywordText = keywordText.slice(0, MAX_KEYWORD_TEXT);
+  keywordText = withoutLegalNotices(keywordText.slice(0, MAX_KEYWORD_TEXT));
 
   // Only the start says anything about the language; slicing first keeps a long body from
   // being copied whole into the joined string.
@@ -312,18 +288,30 @@ export function classifyMessage(facts: MessageFacts, context: ClassifyContext): 
   }
 
   // --- keywords
-  const index = { subject: new WordIndex(facts.subject), body: new WordIndex(keywordText) };
-  for (const { rule, patterns } of cc.rules) {
-    const where: Array<['subject' | 'body', string]> = [];
-    if (rule.in !== 'body') where.push(['subject', facts.subject]);
-    if (rule.in !== 'subject') where.push(['body', keywordText]);
-    for (const [place, text] of where) {
-      const hit = patterns.find((p) => p.words.every((w) => index[place].has(w)) && p.re.test(text));
-      if (!hit) continue;
-      scores[rule.queue] += rule.weight;
-      if (rule.right) rightEvidence.set(rule.right, (rightEvidence.get(rule.right) ?? 0) + rule.weight);
-      reasons.push(`${rule.id}: "${hit.term}" in ${place}: ${rule.queue} ${rule.weight > 0 ? '+' : ''}${rule.weight}`);
+  // Terms match by stem in their own language only (see TextIndex).
+  const stemLanguages = language === 'en' ? STEM_EN : STEM_NO;
+  const index = { subject: new TextIndex(facts.subject, stemLanguages), body: new TextIndex(keywordText, stemLanguages) };
+  // The first matching term of each rule and place, found among the terms whose anchor word the
+  // text holds (in rule order, so reasons and scores come out in rule order).
+  const hits: Array<{ place: 'subject' | 'body'; rule: number; term: CompiledTerm }> = [];
+  for (const place of ['subject', 'body'] as const) {
+    let done = -1;
+    for (const t of cc.terms.candidates(index[place])) {
+      const r = cc.ruleOf[t]!;
+      const where = cc.rules[r]!.rule.in;
+      if (r === done || (place === 'subject' && where === 'body') || (place === 'body' && where === 'subject')) continue;
+      const term = cc.terms.terms[t]!;
+      if (!index[place].matches(term)) continue;
+      hits.push({ place, rule: r, term });
+      done = r;
     }
+  }
+  hits.sort((a, b) => a.rule - b.rule || (a.place === b.place ? 0 : a.place === 'subject' ? -1 : 1));
+  for (const { place, rule: r, term: hit } of hits) {
+    const rule = cc.rules[r]!.rule;
+    scores[rule.queue] += rule.weight;
+    if (rule.right) rightEvidence.set(rule.right, (rightEvidence.get(rule.right) ?? 0) + rule.weight);
+    reasons.push(`${rule.id}: "${hit.term}" in ${place}: ${rule.queue} ${rule.weight > 0 ? '+' : ''}${rule.weight}`);
   }
 
   // --- attachments
@@ -350,37 +338,10 @@ export function classifyMessage(facts: MessageFacts, context: ClassifyContext): 
   for (const q of QUEUES) scores[q] = round(scores[q]);
 
   // --- decision
-  const { minScore, margin } = config.thresholds;
-  const privacyQualifies = scores.privacy >= config.privacy.minScore;
-  // Privacy evidence below its own threshold means "not a privacy request"; it must not
-  // then hold back another queue either (a fault report that says "slette" is support).
-  const candidates = QUEUES.filter((q) => q !== 'privacy' || privacyQualifies);
-  const ranked = [...candidates].sort((a, b) => scores[b] - scores[a]);
-  const [top, second] = ranked;
-  const runnerUp = second === undefined ? 0 : scores[second];
-  const lead = round(scores[top] - runnerUp);
-  if (!privacyQualifies && scores.privacy > 0) {
+  const { route, why } = decide(scores, config, { robot: isNoReplyAddress(requester.address) ? requester.address : undefined });
+  reasons.push(why);
+  if (scores.privacy > 0 && scores.privacy < config.privacy.minScore && route !== 'triage') {
     reasons.push(`privacy evidence ${scores.privacy} < privacy.minScore ${config.privacy.minScore}: not a privacy request`);
-  }
-  let route: Route;
-  if (privacyQualifies && (top === 'privacy' || scores.privacy === scores[top])) {
-    // A privacy request has a legal deadline and every disclosure is approved by a human
-    // anyway, so once the evidence is strong enough a narrow lead is still privacy.
-    route = 'privacy';
-    reasons.push(`route privacy: ${scores.privacy} ≥ privacy.minScore ${config.privacy.minScore}`);
-  } else if (privacyQualifies) {
-    // Never let a real privacy request disappear into a ticket queue unseen.
-    route = 'triage';
-    reasons.push(`triage: privacy evidence ${scores.privacy} ≥ ${config.privacy.minScore} but ${top} scores ${scores[top]}`);
-  } else if (scores[top] < minScore) {
-    route = 'triage';
-    reasons.push(`triage: best score ${top} ${scores[top]} < minScore ${minScore}`);
-  } else if (lead < margin) {
-    route = 'triage';
-    reasons.push(`triage: ${top} ${scores[top]} leads ${second} ${runnerUp} by ${lead} < margin ${margin}`);
-  } else {
-    route = top;
-    reasons.push(`route ${top}: ${scores[top]}, ahead of ${second} by ${lead}`);
   }
 
   const result: Classification = { route, language, scores, reasons, requester };

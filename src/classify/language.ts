@@ -20,6 +20,9 @@ const NYNORSK = new Set([
   'dykk', 'dykkar', 'me', 'eit', 'ein', 'noko', 'nokon', 'mykje', 'heime', 'høyrer',
   'venleg', 'helsing', 'fekk', 'gjekk', 'vart', 'òg', 'verkar', 'ho', 'dei', 'deira',
   'sidan', 'fleire', 'ynskjer', 'ønskjer', 'treng', 'skriv', 'korkje', 'nokre',
+  'mi', 'hjå', 'kjem', 'kome', 'sjølv', 'heile', 'vere', 'gjere', 'gong', 'gonger', 'veke',
+  'veka', 'seier', 'heiter', 'lukke', 'ver', 'stadfest', 'nyheitsbrev', 'nyheitsbrevet',
+  'nyheitsbreva', 'skule', 'leilegheit', 'tilbod', 'kostar', 'fungerar', 'verkar', 'brukar',
 ]);
 const BOKMAL = new Set([
   'ikke', 'jeg', 'hva', 'hvordan', 'hvorfor', 'hvem', 'hvor', 'bare', 'fra', 'se', 'dere',
@@ -32,6 +35,8 @@ const ENGLISH = new Set([
   'would', 'could', 'should', 'can', 'cannot', "can't", "don't", "doesn't", 'does', 'my',
   'me', 'it', 'after', 'from', 'will', 'what', 'how', 'why', 'dear', 'request', 'about',
   'they', 'been', 'there', 'which', 'any', 'all', 'no', 'yes', 'us', 'be', 'an', 'a',
+  'never', 'up', 'out', 'off', 'but', 'or', 'if', 'when', 'our', 'these', 'those', 'again',
+  'already', 'because', 'did', 'get', 'got',
 ]);
 // Words that are English markers but also ordinary Norwegian/nynorsk words; a
 // Norwegian text must not score English points for them.

@@ -35,6 +35,10 @@ export const commandGroups: CommandGroup[] = [
     register: async (p) => (await import('./commands/triage.ts')).registerTriageCommands(p),
   },
   {
+    commands: { classify: 'why mail is routed where it is, how well routing does, and what staff corrected' },
+    register: async (p) => (await import('./commands/classify.ts')).registerClassifyCommands(p),
+  },
+  {
     commands: { records: "records from the company's other systems" },
     register: async (p) => (await import('./commands/records-import.ts')).registerRecordsImportCommands(p),
   },

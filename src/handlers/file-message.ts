@@ -81,8 +81,8 @@ export function createFiler(deps: FilingDeps): Filer {
       case 'privacy':
         return deps.privacy ? handlePrivacyRequest(em, message, facts, classification, deps.privacy) : openTriage(em, message, facts, classification, deps);
       default:
-        // Privacy requests and newsletter replies get their own handlers; until then, and for
-        // anything uncertain, staff decide. Never a ticket by default.
+        // Spam and split evidence: staff decide (spam is one click away, and a real request
+        // that looked like spam is not lost). Never a record, never an acknowledgement.
         return openTriage(em, message, facts, classification, deps);
     }
   };
@@ -326,7 +326,9 @@ async function openTriage(em: EntityManager, message: InboundForFiling, facts: M
       ? `privacy request (${(c.privacyRights ?? []).join(', ') || 'unspecified'}): handled by staff until the privacy handler exists`
       : c.route === 'newsletter-reply'
         ? `newsletter reply (${(c.privacyRights ?? []).join(', ') || 'reply'}): handled by staff until the newsletter handler exists`
-        : `route uncertain: ${c.reasons.slice(0, 3).join('; ')}`;
+        : c.route === 'spam'
+          ? `looks like spam: ${c.reasons.filter((r) => r.startsWith('spam.')).slice(0, 3).join('; ')}`
+          : `route uncertain: ${c.reasons.slice(-1).concat(c.reasons.slice(0, 2)).join('; ')}`;
   const [row] = await sqlOf(em)<{ id: string }>(
     `insert into triage_item (inbound_message_id, suggested_route, reason, scores) values (?, ?, ?, ?)
      on conflict (inbound_message_id) do update set reason = excluded.reason returning id`,

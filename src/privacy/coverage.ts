@@ -296,6 +296,7 @@ export const coreCoverage: CoverageEntry[] = [
   // Technical and staff-only data: no personal data about customers.
   { entity: 'Task', table: 'task', system: 'staff', personal: false, erase: { action: 'none' }, note: 'staff work items; privacy tasks carry no customer data (refs and counts only); assignee names are staff' },
   { entity: 'TaskAudit', table: 'task_audit', system: 'staff', personal: false, erase: { action: 'none' }, note: 'who on the staff acted on a task' },
+  { entity: 'ClassificationCorrection', table: 'classification_correction', system: 'staff', personal: false, erase: { action: 'none' }, note: "staff's route for a message (a label, no text of it); the row goes with the message (on delete cascade)" },
   { entity: 'ImapCursor', table: 'imap_cursor', system: 'mail', personal: false, erase: { action: 'none' }, note: 'mailbox positions' },
   { entity: 'thread_message_id', table: 'thread_message_id', system: 'mail', personal: false, erase: { action: 'none' }, note: 'Message-ID → record ref' },
 ];

@@ -13,6 +13,7 @@ import type { InboundForFiling, StoredParse } from '../ingest/inbound-record.ts'
 import { handlePrivacyRequest } from '../privacy/case-service.ts';
 import { closeTasksOfRecord } from '../tasks/task-endings.ts';
 import { TRIAGE_ROUTES, isTriageRoute, parseTriageRef, triageRef, type TriageRoute } from './triage-routes.ts';
+import { recordCorrection } from './corrections.ts';
 
 export { TRIAGE_ROUTES, type TriageRoute };
 
@@ -49,8 +50,8 @@ export async function resolveTriage(em: EntityManager, input: ResolveTriageInput
   if (input.route === 'privacy' && !deps.privacy) throw new TriageError('privacy requests are not set up here; nothing was changed');
   const work = async (tx: EntityManager): Promise<ResolveTriageResult> => {
     const sql = sqlOf(tx);
-    const [item] = await sql<{ id: string; state: string; resolution: string | null; record_ref: string | null; resolved_by: string | null; inbound_message_id: string }>(
-      'select id, state, resolution, record_ref, resolved_by, inbound_message_id from triage_item where id = ? for update',
+    const [item] = await sql<{ id: string; state: string; resolution: string | null; record_ref: string | null; resolved_by: string | null; inbound_message_id: string; suggested_route: string }>(
+      'select id, state, resolution, record_ref, resolved_by, inbound_message_id, suggested_route from triage_item where id = ? for update',
       [triageId],
     );
     if (!item) throw new TriageError(`no triage item ${input.triageId}`);
@@ -89,6 +90,7 @@ export async function resolveTriage(em: EntityManager, input: ResolveTriageInput
     await sql(`update inbound_message set outcome = ?, record_ref = ?, language = coalesce(?, language) where id = ?`, [outcome, recordRef, language, msg.id]);
     // The item is decided: its task closes with it (a Slack button already closed it; the CLI did not).
     await closeTasksOfRecord(tx, triageRef(item.id), { reason: `resolved as ${input.route}${recordRef ? ` (${recordRef})` : ''} by ${input.actor}` });
+    await recordCorrection(tx, { inboundMessageId: msg.id, originalRoute: item.suggested_route, correctedRoute: input.route, recordRef, source: 'triage', by: input.actor });
     return { triageId: item.id, route: input.route, outcome, recordRef, inboundMessageId: msg.id, acknowledged };
   };
   return em.isInTransaction() ? work(em) : em.transactional(work);

@@ -10,6 +10,10 @@ export function isTriageRoute(route: string): route is TriageRoute {
   return (TRIAGE_ROUTES as readonly string[]).includes(route);
 }
 
+/** Where staff can move a ticket or lead that landed in the wrong queue (reclassify-record.ts). */
+export const RECORD_ROUTES = ['support', 'sales', 'spam'] as const satisfies readonly TriageRoute[];
+export type RecordRoute = (typeof RECORD_ROUTES)[number];
+
 /** What each route does, for help texts (CLI) and button hints. */
 export const TRIAGE_ROUTE_MEANING: Record<TriageRoute, string> = {
   support: 'file as a support ticket',

@@ -4,7 +4,7 @@
  * piece of user-supplied text escaped so an email subject cannot ping a channel.
  */
 import type { TaskButton, TaskRecord } from '../tasks/task-types.ts';
-import { TRIAGE_ROUTES } from '../records/triage-routes.ts';
+import { RECORD_ROUTES, TRIAGE_ROUTES } from '../records/triage-routes.ts';
 
 export type Block = Record<string, unknown>;
 export interface SlackMessageContent {
@@ -267,9 +267,14 @@ export function actionButtons(t: TaskView): Block[] {
       case 'close':
         out.push(button('Close', ACTION_IDS.close, value));
         break;
-      case 'reclassify':
-        for (const r of TRIAGE_ROUTES) out.push(button(routeLabel(r), ACTION_IDS.routePrefix + r, value, r === 'spam' ? 'danger' : undefined));
+      case 'reclassify': {
+        // A triage item can go to every triage route; a ticket or lead offers the other queue
+        // and spam (reclassify-record.ts files those).
+        const here = t.kind === 'new-ticket' ? 'support' : t.kind === 'new-lead' ? 'sales' : undefined;
+        const routes = here ? RECORD_ROUTES.filter((r) => r !== here) : TRIAGE_ROUTES;
+        for (const r of routes) out.push(button(routeLabel(r), ACTION_IDS.routePrefix + r, value, r === 'spam' ? 'danger' : undefined));
         break;
+      }
     }
   }
   return out;

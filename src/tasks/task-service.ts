@@ -50,10 +50,11 @@ export interface CreateTaskDeps {
 export function defaultButtons(kind: TaskKind, actionKind?: string | null): TaskButton[] {
   if (actionKind || kind === 'approval') return ['approve', 'reject'];
   switch (kind) {
+    // Reclassify: a ticket or lead in the wrong queue goes where it belongs (issue 16).
     case 'new-ticket':
-      return ['assign', 'reply', 'close'];
+      return ['assign', 'reply', 'close', 'reclassify'];
     case 'new-lead':
-      return ['assign', 'reply', 'close'];
+      return ['assign', 'reply', 'close', 'reclassify'];
     case 'triage':
       return ['reclassify'];
     case 'privacy-case':

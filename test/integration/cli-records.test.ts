@@ -40,12 +40,13 @@ beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'mailroom-cli-records-'));
   const r = await cli('import', path.join(root, 'test/fixtures/mail'), '--json');
   expect(r.code, r.stderr).toBe(0);
-  // Privacy requests now have their own handler; these give the triage queue something to hold.
+  // Privacy requests now have their own handler, and a vague mail is a ticket (issue 16): evidence
+  // split between sales and support gives the triage queue something to hold.
   const vague = mkdtempSync(path.join(tmpdir(), 'mailroom-cli-vague-'));
   for (const n of [1, 2, 3]) {
     writeFileSync(
       path.join(vague, `vague-${n}.eml`),
-      [`From: Ola Hansen ${n} <ola${n}@nyttfirma.example>`, 'To: post@infracomfort.example', `Subject: Spørsmål ${n}`, `Message-ID: <vague-${n}@nyttfirma.example>`, 'Content-Type: text/plain; charset=utf-8', '', 'Hei, kan noen ringe meg i morgen?', '', 'Ola', ''].join('\r\n'),
+      [`From: Ola Hansen ${n} <ola${n}@nyttfirma.example>`, 'To: post@infracomfort.example', `Subject: Spørsmål ${n}`, `Message-ID: <vague-${n}@nyttfirma.example>`, 'Content-Type: text/plain; charset=utf-8', '', 'Vi ønsker tilbud på nye paneler til kontoret. Og varmepumpa i kantina har feilkode E7 og blåser kaldt, kan dere sende en tekniker?', '', 'Ola', ''].join('\r\n'),
     );
   }
   const v = await cli('import', vague, '--json');

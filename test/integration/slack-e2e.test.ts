@@ -87,8 +87,9 @@ function mail(o: { from: string; subject: string; messageId: string; body: strin
 }
 
 /** A short message with nothing to go on: the classifier leaves it to staff (triage). */
+// Evidence split between sales and support: triage. (A vague mail is a ticket since issue 16.)
 function ambiguousMail(tag: string): string {
-  return mail({ from: `Ola Hansen <ola.${tag}@nyttfirma.example>`, subject: 'Spørsmål', messageId: `e2e-triage-${tag}@nyttfirma.example`, body: 'Hei, kan noen ringe meg i morgen?\n\nOla' });
+  return mail({ from: `Ola Hansen <ola.${tag}@nyttfirma.example>`, subject: 'Spørsmål', messageId: `e2e-triage-${tag}@nyttfirma.example`, body: 'Vi ønsker tilbud på nye paneler til kontoret. Og varmepumpa i kantina har feilkode E7 og blåser kaldt, kan dere sende en tekniker?\n\nOla' });
 }
 
 // ── Slack payloads, as Slack sends them ─────────────────────────────────────────────────────────

@@ -41,14 +41,15 @@ const allText = (m: { text: string; blocks: unknown[] }) => m.text + '\n' + JSON
 const actionIds = (m: { blocks: any[] }) => m.blocks.filter((b) => b.type === 'actions').flatMap((b) => b.elements.map((e: any) => e.action_id));
 
 describe('block kit messages', () => {
-  it('new ticket: ID, subject, requester organisation, and Assign to me / Reply / Close', () => {
+  // Issue 16 added Sales / Spam: a ticket in the wrong queue is moved from its task.
+  it('new ticket: ID, subject, requester organisation, and Assign to me / Reply / Close / Sales / Spam', () => {
     const m = taskMessage(view({}));
     expect(m.text).toContain('SUP-000001');
     expect(allText(m)).toContain('Nordbygg AS');
     expect(allText(m)).toContain('Varmepumpe virker ikke');
     const labels = m.blocks.filter((b: any) => b.type === 'actions').flatMap((b: any) => b.elements.map((e: any) => e.text.text));
-    expect(labels).toEqual(['Assign to me', 'Reply', 'Close']);
-    expect(actionIds(m)).toEqual([ACTION_IDS.assign, ACTION_IDS.reply, ACTION_IDS.close]);
+    expect(labels).toEqual(['Assign to me', 'Reply', 'Close', 'Sales', 'Spam']);
+    expect(actionIds(m)).toEqual([ACTION_IDS.assign, ACTION_IDS.reply, ACTION_IDS.close, ACTION_IDS.routePrefix + 'sales', ACTION_IDS.routePrefix + 'spam']);
     const values = m.blocks.filter((b: any) => b.type === 'actions').flatMap((b: any) => b.elements.map((e: any) => e.value));
     expect(new Set(values)).toEqual(new Set(['T-000007@1']));
   });
@@ -77,6 +78,7 @@ describe('block kit messages', () => {
     const lead = taskMessage(view({ kind: 'new-lead', recordRef: 'LEAD-000004', details: { company: 'Fjord Eiendom', interest: 'service avtale' } }));
     expect(allText(lead)).toContain('LEAD-000004');
     expect(allText(lead)).toContain('Fjord Eiendom');
+    expect(actionIds(lead).filter((id: string) => id.startsWith(ACTION_IDS.routePrefix))).toEqual(['support', 'spam'].map((r) => ACTION_IDS.routePrefix + r));
     const triage = taskMessage(view({ kind: 'triage', buttons: ['reclassify'] }));
     expect(actionIds(triage)).toEqual(['support', 'sales', 'privacy', 'spam'].map((r) => ACTION_IDS.routePrefix + r));
   });

@@ -19,6 +19,9 @@ import {
 import type { Actor, TaskRecord } from '../../tasks/task-types.ts';
 import { describe } from '../command-index.ts';
 import { TRIAGE_ROUTES, TRIAGE_ROUTE_MEANING } from '../../records/triage-routes.ts';
+import { TriageError } from '../../records/triage-actions.ts';
+import { ReclassifyError } from '../../records/reclassify-record.ts';
+import { expectErrors } from './records.ts';
 
 /** What the CLI needs from the other concerns to run approved actions and triage (the lead wires it). */
 export interface TaskCommandServices {
@@ -141,21 +144,27 @@ export function registerTaskCommands(program: Command, opts: TaskCommandOptions 
 
   tasks
     .command('reclassify')
-    .argument('<id>', 'the triage task (T-…)')
-    .addArgument(new Argument('<route>', 'where the item belongs').choices([...TRIAGE_ROUTES]))
-    .description(`send a triage item on: ${TRIAGE_ROUTES.map((r) => `${r} (${TRIAGE_ROUTE_MEANING[r]})`).join(', ')}`)
+    .argument('<id>', 'the task (T-…) of a triage item, ticket or lead')
+    .addArgument(new Argument('<route>', 'where it belongs').choices([...TRIAGE_ROUTES]))
+    .description(
+      `send a triage item on: ${TRIAGE_ROUTES.map((r) => `${r} (${TRIAGE_ROUTE_MEANING[r]})`).join(', ')}; ` +
+        'or move a ticket or lead to the other queue (or spam)',
+    )
     .requiredOption('--as <name>', 'who is acting')
     .option('--json', 'print JSON')
     .action(async (id: string, route: string, o: { as: string; json?: boolean }) => {
-      await withDatabase(async (ctx) => {
-        const services = (await opts.services?.(ctx)) ?? {};
-        const result = await decideTask(
-          ctx.db.orm.em.fork(),
-          { ...parseTaskRef(id), decision: 'reclassify', route, actor: cliActor(o.as) },
-          { approvers: approversOf(ctx), actions: services.actions, onReclassify: services.onReclassify, postToSlack: !!ctx.config.env.SLACK_BOT_TOKEN },
-        );
-        report(result, o.json);
-      });
+      // A refused move (already resolved, already that kind of record) is one line, not a trace.
+      await expectErrors([TriageError, ReclassifyError], () =>
+        withDatabase(async (ctx) => {
+          const services = (await opts.services?.(ctx)) ?? {};
+          const result = await decideTask(
+            ctx.db.orm.em.fork(),
+            { ...parseTaskRef(id), decision: 'reclassify', route, actor: cliActor(o.as) },
+            { approvers: approversOf(ctx), actions: services.actions, onReclassify: services.onReclassify, postToSlack: !!ctx.config.env.SLACK_BOT_TOKEN },
+          );
+          report(result, o.json);
+        }),
+      );
     });
 
   tasks

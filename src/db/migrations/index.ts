@@ -10,6 +10,7 @@ import { Migration20261126000009_newsletter } from './Migration20261126000009_ne
 import { Migration20261126000010_notices } from './Migration20261126000010_notices.ts';
 import { Migration20261126000011_body_split } from './Migration20261126000011_body_split.ts';
 import { Migration20261126000012_quarantine_index } from './Migration20261126000012_quarantine_index.ts';
+import { Migration20261126000013_classification_correction } from './Migration20261126000013_classification_correction.ts';
 
 import { MIGRATION_NAMES } from './names.ts';
 
@@ -30,6 +31,7 @@ export const migrationsList = [
   { name: 'Migration20261126000010_notices', class: Migration20261126000010_notices },
   { name: 'Migration20261126000011_body_split', class: Migration20261126000011_body_split },
   { name: 'Migration20261126000012_quarantine_index', class: Migration20261126000012_quarantine_index },
+  { name: 'Migration20261126000013_classification_correction', class: Migration20261126000013_classification_correction },
 ];
 
 if (migrationsList.map((m) => m.name).join() !== MIGRATION_NAMES.join()) {
