@@ -125,7 +125,17 @@ describe('environment file example', () => {
 });
 
 describe('Dockerfile', () => {
-  const ins = dockerInstructions(readFileSync(DOCKERFILE, 'utf8'));
+  const all = dockerInstructions(readFileSync(DOCKERFILE, 'utf8'));
+  // The image is its last stage; the stages before it only build what it copies `--from`.
+  const lastFrom = all.map((i) => i.op).lastIndexOf('FROM');
+  const ins = all.slice(lastFrom);
+  const build = all.slice(0, lastFrom);
+  /** A COPY's sources and destination, and the stage it copies from (none: the build context). */
+  const copyArgs = (c: { args: string }) => {
+    const parts = c.args.split(/\s+/);
+    const from = parts[0]?.startsWith('--from=') ? parts.shift()!.slice('--from='.length) : null;
+    return { from, dest: parts.pop()!, sources: parts };
+  };
   const pkg = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8'));
 
   it('node:20-bookworm-slim, production dependencies only, a non-root user, a HEALTHCHECK on /healthz, the daemon as command', () => {
@@ -136,11 +146,16 @@ describe('Dockerfile', () => {
     expect(ins.find((i) => i.op === 'HEALTHCHECK')?.args).toMatch(/\/healthz/);
     expect(ins.find((i) => i.op === 'STOPSIGNAL')?.args).toBe('SIGTERM');
     expect(ins.filter((i) => i.op === 'CMD').pop()?.args).toBe('["node", "bin/mailroom.js", "start"]');
-    // Every COPY source exists (the build context is the repository root).
-    for (const c of ins.filter((i) => i.op === 'COPY')) {
-      const sources = c.args.split(/\s+/).slice(0, -1);
+    // Every COPY source exists (the build context is the repository root), in every stage.
+    for (const c of all.filter((i) => i.op === 'COPY')) {
+      const { from, sources } = copyArgs(c);
+      if (from) continue;
       for (const s of sources) expect(existsSync(path.join(projectRoot, s)), s).toBe(true);
     }
+    // The image runs compiled JavaScript: the build stage compiles it, the image copies dist/.
+    expect(build[0]?.args).toMatch(/^node:20-bookworm-slim AS build$/);
+    expect(build.find((i) => i.op === 'RUN' && /bin\/build\.js|npm run build/.test(i.args))).toBeTruthy();
+    expect(ins.filter((i) => i.op === 'COPY').map(copyArgs)).toContainEqual({ from: 'build', sources: ['/app/dist'], dest: './dist' });
   });
 
   it('no code the image runs imports a development dependency', () => {
@@ -174,16 +189,21 @@ describe('Dockerfile', () => {
     });
 
     it('the COPY lines and `npm ci --omit=dev` (offline, from the npm cache) give a tree whose daemon starts, migrates and answers the HEALTHCHECK', async () => {
+      // The build stage's dist/ is this checkout's (built by `npm install`'s prepare; rebuilt if stale).
+      const built = await run(process.execPath, ['bin/build.js', '--if-stale']);
+      expect(built.code, built.stderr).toBe(0);
       for (const c of ins.filter((i) => i.op === 'COPY')) {
-        const parts = c.args.split(/\s+/);
-        const dest = parts.pop()!;
-        for (const s of parts) cpSync(path.join(projectRoot, s), path.join(app, dest === './' ? s : dest), { recursive: true });
+        const { from, sources, dest } = copyArgs(c);
+        for (const s of sources) {
+          const source = from ? path.join(projectRoot, path.relative('/app', s)) : path.join(projectRoot, s);
+          cpSync(source, path.join(app, dest === './' ? path.basename(s) : dest), { recursive: true });
+        }
       }
-      // Install scripts are skipped: only the embedded PostgreSQL has one, and DATABASE_URL is used.
+      expect(existsSync(path.join(app, 'src')), 'the image holds no TypeScript sources').toBe(false);
       const npm = await run('npm', ['ci', '--omit=dev', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: app });
       expect(npm.code, npm.stderr).toBe(0);
       expect(existsSync(path.join(app, 'node_modules/vitest'))).toBe(false);
-      expect(existsSync(path.join(app, 'node_modules/tsx'))).toBe(true);
+      expect(existsSync(path.join(app, 'node_modules/tsx')), 'tsx is for development only').toBe(false);
 
       const port = await getFreePort();
       const dataDir = mkdtempSync(path.join(tmpdir(), 'mailroom-image-data-'));

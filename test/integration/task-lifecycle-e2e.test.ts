@@ -101,6 +101,9 @@ beforeAll(async () => {
     slack: { channels: CHANNELS, approvers: { triage: [ADA.id, ADA.username], 'data-export': ['ada'], 'privacy-case': ['ada'], broadcast: ['ada'] } },
     // Approvals go stale after about four seconds here (a week by default), looked for every second.
     tasks: { approvalsExpireAfterHours: 0.0012, expiryCheckCron: '* * * * * *' },
+    // This desk wants staff to see what no rule claims (shipped default: a support ticket), so a
+    // vague first mail becomes a triage item here and its task is what these tests follow.
+    routing: { ...(base.routing ?? {}), defaultQueue: 'triage' },
   };
   configDir = mkdtempSync(path.join(tmpdir(), 'mailroom-task-lifecycle-'));
   configFile = path.join(configDir, 'mailroom.yaml');
