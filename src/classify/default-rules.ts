@@ -396,8 +396,8 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     weight: 5,
     in: 'any',
     terms: {
-      nb: ['slett* .. personopplysning*', 'slett* .. opplysning* .. om meg', 'slett* meg', 'slett* .. mine data', 'slett* .. om meg', 'slett* alle opplysning*', 'slett* kontoen min', 'slett* kundeprofilen', 'slett* .. lagret på meg', 'slett* .. lagret om meg', 'fjern* .. personopplysning*', 'fjern* .. om meg', 'fjern alt', 'fjern* all informasjon', 'sletting av .. personopplysning*', 'rett til sletting', 'retten til sletting', 'bli glemt', 'anonymiser* .. meg', 'ikke stå i .. register*', 'personopplysninger om meg slettes', 'alt slettes'],
-      nn: ['slett* .. opplysningar', 'slett* meg', 'slett* .. om meg', 'slett* kontoen min', 'slett* brukarkontoen', 'slettar alle', 'fjern* .. opplysningar .. om meg', 'fjern alt', 'fjern meg'],
+      nb: ['slett* .. personopplysning*', 'slett* .. opplysning* .. om meg', 'slett* meg', 'slett* .. mine data', 'slett* .. om meg', 'slett* alle opplysning*', 'slett* kontoen min', 'slett* kundeprofilen', 'slett* .. lagret på meg', 'slett* .. lagret om meg', 'fjerne .. personopplysning*', 'fjerne .. om meg', 'fjern alt', 'fjerne all informasjon', 'sletting av .. personopplysning*', 'rett til sletting', 'retten til sletting', 'bli glemt', 'anonymiser* .. meg', 'ikke stå i .. register*', 'personopplysninger om meg slettes', 'alt slettes'],
+      nn: ['slett* .. opplysningar', 'slett* meg', 'slett* .. om meg', 'slett* kontoen min', 'slett* brukarkontoen', 'slettar alle', 'fjerne .. opplysningar .. om meg', 'fjern alt', 'fjern meg'],
       en: ['delete my .. data', 'delete my .. information', 'delete all .. data', 'delete all information', 'delete everything', 'erase .. personal data', 'erase my', 'erase all', 'erasure', 'right to be forgotten', 'remove my .. personal data', 'remove my personal details', 'remove me from your systems', 'wipe me', 'wipe my', 'my data deleted', 'data deletion', 'article 17'],
       all: ['art. 17', 'art 17'],
     },
@@ -408,7 +408,7 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     right: 'erasure',
     weight: 1.5,
     in: 'any',
-    terms: { nb: ['slett*', 'fjern*'], nn: ['slett*', 'fjern*'], en: ['delete', 'erase', 'remove', 'deleted', 'close my account'] },
+    terms: { nb: ['slett*', 'fjerne'], nn: ['slett*', 'fjerne'], en: ['delete', 'erase', 'remove', 'deleted', 'close my account'] },
   },
   {
     id: 'privacy.erasure.data',
@@ -417,8 +417,8 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     weight: 3,
     in: 'any',
     terms: {
-      nb: pairs(['slett*', 'fjern*'], ['opplysning*', 'informasjon*', 'mine data', 'kontoen min', 'profil*', 'kundeprofil*', 'meg fra', 'meg frå', 'alt dere har'], ' .. '),
-      nn: pairs(['slett*', 'fjern*'], ['opplysningar', 'kontoen min', 'brukarkonto*', 'alt de har'], ' .. '),
+      nb: pairs(['slett*', 'fjerne'], ['opplysning*', 'informasjon*', 'mine data', 'kontoen min', 'profil*', 'kundeprofil*', 'meg fra', 'meg frå', 'alt dere har'], ' .. '),
+      nn: pairs(['slett*', 'fjerne'], ['opplysningar', 'kontoen min', 'brukarkonto*', 'alt de har'], ' .. '),
       en: pairs(['delete', 'remove', 'erase', 'wipe'], ['my data', 'my information', 'my details', 'my personal', 'my account', 'my contact details', 'all my', 'everything', 'from your database', 'from your systems', 'from your records', 'from your customer database', 'from your register'], ' .. '),
     },
   },

@@ -118,11 +118,19 @@ const ORIGINAL_DELIMITERS: RegExp[] = [
 
 /** Auto-reply subjects. Strong = at the start of the subject (how auto-responders do it). */
 const AUTOREPLY_SUBJECT_STRONG =
-  /^\s*(auto(matic|matisk)?[- ]?(reply|response|svar|respons|antwort|réponse|risposta|respuesta)|autosvar|autoreply|autorespons\w*|out of (the )?office|fraværsmelding|fravær|fraværende|ikke til stede|ikke på kontoret|ferie|på ferie|vacation|away from (the )?office|abwesenheit(snotiz)?|absence|réponse automatique|i am (currently )?(out|away)|away until|on leave|on holiday|ooo\b)/i;
+  /^\s*(auto(matic|matisk)?[- ]?(reply|response|svar|respons|antwort|réponse|risposta|respuesta)|autosvar|autoreply|autorespons\w*|out of (the )?office|fraværsmelding|ikke til stede|ikke på kontoret|away from (the )?office|abwesenheitsnotiz|réponse automatique|i am (currently )?(out|away)|away until|ooo\b)/i;
+/**
+ * Words a person also puts in a subject ("Ferie" over a question about frost protection while
+ * away, "Absence of heat"): strong only in the prefix form auto-responders use ("Ferie: Re: …");
+ * otherwise they count as weak, together with an auto-reply body phrase.
+ */
+const AUTOREPLY_SUBJECT_PREFIX = /^\s*(på ferie|ferie|fravær(ende)?|vacation|absence|on leave|on holiday|abwesenheit)\s*[:–-]/i;
 /** Weaker: anywhere in the subject; only counts together with an auto-reply body phrase. */
-const AUTOREPLY_SUBJECT_WEAK = /fravær|ferie|out of (the )?office|vacation|away|abwesen|autoreply|auto-reply|automatic reply|automatisk svar|ikke til stede/i;
+const AUTOREPLY_SUBJECT_WEAK = /fravær|ferie|out of (the )?office|vacation|absence|on leave|on holiday|away|abwesen|autoreply|auto-reply|automatic reply|automatisk svar|ikke til stede/i;
+// "Jeg er på ferie" / "Er på ferie til …" (first person, or a sentence that starts with it),
+// not "medan vi er bortreiste i jula" in a customer's question about going away.
 const AUTOREPLY_BODY =
-  /(jeg er|er) (på ferie|bortreist|ikke (til stede|på kontoret)|fraværende|borte)|tilbake (igjen )?(den|på|mandag|tirsdag|onsdag|torsdag|fredag|\d)|(i am|i'm) (currently )?(out of (the )?office|away|on (vacation|holiday|leave))|(will|i'll) (be )?(back|return|respond)|returning (to the office )?on|limited access to (my )?e-?mail|this is an automat(ic|ed) (reply|response|message)|dette er et automatisk svar|automatisk (svar|melding)/i;
+  /(\b(jeg|eg) er|(^|[.!]\s*)er) (på ferie|bortreist\b|ikke (til stede|på kontoret)|fraværende|borte\b)|tilbake (igjen )?(den|på|mandag|tirsdag|onsdag|torsdag|fredag|\d)|(i am|i'm) (currently )?(out of (the )?office|away|on (vacation|holiday|leave))|(will|i'll) (be )?(back|return|respond)|returning (to the office )?on|limited access to (my )?e-?mail|this is an automat(ic|ed) (reply|response|message)|dette er et automatisk svar|automatisk (svar|melding)/im;
 
 /** Header values meaning "auto-replied" for the non-standard headers. */
 const X_AUTO_RESPONSE_SUPPRESS_AUTOREPLY = /\b(all|oof|autoreply)\b/i;
@@ -599,7 +607,7 @@ export function recogniseAutomatedMail(
     if (listHeaders.length) return { kind: 'mailing-list', reason: `Precedence: ${precedence} with ${listHeaders.join(', ')}` };
     return { kind: 'auto-reply', reason: `Precedence: ${precedence}` };
   }
-  if (AUTOREPLY_SUBJECT_STRONG.test(subject)) return { kind: 'auto-reply', reason: `auto-reply subject "${subject}"` };
+  if (AUTOREPLY_SUBJECT_STRONG.test(subject) || AUTOREPLY_SUBJECT_PREFIX.test(subject)) return { kind: 'auto-reply', reason: `auto-reply subject "${subject}"` };
   if (AUTOREPLY_SUBJECT_WEAK.test(subject) && AUTOREPLY_BODY.test(text)) {
     return { kind: 'auto-reply', reason: `auto-reply subject and body ("${subject}")` };
   }

@@ -67,6 +67,17 @@ describe('auto-replies', () => {
     expect((await recognise(mail(`${base}\nSubject: Spørsmål om stenging i ferien`, 'Har dere åpent i juli?'))).kind).toBe('human');
     expect((await recognise(mail(`${base}\nSubject: Re: Spørsmål – fravær`, 'Jeg er fraværende og tilbake mandag 3. august.'))).kind).toBe('auto-reply');
   });
+
+  it('a person may title a question "Ferie" or "Vacation": only the responder\'s prefix form or its wording counts', async () => {
+    const human = [
+      ['Ferie', 'Hvordan setter vi anlegget i frostsikring mens vi er bortreiste i romjula?'],
+      ['Vacation', 'We are away for three weeks from Saturday. Should the heat pump be left on?'],
+      ['Absence of heat in the west wing', 'Nothing since the weekend, radiators cold.'],
+    ];
+    for (const [subject, body] of human) expect((await recognise(mail(`${base}\nSubject: ${subject}`, body))).kind, subject).toBe('human');
+    expect((await recognise(mail(`${base}\nSubject: Ferie: Re: Spørsmål om service`, 'Takk for e-posten.'))).kind).toBe('auto-reply');
+    expect((await recognise(mail(`${base}\nSubject: Ferie`, 'Er på ferie til 5. august. Hilsen Kari'))).kind).toBe('auto-reply');
+  });
 });
 
 describe('mailing lists', () => {
