@@ -53,9 +53,9 @@ export const CATEGORY_NAMES: Record<Category, Words> = {
 };
 
 const BELONGS_TO_KEPT_CASE: Words = {
-  nb: 'hører til supportsaker eller personvernhenvendelser som beholdes, og blir beholdt sammen med dem.',
-  nn: 'høyrer til supportsaker eller personvernførespurnader som blir verande, og blir verande saman med dei.',
-  en: 'belongs to support cases or privacy requests that are kept, and stays with them.',
+  nb: 'hører til supportsaker eller personvernhenvendelser som beholdes, blir beholdt sammen med dem; resten er slettet.',
+  nn: 'høyrer til supportsaker eller personvernførespurnader som blir verande, blir verande saman med dei; resten er sletta.',
+  en: 'belongs to support cases or privacy requests that are kept stays with them; the rest is deleted.',
 };
 
 /** Why a category is kept after an erasure, in each language (the grounds of coverage.ts, for people). */
@@ -156,7 +156,8 @@ export function erasureLetter(plan: ErasurePlan, l: TemplateLanguage): ErasureLe
   const kept = new Map<Category, { until?: string }>();
   for (const x of plan.lines) {
     const c = categoryOf(x.table, x.system);
-    if (x.found - x.kept > 0 || x.action === 'delete-or-anonymise' || x.action === 'anonymise') {
+    // A mixed line does not know what it deleted: it is listed as kept, with "the rest is deleted".
+    if ((x.found - x.kept > 0 && x.action !== 'mixed') || x.action === 'delete-or-anonymise' || x.action === 'anonymise') {
       const d = deleted.get(c) ?? { anonymised: false };
       d.anonymised ||= x.action === 'anonymise';
       deleted.set(c, d);
