@@ -76,7 +76,7 @@ export const KEPT_REASONS: Partial<Record<Category, Words>> = {
   orders: {
     nb: 'Bestillinger må oppbevares for regnskapet til 5 år etter utgangen av regnskapsåret (bokføringsloven § 13, personvernforordningen art. 17 nr. 3 b); deretter slettes de.',
     nn: 'Bestillingar må oppbevarast for rekneskapen til 5 år etter utgangen av rekneskapsåret (bokføringslova § 13, personvernforordninga art. 17 nr. 3 b); deretter blir dei sletta.',
-    en: 'Orders must be kept for bookkeeping until 5 years after the end of their financial year (Bookkeeping Act § 13, GDPR art. 17(3)(b)); then they are deleted.',
+    en: 'Orders must be kept for bookkeeping until 5 years after the end of their financial year (the Norwegian Bookkeeping Act, bokføringsloven § 13; GDPR art. 17(3)(b)); then they are deleted.',
   },
   suppression: {
     nb: 'Vi beholder bare en enveis-hash av adressen (ikke selve adressen), slik at du ikke får nyhetsbrev eller markedsføring igjen uten å melde deg på på nytt (personvernforordningen art. 21 nr. 3).',
