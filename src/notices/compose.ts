@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { DateTime } from 'luxon';
 import { base32Encode, makeMessageId } from '../threading/thread-token.ts';
 import type { TemplateLanguage, TemplateRenderer } from '../templates/render-template.ts';
+import { formatDateTime } from '../templates/human-date.ts';
 import type { OutgoingEmail } from '../outbox/outgoing-email.ts';
 import type { NoticeKind, NoticeStepKind } from '../entities/notices.ts';
 import type { NoticesConfig } from './notices-config.ts';
@@ -34,12 +34,9 @@ export function noticeMessageId(noticeRef: string, stepId: string, contactId: st
   return makeMessageId({ ticketRef: noticeRef, nonce }, deps.secret, deps.messageIdDomain);
 }
 
+/** When a notice's window starts or ends, for people (weekday, date, time) in the recipient's language. */
 export function formatTime(d: Date | null, lang: TemplateLanguage, zone: string): string {
-  if (!d) return '';
-  const t = DateTime.fromJSDate(d, { zone });
-  return lang === 'en'
-    ? t.setLocale('en-GB').toFormat("cccc d LLLL yyyy 'at' HH:mm")
-    : t.setLocale('nb').toFormat("cccc d. LLLL yyyy 'kl.' HH:mm");
+  return formatDateTime(d, lang, zone);
 }
 
 export function formatOffset(minutes: number, lang: TemplateLanguage): string {
@@ -113,6 +110,7 @@ export function composeNoticeMail(input: ComposeInput, deps: ComposeDeps): Outgo
     isIncident: step.step === 'incident',
     isUpdate: step.step === 'update',
     isResolved: step.step === 'resolved',
+    isCancellation: step.step === 'cancellation',
     updateNumber: step.updateNumber,
     ...input.extra,
   });

@@ -40,6 +40,28 @@ export async function noticeRecipients(em: EntityManager, target: { services: st
   }));
 }
 
+/**
+ * Those who were told about a notice (a mail of it reached the mail server): the audience of
+ * its cancellation, whatever their organisation uses now. An erased contact is nobody.
+ */
+export async function reachedRecipients(em: EntityManager, noticeId: string, reached: string): Promise<NoticeRecipient[]> {
+  const rows = await sqlOf(em)<{ id: string; email: string; name: string | null; language: string | null; organisation_id: string | null; organisation_name: string | null }>(
+    `select c.id, c.email, c.name, c.language, c.organisation_id, o.name as organisation_name
+       from contact c left join organisation o on o.id = c.organisation_id
+      where c.id in (select d.contact_id from notice_delivery d where d.notice_id = ? and d.contact_id is not null and ${reached})
+      order by c.id`,
+    [noticeId],
+  );
+  return rows.map((r) => ({
+    contactId: String(r.id),
+    email: r.email,
+    name: r.name,
+    language: r.language,
+    organisationId: r.organisation_id === null ? '' : String(r.organisation_id),
+    organisationName: r.organisation_name ?? '',
+  }));
+}
+
 export interface OpsContactView {
   organisation: string | null;
   organisationId: string | null;

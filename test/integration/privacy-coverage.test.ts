@@ -129,7 +129,7 @@ describe('approved erasure', () => {
     expect(mails).toHaveLength(1);
     expect(mails[0]!.payload.to).toEqual([MARIA.email]);
     expect(mails[0]!.payload.text).toMatch(/Kept, and why:[\s\S]*bokføringsloven § 13/);
-    expect(mails[0]!.payload.text).toMatch(/until 2030-12-31/);
+    expect(mails[0]!.payload.text).toMatch(/until 31 December 2030/);
     const audit = await q(`select actor_kind, actor_name, action from privacy_audit where case_id = ? order by id`, [c!.id]);
     expect(audit.map((a) => `${a.actor_kind}:${a.action}`)).toEqual(expect.arrayContaining(['cli:approved', 'system:erased']));
     await expect(q(`delete from privacy_audit`)).rejects.toThrow(/append-only/);
