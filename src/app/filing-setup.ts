@@ -4,6 +4,8 @@ import { TemplateRenderer } from '../templates/render-template.ts';
 import type { FilingDeps } from '../handlers/filing-deps.ts';
 import { createStaffNotifier } from './staff-notifier.ts';
 import { privacyDepsFromConfig } from '../privacy/wire.ts';
+import { senderAddresses } from '../mail/senders.ts';
+import { domainOf } from '../mail/address.ts';
 
 /** Builds the filing stage's dependencies from the validated configuration. */
 export function filingDepsFromConfig(config: Config, extra: Partial<FilingDeps> = {}): FilingDeps {
@@ -12,10 +14,11 @@ export function filingDepsFromConfig(config: Config, extra: Partial<FilingDeps> 
     prefixes: { ticketPrefix: config.behaviour.ids.ticketPrefix, leadPrefix: config.behaviour.ids.leadPrefix },
     secret: config.secret,
     messageIdDomain: config.messageIdDomain,
-    mailFrom: config.env.MAIL_FROM,
-    fromName: config.behaviour.mail.fromName,
+    mailFrom: config.senders.support.from.address,
+    fromName: config.senders.support.from.name,
+    senders: config.senders,
     orgName: config.behaviour.organisation.name,
-    ownDomains: [...config.behaviour.organisation.ownDomains, config.env.MAIL_FROM.split('@')[1]!],
+    ownDomains: [...new Set([...config.behaviour.organisation.ownDomains, ...senderAddresses(config.senders).map(domainOf)])],
     maxAcksPerHour: config.behaviour.acknowledgements.maxPerRecipientPerHour,
     acknowledgementsEnabled: config.behaviour.acknowledgements.enabled,
     templates: new TemplateRenderer(path.resolve(path.dirname(config.configFile), 'templates')),

@@ -5,6 +5,8 @@ import { newsletterConfigSchema } from '../newsletter/config-schema.ts';
 import { privacyConfigSchema } from '../privacy/config.ts';
 import { noticesConfigSchema } from '../notices/notices-config.ts';
 import { tasksConfigSchema } from '../tasks/task-expiry.ts';
+import { mailboxSetting } from '../mail/address.ts';
+import { sendersSettingSchema } from '../mail/senders.ts';
 
 const duration = z.number().int().nonnegative();
 
@@ -21,7 +23,12 @@ export const behaviourSchema = z
       .prefault({}),
     mail: z
       .object({
+        /** Display name of MAIL_FROM when MAIL_FROM has none. */
         fromName: z.string().default('Mailroom'),
+        /** Reply-To of every outgoing mail whose sender sets none (one mailbox). */
+        replyTo: mailboxSetting.optional(),
+        /** Per-queue From/Reply-To (src/mail/senders.ts). */
+        senders: sendersSettingSchema,
         /** Domain part of Message-IDs we generate; defaults to MAIL_FROM's domain. */
         messageIdDomain: z.string().optional(),
       })

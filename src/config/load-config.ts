@@ -5,6 +5,8 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { envSchema, cleanEnv, type Env } from './env-schema.ts';
 import { behaviourSchema, type Behaviour } from './behaviour-schema.ts';
+import { resolveSenders, type Senders } from '../mail/senders.ts';
+import { domainOf } from '../mail/address.ts';
 
 export interface Config {
   env: Env;
@@ -15,6 +17,8 @@ export interface Config {
   embeddedDatabase: boolean;
   secret: string;
   messageIdDomain: string;
+  /** From/Reply-To of each kind of outgoing mail: MAIL_FROM, overridden per queue by mail.senders. */
+  senders: Senders;
 }
 
 /** A configuration problem, worded as the one line an operator needs. */
@@ -111,8 +115,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('SLACK_SIGNING_SECRET', 'is required with SLACK_BOT_TOKEN (or set SLACK_APP_TOKEN for Socket Mode)');
   }
   const secret = env.MAILROOM_SECRET ?? embeddedSecret(dataDir);
-  const messageIdDomain = behaviour.mail.messageIdDomain ?? env.MAIL_FROM.split('@')[1]!;
-  return { env, behaviour, dataDir, configFile: env.MAILROOM_CONFIG, embeddedDatabase, secret, messageIdDomain };
+  const messageIdDomain = behaviour.mail.messageIdDomain ?? domainOf(env.MAIL_FROM.address);
+  const senders = resolveSenders(env.MAIL_FROM, behaviour.mail);
+  return { env, behaviour, dataDir, configFile: env.MAILROOM_CONFIG, embeddedDatabase, secret, messageIdDomain, senders };
 }
 
 /**

@@ -16,6 +16,7 @@ import { slackCheck, slackOffResult } from './slack-check.ts';
 import { publicUrlCheck, publicUrlUnsetResult } from './public-url-check.ts';
 import { describeUrl } from './net-error.ts';
 import { ConfigError } from '../config/load-config.ts';
+import { formatMailbox } from '../mail/address.ts';
 
 /** A finding known without asking any server (something not configured), in the checks' order. */
 const known = (r: CheckResult): Check => ({ name: r.check, run: async () => ({ results: [r] }) });
@@ -51,7 +52,7 @@ export function doctorChecks(config: Config, opts: { timeoutMs: number }): Check
     checks.push(known(warn('imap login', 'IMAP_HOST not set: no mailbox is watched (mail is filed only through `mailroom import`)')));
   }
 
-  if (env.SMTP_URL) checks.push(smtpCheck({ smtpUrl: env.SMTP_URL, mailFrom: env.MAIL_FROM, timeoutMs }));
+  if (env.SMTP_URL) checks.push(smtpCheck({ smtpUrl: env.SMTP_URL, mailFrom: formatMailbox(env.MAIL_FROM), timeoutMs }));
   else checks.push(known(warn('smtp', `SMTP_URL not set: outgoing mail is written as .eml files to ${config.dataDir}/outbox and nobody receives it`)));
 
   if (env.SLACK_BOT_TOKEN) {

@@ -3,6 +3,7 @@ import type { RoutingConfig } from '../classify/routing-rules.ts';
 import type { TemplateRenderer } from '../templates/render-template.ts';
 import type { IdPrefixes } from '../records/record-ids.ts';
 import type { PrivacyDeps } from '../privacy/case-service.ts';
+import type { Senders } from '../mail/senders.ts';
 
 /** Something staff should hear about (Slack when configured; the CLI lists it otherwise). */
 export type StaffEvent =
@@ -15,8 +16,11 @@ export interface FilingDeps {
   prefixes: IdPrefixes;
   secret: string;
   messageIdDomain: string;
+  /** The default sender (bare address and display name). */
   mailFrom: string;
   fromName: string;
+  /** Per-queue senders: tickets answer as `support`, leads as `sales`; absent ones use the default. */
+  senders?: Partial<Senders>;
   orgName: string;
   ownDomains: string[];
   maxAcksPerHour: number;

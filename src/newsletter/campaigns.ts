@@ -16,6 +16,7 @@ export class CampaignError extends Error {
   override name = 'CampaignError';
 }
 import { signToken } from './tokens.ts';
+import { formatMailbox } from '../mail/address.ts';
 
 export type CampaignStatus = 'draft' | 'awaiting-approval' | 'scheduled' | 'sending' | 'paused' | 'sent' | 'cancelled' | 'rejected';
 
@@ -45,7 +46,8 @@ export function renderContext(deps: NewsletterDeps): RenderContext {
     secret: deps.secret,
     publicUrl: deps.publicUrl,
     orgName: deps.orgName,
-    from: `${deps.config.fromName ?? deps.fromName} <${deps.mailFrom}>`,
+    from: formatMailbox({ name: deps.config.fromName ?? deps.fromName, address: deps.mailFrom }),
+    ...(deps.replyTo ? { replyTo: deps.replyTo } : {}),
     messageIdDomain: deps.messageIdDomain,
     mailFrom: deps.mailFrom,
   };

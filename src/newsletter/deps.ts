@@ -10,6 +10,8 @@ export interface NewsletterDeps {
   publicUrl: string;
   mailFrom: string;
   fromName: string;
+  /** Reply-To of this kind of mail (a formatted mailbox), when the configuration sets one. */
+  replyTo?: string;
   orgName: string;
   messageIdDomain: string;
   config: NewsletterConfig;

@@ -9,6 +9,8 @@ import { sqlOf } from '../db/sql.ts';
 import { verifyToken } from './tokens.ts';
 import { findSubscriber, unsubscribeAll } from './subscribers.ts';
 import { readCampaignMessageId } from './render.ts';
+import { senderHeaders } from '../mail/address.ts';
+import { senderOf } from '../mail/senders.ts';
 
 /**
  * A reply to a newsletter ("meld meg av", "unsubscribe", or the List-Unsubscribe mailto): the
@@ -37,7 +39,7 @@ export async function handleNewsletterReply(
     await enqueueEmail(
       em,
       {
-        from: `${deps.fromName} <${deps.mailFrom}>`,
+        ...senderHeaders(senderOf(deps, 'newsletter')),
         to: [sub.email],
         subject: mail.subject,
         text: mail.text,

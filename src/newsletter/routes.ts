@@ -19,6 +19,7 @@ import { allLists, confirmSubscription, findSubscriber, savePreferences, signUp,
 import { campaignStats, findCampaign, viewHtml } from './campaigns.ts';
 import { statsChartSvg } from './chart.ts';
 import { statsChartPng } from './chart-png.ts';
+import { FORM, FORM_LIMIT_BYTES, MULTIPART_FORM, readBody, readForm } from '../http/body.ts';
 
 export interface NewsletterRoutesOptions {
   orm: Orm;
@@ -37,16 +38,11 @@ function langOf(req: IncomingMessage, url: URL, fallback?: string): Lang {
   return /^en\b/i.test(req.headers['accept-language'] ?? '') ? 'en' : 'nb';
 }
 
-async function readForm(req: IncomingMessage, limit = 16_384): Promise<URLSearchParams> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > limit) throw Object.assign(new Error('body too large'), { status: 413 });
-    chunks.push(c as Buffer);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-}
+/**
+ * The body of a POST that carries nothing we read (opt-in confirmation, RFC 8058 one-click
+ * unsubscribe, whose senders may post multipart/form-data): checked for size and type, ignored.
+ */
+const readButtonPost = (req: IncomingMessage) => readBody(req, { limit: FORM_LIMIT_BYTES, types: [FORM, MULTIPART_FORM, 'text/plain'] });
 
 function clientIp(req: IncomingMessage): string | undefined {
   return req.socket.remoteAddress;
@@ -200,7 +196,7 @@ ${lists.map((l) => `<label class="check"><input type="checkbox" name="list" valu
   });
   route('POST', '/newsletter/confirm', async (req, res, url) => {
     const lang = langOf(req, url);
-    await readForm(req);
+    await readButtonPost(req);
     const tok = readConfirmToken(secret, url.searchParams.get('t'), now());
     if (!tok) return errorPage(res, lang);
     if (tok === 'expired') return errorPage(res, lang, 410, T[lang].expired);
@@ -231,7 +227,7 @@ ${lists.map((l) => `<label class="check"><input type="checkbox" name="list" valu
     );
   });
   route('POST', '/newsletter/unsubscribe', async (req, res, url) => {
-    await readForm(req);
+    await readButtonPost(req);
     const f = verifyToken(secret, 'u', url.searchParams.get('t'), 1);
     const lang = langOf(req, url);
     if (!f) return errorPage(res, lang);

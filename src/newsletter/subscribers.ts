@@ -7,6 +7,7 @@ import { sqlOf, pgArray } from '../db/sql.ts';
 import { enqueueEmail, newMessageId } from '../outbox/enqueue.ts';
 import { confirmToken, signToken } from './tokens.ts';
 import { emailHash, isPlausibleEmail, normaliseEmail, type Lang, type NewsletterDeps } from './deps.ts';
+import { formatMailbox } from '../mail/address.ts';
 
 export interface ListRow {
   id: string;
@@ -118,7 +119,7 @@ export async function signUp(
     confirmUrl: `${deps.publicUrl}/newsletter/confirm?t=${token}&lang=${lang}`,
     hours: deps.config.confirmationValidHours,
   });
-  await enqueueEmail(em, { from: `${deps.fromName} <${deps.mailFrom}>`, to: [sub.email], subject: mail.subject, text: mail.text, html: mail.html, messageId: newMessageId(deps.messageIdDomain), headers: { 'Auto-Submitted': 'auto-generated' } });
+  await enqueueEmail(em, { from: formatMailbox({ name: deps.fromName, address: deps.mailFrom }), ...(deps.replyTo ? { replyTo: deps.replyTo } : {}), to: [sub.email], subject: mail.subject, text: mail.text, html: mail.html, messageId: newMessageId(deps.messageIdDomain), headers: { 'Auto-Submitted': 'auto-generated' } });
   return { subscriberId: sub.id, alreadyConfirmed: false };
 }
 

@@ -5,6 +5,7 @@ import { formatDateTime } from '../templates/human-date.ts';
 import type { OutgoingEmail } from '../outbox/outgoing-email.ts';
 import type { NoticeKind, NoticeStepKind } from '../entities/notices.ts';
 import type { NoticesConfig } from './notices-config.ts';
+import { formatMailbox } from '../mail/address.ts';
 
 /** What composing a notice mail needs from configuration. */
 export interface ComposeDeps {
@@ -14,6 +15,8 @@ export interface ComposeDeps {
   messageIdDomain: string;
   mailFrom: string;
   fromName: string;
+  /** Reply-To of this kind of mail (a formatted mailbox), when the configuration sets one. */
+  replyTo?: string;
   orgName: string;
 }
 
@@ -116,10 +119,10 @@ export function composeNoticeMail(input: ComposeInput, deps: ComposeDeps): Outgo
   });
   const messageId = noticeMessageId(notice.ref, step.id, recipient.contactId, deps);
   const earlier = input.earlier.filter((id) => id !== messageId);
-  const display = recipient.name ? `"${recipient.name.replace(/["\\\r\n]/g, '')}" <${recipient.email}>` : recipient.email;
   return {
-    from: `"${deps.fromName.replace(/["\\\r\n]/g, '')}" <${deps.mailFrom}>`,
-    to: [display],
+    from: formatMailbox({ name: deps.fromName, address: deps.mailFrom }),
+    ...(deps.replyTo ? { replyTo: deps.replyTo } : {}),
+    to: [formatMailbox({ name: recipient.name ?? '', address: recipient.email })],
     subject: rendered.subject,
     text: rendered.text,
     html: rendered.html,

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf } from '../db/sql.ts';
 import { ensureContact } from '../records/contacts.ts';
 import { normaliseAddress, domainOf, isFreeMailDomain } from '../threading/normalise-address.ts';
+import { isEmailAddress } from '../mail/address.ts';
 
 /** The contact role that puts a person on their organisation's list for operations notices. */
 export const OPS_NOTICE_ROLE = 'ops-notice-contact';
@@ -170,7 +171,7 @@ export function parseOpsContactsCsv(text: string, knownServices: string[]): { ro
       problems.push({ line, field: 'email', message: 'is required' });
       continue;
     }
-    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
+    if (!isEmailAddress(email, { dottedDomain: true })) {
       problems.push({ line, field: 'email', message: `not an email address (${JSON.stringify(record.email)})` });
       continue;
     }

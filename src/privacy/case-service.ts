@@ -36,6 +36,7 @@ import { applyImmediate, privacyEffects, suppress, type ImmediateRight, type Pri
 import { countForPlan, executeErasure, planErasure, planSummary, type ErasurePlan } from './erasure.ts';
 import { applyChanges, describeChange, extractRequestedChanges, type RequestedChange } from './rectification.ts';
 import { allCoverage } from './coverage.ts';
+import { formatMailbox } from '../mail/address.ts';
 
 export interface PrivacyDeps {
   config: PrivacyConfig;
@@ -44,6 +45,8 @@ export interface PrivacyDeps {
   publicUrl: string;
   mailFrom: string;
   fromName: string;
+  /** Reply-To of this kind of mail (a formatted mailbox), when the configuration sets one. */
+  replyTo?: string;
   orgName: string;
   messageIdDomain: string;
   prefix: string;
@@ -140,7 +143,8 @@ async function sendToSubject(em: EntityManager, c: CaseRow, template: string, va
   await enqueueEmail(
     em,
     {
-      from: `"${deps.fromName}" <${deps.mailFrom}>`,
+      from: formatMailbox({ name: deps.fromName, address: deps.mailFrom }),
+      ...(deps.replyTo ? { replyTo: deps.replyTo } : {}),
       to: [c.subject_email],
       subject: rendered.subject,
       text: rendered.text,
