@@ -12,7 +12,8 @@ import { sqlOf } from '../../db/sql.ts';
 import { slackApproversSchema } from '../../tasks/approvers.ts';
 import { ActionRegistry } from '../../tasks/action-registry.ts';
 import { decideTask } from '../../tasks/task-service.ts';
-import { privacyDepsFromConfig, registerPrivacyActions } from '../../privacy/wire.ts';
+import { registerPrivacyActions } from '../../privacy/wire.ts';
+import { privacyDepsWithEffects } from '../../app/privacy-setup.ts';
 import { effectiveDueDate, extendCase, findCase, rightsOf } from '../../privacy/case-service.ts';
 import { subjectKeys } from '../../privacy/subject.ts';
 import { buildAccessPackage, renderPackageHtml } from '../../privacy/access-package.ts';
@@ -26,7 +27,7 @@ function fail(message: string, code = 1): void {
 }
 
 function depsOf(ctx: CliContext) {
-  return privacyDepsFromConfig(ctx.config);
+  return privacyDepsWithEffects(ctx.config);
 }
 
 export function registerPrivacyCommands(program: Command): void {
