@@ -30,6 +30,7 @@ import { startNewsletter } from '../newsletter/setup.ts';
 import { refreshStateGauges } from '../metrics/state-gauges.ts';
 import { serviceIdentity } from '../http/service-identity.ts';
 import { scheduleTaskExpiry } from '../tasks/task-expiry.ts';
+import { rekeyLegacySuppression } from '../suppression/suppression-list.ts';
 
 export interface Daemon {
   db: Database;
@@ -70,6 +71,10 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   const metrics = createMetrics({ mailbox: !!config.env.IMAP_HOST });
   const stops: (() => Promise<void>)[] = [];
   try {
+    // Suppression rows from before the keyed hashes (migration 0014) get their keyed hash for
+    // every address still on file; the rest stay honoured under the old hash until seen.
+    const rekey = await db.orm.em.fork().transactional((em) => rekeyLegacySuppression(em, config.secret));
+    if (rekey.rekeyed || rekey.left) log.info(rekey, 'legacy suppression hashes re-keyed');
     const email = await createEmailDeliverer(config, instanceId, db.url);
     const slackOn = !!config.env.SLACK_BOT_TOKEN;
     const deliverers: Record<string, Deliverer> = { email };

@@ -3,9 +3,9 @@ import type { Config } from '../config/load-config.ts';
 import { TemplateRenderer } from '../templates/render-template.ts';
 import type { FilingDeps } from '../handlers/filing-deps.ts';
 import { createStaffNotifier } from './staff-notifier.ts';
-import { privacyDepsFromConfig } from '../privacy/wire.ts';
 import { senderAddresses } from '../mail/senders.ts';
 import { domainOf } from '../mail/address.ts';
+import { privacyDepsWithEffects } from './privacy-setup.ts';
 
 /** Builds the filing stage's dependencies from the validated configuration. */
 export function filingDepsFromConfig(config: Config, extra: Partial<FilingDeps> = {}): FilingDeps {
@@ -25,7 +25,7 @@ export function filingDepsFromConfig(config: Config, extra: Partial<FilingDeps> 
     // Staff tasks for new records, whoever files them (daemon, import, triage).
     notifyStaff: createStaffNotifier({ channels: config.behaviour.slack.channels, postToSlack: !!config.env.SLACK_BOT_TOKEN }),
     newsletter: { softBounceLimit: config.behaviour.newsletter.softBounceLimit },
-    privacy: privacyDepsFromConfig(config),
+    privacy: privacyDepsWithEffects(config),
     ...extra,
   };
 }

@@ -19,7 +19,7 @@ import { acknowledge, acknowledgeAll } from './acknowledge.ts';
 import type { FilingDeps } from './filing-deps.ts';
 import { handlePrivacyRequest } from '../privacy/case-service.ts';
 import { handleNewsletterReply } from '../newsletter/reply-handler.ts';
-import { markNewsletterBounces } from '../newsletter/bounces.ts';
+import { markNewsletterBounces, markNewsletterComplaints } from '../newsletter/bounces.ts';
 
 export function factsOf(p: StoredParse): MessageFacts {
   return {
@@ -54,7 +54,9 @@ export function createFiler(deps: FilingDeps): Filer {
   const fileOne = async (em: EntityManager, message: InboundForFiling, filedBefore: string[] = [], classified?: Classified): Promise<FilingOutcome> => {
     const automated = message.parsed.automated;
     if (automated.kind !== 'human') {
-      if (automated.kind === 'bounce') await markNewsletterBounces(em, automated, deps.newsletter?.softBounceLimit ?? 3);
+      if (automated.kind === 'bounce') await markNewsletterBounces(em, automated, deps.newsletter?.softBounceLimit ?? 3, deps.secret);
+      // A spam complaint (ARF and its cousins): off every list, on the suppression list; never answered.
+      if (automated.kind === 'feedback-report') await markNewsletterComplaints(em, automated, deps.secret);
       return { outcome: automated.kind };
     }
 

@@ -51,7 +51,7 @@ function clientIp(req: IncomingMessage): string | undefined {
 export function mountNewsletterRoutes(route: Route, o: NewsletterRoutesOptions): { writer: EventWriter } {
   const { deps } = o;
   const secret = deps.secret;
-  const writer = new EventWriter(o.orm.em.fork(), deps.config);
+  const writer = new EventWriter(o.orm.em.fork(), deps.config, secret);
   const links = new Map<string, string[]>();
   const tx = <T>(fn: (em: EntityManager) => Promise<T>) => o.orm.em.fork().transactional(fn);
   const now = () => deps.now?.() ?? new Date();
@@ -200,7 +200,7 @@ ${lists.map((l) => `<label class="check"><input type="checkbox" name="list" valu
     const tok = readConfirmToken(secret, url.searchParams.get('t'), now());
     if (!tok) return errorPage(res, lang);
     if (tok === 'expired') return errorPage(res, lang, 410, T[lang].expired);
-    const ok = await tx((em) => confirmSubscription(em, tok.subscriberId, tok.listIds, truncateIp(clientIp(req))));
+    const ok = await tx((em) => confirmSubscription(em, secret, tok.subscriberId, tok.listIds, truncateIp(clientIp(req))));
     if (!ok) return errorPage(res, lang);
     const prefs = `/newsletter/preferences?t=${signToken(secret, 'p', [tok.subscriberId])}&lang=${lang}`;
     page(res, 200, lang, T[lang].confirmedTitle, `<p class="msg" role="status">${esc(T[lang].confirmedText)}</p><p><a href="${esc(prefs)}">${esc(T[lang].prefsLink)}</a></p>`);
@@ -232,7 +232,7 @@ ${lists.map((l) => `<label class="check"><input type="checkbox" name="list" valu
     const lang = langOf(req, url);
     if (!f) return errorPage(res, lang);
     const campaign = url.searchParams.get('c');
-    const ok = await tx((em) => unsubscribeAll(em, f[0]!, 'one-click', truncateIp(clientIp(req)), campaign && /^\d+$/.test(campaign) ? campaign : undefined));
+    const ok = await tx((em) => unsubscribeAll(em, secret, f[0]!, 'one-click', truncateIp(clientIp(req)), campaign && /^\d+$/.test(campaign) ? campaign : undefined));
     if (!ok) return errorPage(res, lang, 404);
     page(res, 200, lang, T[lang].unsubDoneTitle, `<p class="msg" role="status">${esc(T[lang].unsubDoneText)}</p>`);
   });
@@ -279,7 +279,7 @@ ${lists.map((l) => `<label class="check"><input type="checkbox" name="list" valu
     if (!f) return errorPage(res, lang);
     const all = new Set((await allLists(o.orm.em.fork())).map((l) => l.id));
     const language: Lang = form.get('language') === 'en' ? 'en' : 'nb';
-    await tx((em) => savePreferences(em, f[0]!, { listIds: form.getAll('list').filter((l) => all.has(l)), dnt: form.get('dnt') === '1', language }, truncateIp(clientIp(req))));
+    await tx((em) => savePreferences(em, secret, f[0]!, { listIds: form.getAll('list').filter((l) => all.has(l)), dnt: form.get('dnt') === '1', language }, truncateIp(clientIp(req))));
     await prefsPage(res, url, f[0]!, lang, true);
   });
 

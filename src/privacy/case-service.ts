@@ -32,7 +32,7 @@ import { checkSenderAuthentication, type DmarcResult, type SenderCheckOptions } 
 import { issueToken, consumeToken } from './tokens.ts';
 import { subjectKeys } from './subject.ts';
 import { recogniseRights, type CaseRight } from './recognise.ts';
-import { applyImmediate, privacyEffects, suppress, type ImmediateRight, type PrivacyEffects } from './effects.ts';
+import { applyImmediate, suppress, type ImmediateRight, type PrivacyEffects } from './effects.ts';
 import { countForPlan, executeErasure, planErasure, planSummary, type ErasurePlan } from './erasure.ts';
 import { applyChanges, describeChange, extractRequestedChanges, type RequestedChange } from './rectification.ts';
 import { allCoverage } from './coverage.ts';
@@ -55,6 +55,7 @@ export interface PrivacyDeps {
   postToSlack: boolean;
   clock: Clock;
   senderCheck?: SenderCheckOptions;
+  /** What other concerns do on an opt-out, erasure or rectification (the composition root hands them in). */
   effects?: PrivacyEffects[];
 }
 
@@ -227,7 +228,7 @@ export async function handlePrivacyRequest(em: EntityManager, message: InboundFo
   const immediate: string[] = [];
   for (const r of await rightsOf(em, kase.id)) {
     if (!(IMMEDIATE as string[]).includes(r.right) || !from) continue;
-    const result = await applyImmediate(em, r.right as ImmediateRight, { email: from, caseRef: ref, now: deps.clock.now(), caseId: kase.id, secret: deps.secret }, deps.effects ?? privacyEffects);
+    const result = await applyImmediate(em, r.right as ImmediateRight, { email: from, caseRef: ref, now: deps.clock.now(), caseId: kase.id, secret: deps.secret }, deps.effects ?? []);
     await sql(`update privacy_right set state = 'completed', outcome = ?, updated_at = now() where id = ?`, [JSON.stringify(result), r.id]);
     await audit(em, kase.id, SYSTEM, 'applied', { right: r.right, effects: result.effects }, r.id);
     immediate.push(r.right);
@@ -437,7 +438,7 @@ export function privacyActions(deps: PrivacyDeps) {
       const plan = planErasure(allCoverage(), await countForPlan(em, keys, opts), deps.config.erasure.crm);
       const report = await executeErasure(em, keys, { ...opts, policy: deps.config.erasure.crm });
       const effects: { name: string; changed: number }[] = [];
-      for (const e of deps.effects ?? privacyEffects) {
+      for (const e of deps.effects ?? []) {
         if (e.erase) effects.push({ name: e.name, ...(await e.erase(em, { email: kase.subject_email, caseRef: kase.ref, now })) });
       }
       await suppress(em, kase.subject_email, 'erasure', deps.secret, kase.id);
@@ -454,7 +455,7 @@ export function privacyActions(deps: PrivacyDeps) {
       const keys = await subjectKeys(em, kase.subject_email);
       const applied = await applyChanges(em, keys, changes);
       const told: string[] = [];
-      for (const e of deps.effects ?? privacyEffects) {
+      for (const e of deps.effects ?? []) {
         for (const c of changes) if (e.rectify) (await e.rectify(em, { email: kase.subject_email, caseRef: kase.ref, now: deps.clock.now(), field: c.field, value: c.value }), told.push(e.name));
       }
       await sqlOf(em)(`update privacy_right set state = 'completed', outcome = ?, updated_at = now() where id = ?`, [JSON.stringify({ applied, told }), right.id]);

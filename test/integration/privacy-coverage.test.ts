@@ -123,7 +123,7 @@ describe('approved erasure', () => {
     expect(await q(`select * from record_message where record_ref = 'SUP-000900'`)).toHaveLength(2);
     expect(await q(`select * from newsletter_subscriber`)).toHaveLength(0);
     expect(await q(`select * from newsletter_event`)).toHaveLength(0);
-    expect(await q(`select * from privacy_suppression where address_hash = ? and kind = 'erasure'`, [addressHash(MARIA.email, deps.secret)])).toHaveLength(1);
+    expect(await q(`select * from address_suppression where address_hash = ? and kind = 'erasure' and scheme = 'hmac-sha256'`, [addressHash(MARIA.email, deps.secret)])).toHaveLength(1);
     // The confirmation says what was deleted, what was kept and why; it goes to the address on file only.
     const mails = await q<{ payload: { to: string[]; text: string } }>(`select payload from outbox_message where payload->'headers'->>'X-Mailroom-Id' = 'PRV-000900'`);
     expect(mails).toHaveLength(1);
