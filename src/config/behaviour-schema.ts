@@ -5,6 +5,7 @@ import { newsletterConfigSchema } from '../newsletter/config-schema.ts';
 import { privacyConfigSchema } from '../privacy/config.ts';
 import { noticesConfigSchema } from '../notices/notices-config.ts';
 import { tasksConfigSchema } from '../tasks/task-expiry.ts';
+import { mailboxesSchema } from './mailboxes.ts';
 
 const duration = z.number().int().nonnegative();
 
@@ -41,6 +42,11 @@ export const behaviourSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Several shared addresses, each its own IMAP account or folder (src/config/mailboxes.ts).
+     * Absent: the IMAP_* variables describe the one mailbox.
+     */
+    mailboxes: mailboxesSchema,
     ingest: z
       .object({
         afterFiling: z.enum(['keep', 'move']).default('keep'),

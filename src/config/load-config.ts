@@ -5,6 +5,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { envSchema, cleanEnv, type Env } from './env-schema.ts';
 import { behaviourSchema, type Behaviour } from './behaviour-schema.ts';
+import { resolveMailboxes, MailboxConfigProblem, type MailboxConfig } from './mailboxes.ts';
 
 export interface Config {
   env: Env;
@@ -15,6 +16,8 @@ export interface Config {
   embeddedDatabase: boolean;
   secret: string;
   messageIdDomain: string;
+  /** The mailboxes read: `mailboxes:` resolved, or the one the IMAP_* variables describe; empty without IMAP. */
+  mailboxes: MailboxConfig[];
 }
 
 /** A configuration problem, worded as the one line an operator needs. */
@@ -28,12 +31,17 @@ export class ConfigError extends Error {
   }
 }
 
+/** `mailboxes[1].passwordEnv`, as an operator reads a key in YAML. */
+function keyOf(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
+}
+
 function firstIssue(error: z.ZodError, prefix: string, values?: Record<string, unknown>): ConfigError {
   const issue = error.issues[0]!;
-  const key = issue.path.join('.');
+  const key = keyOf(issue.path);
   let problem = issue.message;
   if (issue.code === 'unrecognized_keys') {
-    return new ConfigError(prefix + [...issue.path, issue.keys[0]].join('.'), 'unknown key (check its spelling)');
+    return new ConfigError(prefix + keyOf([...issue.path, issue.keys[0]!]), 'unknown key (check its spelling)');
   }
   if (values && key in values) problem += ` (got ${JSON.stringify(values[key])})`;
   return new ConfigError(prefix ? `${prefix}${key}` : key, problem);
@@ -112,7 +120,18 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   const secret = env.MAILROOM_SECRET ?? embeddedSecret(dataDir);
   const messageIdDomain = behaviour.mail.messageIdDomain ?? env.MAIL_FROM.split('@')[1]!;
-  return { env, behaviour, dataDir, configFile: env.MAILROOM_CONFIG, embeddedDatabase, secret, messageIdDomain };
+  let mailboxes: MailboxConfig[];
+  try {
+    mailboxes = resolveMailboxes(behaviour.mailboxes, env, source, {
+      fromName: behaviour.mail.fromName,
+      defaultQueue: behaviour.routing.defaultQueue,
+      ingest: behaviour.ingest,
+    });
+  } catch (e) {
+    if (e instanceof MailboxConfigProblem) throw new ConfigError(`${env.MAILROOM_CONFIG}: ${e.key}`, e.problem);
+    throw e;
+  }
+  return { env, behaviour, dataDir, configFile: env.MAILROOM_CONFIG, embeddedDatabase, secret, messageIdDomain, mailboxes };
 }
 
 /**

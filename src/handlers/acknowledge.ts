@@ -121,8 +121,9 @@ function acknowledgementMail(req: AckRequest, deps: FilingDeps): OutgoingEmail &
   const messageId = makeMessageId({ ticketRef: req.ref }, deps.secret, deps.messageIdDomain);
   const references = [...req.references, ...(req.inReplyTo && !req.references.includes(req.inReplyTo) ? [req.inReplyTo] : [])];
   return {
-    from: `"${deps.fromName}" <${deps.mailFrom}>`,
+    from: `"${deps.fromName.replace(/"/g, '')}" <${deps.mailFrom}>`,
     to: [req.to.name ? `"${req.to.name.replace(/"/g, '')}" <${req.to.address}>` : req.to.address],
+    ...(deps.replyTo ? { replyTo: deps.replyTo } : {}),
     subject: rendered.subject,
     text: rendered.text,
     html: rendered.html,

@@ -10,6 +10,16 @@ export type StaffEvent =
   | { kind: 'new-lead'; ref: string; subject: string; organisation?: string; dealer?: string }
   | { kind: 'triage'; triageId: string; suggestedRoute: string; subject: string; reason: string };
 
+/** What differs between mailboxes when filing their mail (`mailboxes:` in config/mailroom.yaml). */
+export interface MailboxFiling {
+  defaultQueue: RoutingConfig['defaultQueue'];
+  /** Acknowledgement From. */
+  mailFrom: string;
+  fromName: string;
+  /** Acknowledgement Reply-To, as a header value. */
+  replyTo?: string;
+}
+
 export interface FilingDeps {
   routing: RoutingConfig;
   prefixes: IdPrefixes;
@@ -17,6 +27,10 @@ export interface FilingDeps {
   messageIdDomain: string;
   mailFrom: string;
   fromName: string;
+  /** Reply-To of acknowledgements (a mailbox's, see MailboxFiling). */
+  replyTo?: string;
+  /** Per mailbox name: its default queue and acknowledgement sender. Mail from elsewhere uses the fields above. */
+  mailboxes?: Record<string, MailboxFiling>;
   orgName: string;
   ownDomains: string[];
   maxAcksPerHour: number;
