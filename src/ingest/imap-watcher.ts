@@ -1,6 +1,8 @@
 /**
- * The IMAP watcher: the first stage of the spine. It holds the shared mailbox (one instance at a
- * time, through a PostgreSQL advisory lock), IDLEs on it, and stores every message above the UID
+ * The IMAP watcher: the first stage of the spine, one instance per configured mailbox. Its parts
+ * live in ./imap/: leadership.ts (the per-mailbox advisory lock), catch-up.ts (fetch and store
+ * above the cursor), after-filing.ts (keyword or move). It holds its mailbox (one instance at a
+ * time, through a PostgreSQL advisory lock keyed on the mailbox's name), IDLEs on it, and stores every message above the UID
  * cursor durably (raw bytes + cursor in one transaction, see inbound-store.ts) before anything
  * else looks at it.
  *
