@@ -1,6 +1,6 @@
 // `npm run bench`: one table of figures, each a ratio against a baseline measured in the
 // same run (these machines are shared and noisy; absolute numbers mean little).
-// Select rows with BENCH=outbox,latency,backlog,large,privacy,newsletter,tracking,cli,classify (default: all);
+// Select rows with BENCH=outbox,latency,backlog,large,privacy,newsletter,tracking,cli,classify,takeover (default: all);
 // BENCH_OUTBOX and BENCH_BACKLOG set those rows' message counts (2000, 5000).
 import { benchServer, type BenchRow } from './bench-context.ts';
 import { outboxBench } from './outbox-bench.ts';
@@ -9,6 +9,7 @@ import { privacyBench } from './privacy-bench.ts';
 import { newsletterSendBench, trackingBench } from './newsletter-bench.ts';
 import { cliBench } from './cli-bench.ts';
 import { classifyBench } from './classify-bench.ts';
+import { takeoverBench } from './takeover-bench.ts';
 
 type Bench = (serverUrl: string) => Promise<BenchRow | BenchRow[]>;
 
@@ -23,6 +24,7 @@ const benches: Record<string, Bench> = {
   // On an embedded database of its own, whatever the server: the CLI's default set-up.
   cli: () => cliBench(),
   classify: () => classifyBench(),
+  takeover: (url) => takeoverBench(url),
 };
 
 const wanted = (process.env.BENCH ?? Object.keys(benches).join(',')).split(',').map((s) => s.trim());

@@ -12,7 +12,8 @@ import { DeliveryJournal } from '../outbox/delivery-journal.ts';
 import { IngestProcessor } from '../ingest/ingest-processor.ts';
 import { RawCache } from '../ingest/raw-cache.ts';
 import { ImapWatcher } from '../ingest/imap-watcher.ts';
-import { imapConnectionFromConfig } from '../ingest/imap-connection.ts';
+import { imapConnectionFor } from '../ingest/imap-connection.ts';
+import type { MailboxConfig } from '../config/mailboxes.ts';
 import { createFiler } from '../handlers/file-message.ts';
 import { filingDepsFromConfig } from './filing-setup.ts';
 import { ActionRegistry } from '../tasks/action-registry.ts';
@@ -37,7 +38,10 @@ export interface Daemon {
   httpPort: number;
   dispatcher: OutboxDispatcher;
   processor: IngestProcessor;
+  /** The first mailbox's watcher (the only one with the IMAP_* shorthand). */
   watcher?: ImapWatcher;
+  /** One watcher per mailbox; each leads its mailbox only while it holds that mailbox's lock. */
+  watchers: ImapWatcher[];
   stop(): Promise<void>;
 }
 
@@ -68,7 +72,7 @@ export async function createEmailDeliverer(config: Config, instanceId: string, d
 export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
   const instanceId = newInstanceId();
   const db = await openDatabase(config, log, { applicationName: instanceId });
-  const metrics = createMetrics({ mailbox: !!config.env.IMAP_HOST });
+  const metrics = createMetrics({ mailbox: config.mailboxes.length > 0 });
   const stops: (() => Promise<void>)[] = [];
   try {
     // Suppression rows from before the keyed hashes (migration 0014) get their keyed hash for
@@ -100,7 +104,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     const actions = new ActionRegistry();
 
     const filingDeps = filingDepsFromConfig(config);
-    let watcher: ImapWatcher | undefined;
+    const watchers: ImapWatcher[] = [];
     const rawCache = new RawCache();
     const processor = new IngestProcessor({
       rawCache,
@@ -113,16 +117,17 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       messageIdDomain: config.messageIdDomain,
       onFiled: () => {
         dispatcher.wake();
-        watcher?.requestServerActions();
+        for (const w of watchers) w.requestServerActions();
       },
     });
     processor.start();
     stops.push(() => processor.stop());
 
-    watcher = createImapWatcher(config, db, log, metrics, instanceId, rawCache, () => processor.wake());
-    if (watcher) {
+    for (const mailbox of config.mailboxes) {
+      const watcher = createImapWatcher(config, mailbox, db, log, metrics, instanceId, rawCache, () => processor.wake());
+      watchers.push(watcher);
       watcher.start();
-      stops.push(() => watcher!.stop());
+      stops.push(() => watcher.stop());
       const mailboxAlerts = startMailboxAlerts({
         orm: db.orm,
         watcher,
@@ -133,9 +138,8 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         onCommitted: () => dispatcher.wake(),
       });
       stops.push(async () => mailboxAlerts.stop());
-    } else {
-      log.info('IMAP_HOST not set: not watching a mailbox (use `mailroom import` to file mail)');
     }
+    if (watchers.length === 0) log.info('IMAP_HOST not set and no mailboxes configured: not watching a mailbox (use `mailroom import` to file mail)');
 
     const http = new HttpServer({
       port: config.env.HTTP_PORT,
@@ -149,17 +153,14 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
             return { ok: true };
           },
         },
-        ...(watcher
-          ? [
-              {
-                name: 'mailbox',
-                check: async () => {
-                  const s = watcher!.status();
-                  return { ok: watcher!.healthy(), detail: s.lastError ? `${s.state}: ${s.lastError}` : s.state };
-                },
-              },
-            ]
-          : []),
+        // One line per mailbox; with the IMAP_* shorthand it is called `mailbox`, as it always was.
+        ...watchers.map((w) => ({
+          name: config.behaviour.mailboxes ? `mailbox ${w.mailbox}` : 'mailbox',
+          check: async () => {
+            const s = w.status();
+            return { ok: w.healthy(), detail: s.lastError ? `${s.state}: ${s.lastError}` : s.state };
+          },
+        })),
       ],
       health: serviceIdentity(config.secret),
       metricsText: async () => {
@@ -204,7 +205,8 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       httpPort,
       dispatcher,
       processor,
-      watcher,
+      watcher: watchers[0],
+      watchers,
       async stop() {
         for (const stop of stops.reverse()) {
           await stop().catch((e) => log.error({ err: e }, 'error while stopping'));
@@ -220,23 +222,23 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   }
 }
 
-/** The mailbox watcher, when IMAP is configured; password or OAuth2 (XOAUTH2) login. */
+/** One mailbox's watcher; password or OAuth2 (XOAUTH2) login. */
 function createImapWatcher(
   config: Config,
+  mailbox: MailboxConfig,
   db: Database,
   log: Logger,
   metrics: ReturnType<typeof createMetrics>,
   instanceId: string,
   rawCache: RawCache,
   onStored: () => void,
-): ImapWatcher | undefined {
-  const connection = imapConnectionFromConfig(config);
-  if (!connection) return undefined;
+): ImapWatcher {
   const i = config.behaviour.ingest;
   return new ImapWatcher({
     orm: db.orm,
-    connection,
-    mailbox: config.env.IMAP_MAILBOX,
+    connection: imapConnectionFor(mailbox),
+    mailbox: mailbox.folder,
+    name: mailbox.name,
     log: log.child({ part: 'imap' }),
     metrics,
     options: {
@@ -245,10 +247,10 @@ function createImapWatcher(
       watchdogIntervalMs: i.watchdogIntervalMs,
       alertAfterMs: i.alertAfterMs,
       backoffMaxMs: i.reconnectMaxMs,
-      afterFiling: i.afterFiling,
-      keyword: i.keyword,
-      moveTo: i.moveTo,
-      archiveMode: i.archiveMode,
+      afterFiling: mailbox.afterFiling,
+      keyword: mailbox.keyword,
+      moveTo: mailbox.moveTo,
+      archiveMode: mailbox.archiveMode,
     },
     onStored,
     rawCache,

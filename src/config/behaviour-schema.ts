@@ -7,6 +7,7 @@ import { noticesConfigSchema } from '../notices/notices-config.ts';
 import { tasksConfigSchema } from '../tasks/task-expiry.ts';
 import { mailboxSetting } from '../mail/address.ts';
 import { sendersSettingSchema } from '../mail/senders.ts';
+import { mailboxesSchema } from './mailboxes.ts';
 
 const duration = z.number().int().nonnegative();
 
@@ -48,6 +49,11 @@ export const behaviourSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Several shared addresses, each its own IMAP account or folder (src/config/mailboxes.ts).
+     * Absent: the IMAP_* variables describe the one mailbox.
+     */
+    mailboxes: mailboxesSchema,
     ingest: z
       .object({
         afterFiling: z.enum(['keep', 'move']).default('keep'),

@@ -11,6 +11,13 @@ export type StaffEvent =
   | { kind: 'new-lead'; ref: string; subject: string; organisation?: string; dealer?: string }
   | { kind: 'triage'; triageId: string; suggestedRoute: string; subject: string; reason: string };
 
+/** What differs between mailboxes when filing their mail (`mailboxes:` in config/mailroom.yaml). */
+export interface MailboxFiling {
+  defaultQueue: RoutingConfig['defaultQueue'];
+  /** The mailbox's own acknowledgement senders (its ackFrom/replyTo over the queue's); absent: the queues' senders. */
+  senders?: Partial<Senders>;
+}
+
 export interface FilingDeps {
   routing: RoutingConfig;
   prefixes: IdPrefixes;
@@ -21,6 +28,8 @@ export interface FilingDeps {
   fromName: string;
   /** Per-queue senders: tickets answer as `support`, leads as `sales`; absent ones use the default. */
   senders?: Partial<Senders>;
+  /** Per mailbox name: its default queue and acknowledgement sender. Mail from elsewhere uses the fields above. */
+  mailboxes?: Record<string, MailboxFiling>;
   orgName: string;
   ownDomains: string[];
   maxAcksPerHour: number;
