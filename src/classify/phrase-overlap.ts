@@ -36,30 +36,40 @@ export interface OverlapCandidate {
  * of another queue that outweighs it, or undefined when it stands.
  */
 export function outweighedBy<M extends OverlapCandidate>(index: TextIndex, matches: readonly M[]): Array<M | undefined> {
-  const out = new Array<M | undefined>(matches.length).fill(undefined);
-  const claiming = (m: M) => m.weight > 0;
-  if (!matches.some((m) => claiming(m) && m.term.words.length >= 2)) return out;
-
+  const out = new Array<M | undefined>(matches.length);
+  // Per queue, the most and the fewest words of its matches that may claim. A match can only
+  // lose to another queue's longer match, and a phrase only needs its positions worked out if
+  // another queue has a shorter match; mail without such a pair costs this loop and no more.
+  const longest = new Map<string, number>();
+  const shortest = new Map<string, number>();
+  for (const m of matches) {
+    if (m.weight <= 0) continue;
+    const words = m.term.words.length;
+    if (words > (longest.get(m.queue) ?? 0)) longest.set(m.queue, words);
+    if (words < (shortest.get(m.queue) ?? Infinity)) shortest.set(m.queue, words);
+  }
+  const mayLose = (m: M) => {
+    for (const [queue, n] of longest) if (queue !== m.queue && n > m.term.words.length) return true;
+    return false;
+  };
+  const mayWin = (m: M) => {
+    for (const [queue, n] of shortest) if (queue !== m.queue && n < m.term.words.length) return true;
+    return false;
+  };
+  const order: number[] = [];
+  matches.forEach((m, i) => {
+    if (m.weight > 0 && (mayLose(m) || mayWin(m))) order.push(i);
+  });
+  if (order.length === 0) return out;
+  const lengthOf = (i: number) => matches[i]!.term.words.length;
   // Longest first: a match can only be outweighed by claims already made.
-  const order = matches
-    .map((_, i) => i)
-    .filter((i) => claiming(matches[i]!))
-    .sort((a, b) => matches[b]!.term.words.length - matches[a]!.term.words.length);
+  order.sort((a, b) => lengthOf(b) - lengthOf(a));
   /** Position → the longest matches (indexes, all of one length) that claim it. */
   const owners = new Map<number, number[]>();
-  /** Queue → the most words of a match claiming positions for it. */
-  const longestClaim = new Map<string, number>();
-  /** Queue → the fewest words of its matches: a phrase only needs its positions if another queue has shorter matches. */
-  const shortest = new Map<string, number>();
-  for (const i of order) shortest.set(matches[i]!.queue, matches[i]!.term.words.length);
-  const lengthOf = (i: number) => matches[i]!.term.words.length;
 
   for (const i of order) {
     const m = matches[i]!;
     const words = m.term.words.length;
-    const rivals = [...longestClaim].some(([queue, n]) => queue !== m.queue && n > words);
-    const victims = words >= 2 && [...shortest].some(([queue, n]) => queue !== m.queue && n < words);
-    if (!rivals && !victims) continue;
     /** A longer match of another queue that owns position p, unless m's own queue owns it too. */
     const rivalAt = (p: number): number | undefined => {
       const list = owners.get(p);
@@ -81,7 +91,7 @@ export function outweighedBy<M extends OverlapCandidate>(index: TextIndex, match
       out[i] = matches[by];
       continue;
     }
-    if (!victims) continue;
+    if (words < 2 || !mayWin(m)) continue;
     for (const positions of standing) {
       for (const p of positions) {
         const list = owners.get(p);
@@ -90,7 +100,6 @@ export function outweighedBy<M extends OverlapCandidate>(index: TextIndex, match
         // Longer matches came first: a shorter one does not own what they own.
       }
     }
-    if (standing.length) longestClaim.set(m.queue, Math.max(longestClaim.get(m.queue) ?? 0, words));
   }
   return out;
 }
