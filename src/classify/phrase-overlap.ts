@@ -19,11 +19,17 @@
  *    and a queue's own rules adding up is how its evidence is weighed (README: Scoring).
  *  - Rules with a weight of 0 or less neither claim nor are outweighed: they say what a mail is
  *    not, and discounting them would add evidence.
+ *  - Privacy evidence is never outweighed (it still claims): a missed privacy request is a legal
+ *    failure, so "feil telefonnummer" in a rectification may take words from support, never
+ *    the other way round.
  *
  * Cost: positions are only worked out when some match of two or more words stands in the text,
  * and then only for matches that could claim or be claimed.
  */
 import type { CompiledTerm, TextIndex } from './terms.ts';
+
+/** Queues whose evidence no other queue's phrase discounts. */
+const NEVER_OUTWEIGHED = new Set(['privacy']);
 
 export interface OverlapCandidate {
   queue: string;
@@ -72,6 +78,7 @@ export function outweighedBy<M extends OverlapCandidate>(index: TextIndex, match
     const words = m.term.words.length;
     /** A longer match of another queue that owns position p, unless m's own queue owns it too. */
     const rivalAt = (p: number): number | undefined => {
+      if (NEVER_OUTWEIGHED.has(m.queue)) return undefined;
       const list = owners.get(p);
       if (!list || lengthOf(list[0]!) <= words || list.some((c) => matches[c]!.queue === m.queue)) return undefined;
       return list[0];

@@ -54,6 +54,12 @@ describe('outweighedBy: the longer phrase tells what its words mean', () => {
     expect(v['shop:reserve']).toBeUndefined();
   });
 
+  it('privacy evidence is never outweighed, though it outweighs others', () => {
+    const v = verdicts('Please correct the wrong phone number you hold for me.', [m('support', 'wrong phone number'), m('privacy', 'phone number'), m('privacy', 'correct .. number', 3)]);
+    expect(v['privacy:phone number']).toBeUndefined();
+    expect(verdicts('Please delete my old account data now.', [m('privacy', 'delete .. account data'), m('support', 'account')])['support:account']).toBe('privacy:delete .. account data');
+  });
+
   it("a queue's own terms over the same words both stand", () => {
     const v = verdicts('The inspection visit was moved twice.', [m('upkeep', 'inspection visit'), m('upkeep', 'inspection')]);
     expect(v).toEqual({ 'upkeep:inspection visit': undefined, 'upkeep:inspection': undefined });
