@@ -106,6 +106,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       maxAttempts: config.behaviour.ingest.maxAttempts,
       ownDomains: config.behaviour.organisation.ownDomains,
       messageIdDomain: config.messageIdDomain,
+      workerId: instanceId,
       onFiled: () => {
         dispatcher.wake();
         watcher?.requestServerActions();

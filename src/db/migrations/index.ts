@@ -11,6 +11,7 @@ import { Migration20261126000010_notices } from './Migration20261126000010_notic
 import { Migration20261126000011_body_split } from './Migration20261126000011_body_split.ts';
 import { Migration20261126000012_quarantine_index } from './Migration20261126000012_quarantine_index.ts';
 import { Migration20261126000013_classification_correction } from './Migration20261126000013_classification_correction.ts';
+import { Migration20261126000015_filed_by } from './Migration20261126000015_filed_by.ts';
 
 import { MIGRATION_NAMES } from './names.ts';
 
@@ -32,6 +33,7 @@ export const migrationsList = [
   { name: 'Migration20261126000011_body_split', class: Migration20261126000011_body_split },
   { name: 'Migration20261126000012_quarantine_index', class: Migration20261126000012_quarantine_index },
   { name: 'Migration20261126000013_classification_correction', class: Migration20261126000013_classification_correction },
+  { name: 'Migration20261126000015_filed_by', class: Migration20261126000015_filed_by },
 ];
 
 if (migrationsList.map((m) => m.name).join() !== MIGRATION_NAMES.join()) {

@@ -17,4 +17,5 @@ export const MIGRATION_NAMES = [
   'Migration20261126000011_body_split',
   'Migration20261126000012_quarantine_index',
   'Migration20261126000013_classification_correction',
+  'Migration20261126000015_filed_by',
 ];
