@@ -56,6 +56,7 @@ export async function createEmailDeliverer(config: Config, instanceId: string, d
         journalFile: DeliveryJournal.file(journalDir(config), instanceId),
         databaseUrl,
         workerId: instanceId,
+        rows: 'outbox_message',
       })
     : new EmlFileDeliverer(path.join(config.dataDir, 'outbox'));
 }

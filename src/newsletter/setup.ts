@@ -47,6 +47,7 @@ export async function campaignTransport(config: Config, db: Database, workerId: 
     journalFile: DeliveryJournal.file(path.join(config.dataDir, 'newsletter-journal'), workerId),
     databaseUrl: db.url,
     workerId,
+    rows: 'newsletter_recipient',
   }));
 }
 

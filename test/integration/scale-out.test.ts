@@ -14,7 +14,7 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database.
 import { startDovecot, type DovecotInstance } from '../support/dovecot.ts';
 import { startSmtpPeer, type SmtpPeer } from '../support/smtp-peer.ts';
 import { startDaemonProcess, daemonEnv, cleanupDaemonEnv, type DaemonProcess } from '../support/daemon-process.ts';
-import { cleanupAll, countOf, sqlFor, waitUntil } from '../support/e2e-helpers.ts';
+import { cleanupAll, countOf, sleep, sqlFor, waitUntil } from '../support/e2e-helpers.ts';
 import { seedList, CAMPAIGN_HTML } from '../support/newsletter-helpers.ts';
 import { backlogMail, CAMPAIGN_SENT_BY, FILED_BY, SENT_BY, mailboxLeaderPid, sharesByPid } from '../support/scale-out.ts';
 import { seedSubscribers } from '../../src/newsletter/subscribers.ts';
@@ -47,8 +47,11 @@ afterAll(async () => {
   );
 });
 
-async function appendBacklog(user: string, tag: string, from: number, to: number): Promise<void> {
-  for (let i = from; i < to; i++) await dovecot.append(user, 'INBOX', backlogMail(tag, i));
+async function appendBacklog(user: string, tag: string, from: number, to: number, pauseMs = 0): Promise<void> {
+  for (let i = from; i < to; i++) {
+    await dovecot.append(user, 'INBOX', backlogMail(tag, i));
+    if (pauseMs) await sleep(pauseMs);
+  }
 }
 
 async function startTwo(db: TestDatabase, user: string): Promise<DaemonProcess[]> {
@@ -161,23 +164,30 @@ describe('kill -9 of the mailbox leader halfway through a backlog', () => {
     dbs.push(db);
     const half = Math.floor(BACKLOG / 2);
     await appendBacklog(KILLED, 'drept', 0, half);
+    // A slow peer keeps acknowledgements in flight, so the kill catches some mid-SMTP.
+    peer.delayMs(40);
     const two = await startTwo(db, KILLED);
     // More mail arrives while they work, so the survivor has mail to read as well as to file.
-    const arriving = appendBacklog(KILLED, 'drept', half, BACKLOG);
+    const arriving = appendBacklog(KILLED, 'drept', half, BACKLOG, 15);
     const target = Math.floor(half / 2);
-    await waitUntil(`${target} filed`, async () => (await countOf(db.orm, `select count(*) from inbound_message where state = 'filed'`)) >= target, {
-      timeoutMs: 90_000,
-      everyMs: 20,
-    });
+    await waitUntil(
+      `${target} filed and acknowledgements in flight`,
+      async () =>
+        (await countOf(db.orm, `select count(*) from inbound_message where state = 'filed'`)) >= target &&
+        (await countOf(db.orm, `select count(*) from outbox_message where status = 'sending'`)) > 0,
+      { timeoutMs: 90_000, everyMs: 20 },
+    );
     const leaderPid = await mailboxLeaderPid(db.orm);
     const victim = two.find((d) => d.child.pid === leaderPid) ?? two[0]!;
     const survivor = two.find((d) => d !== victim)!;
     const [at] = await sqlFor(db.orm)<{ filed: string; stored: string; sending: string }>(
       `select (select count(*) from inbound_message where state = 'filed') as filed, (select count(*) from inbound_message) as stored,
-              (select count(*) from outbox_message where status = 'sending') as sending`,
+              (select count(*) from outbox_message where status = 'sending' and claimed_by = ?) as sending`,
+      [two.find((d) => d === victim) && (await sqlFor(db.orm)<{ app: string }>(`select application_name as app from pg_stat_activity where application_name like ?`, [`mailroom:%:${victim.child.pid}:%`]))[0]?.app],
     );
     await victim.kill();
     await arriving;
+    peer.delayMs(0);
     await waitAllDone(db.orm, BACKLOG, () => survivor.output().slice(-3000));
 
     await everyMessageOnce(db.orm, BACKLOG);
@@ -188,7 +198,7 @@ describe('kill -9 of the mailbox leader halfway through a backlog', () => {
     const filed = await sharesByPid(db.orm, FILED_BY);
     const pids = [victim.child.pid!, survivor.child.pid!];
     console.log(
-      `[scale-out] kill -9 of the mailbox leader (pid ${leaderPid}) at ${at!.filed} filed / ${at!.stored} stored / ${at!.sending} acknowledgements in flight; ` +
+      `[scale-out] kill -9 of the mailbox leader (pid ${leaderPid}) at ${at!.filed} filed / ${at!.stored} stored / ${at!.sending} of its acknowledgements in flight; ` +
         `filed by the killed one ${filed.get(pids[0]!) ?? 0}, by the survivor ${filed.get(pids[1]!) ?? 0}; rows in doubt ${inDoubt}`,
     );
     expect(inDoubt).toBe(0);
