@@ -177,13 +177,13 @@ describe('kill -9 of the mailbox leader halfway through a backlog', () => {
         (await countOf(db.orm, `select count(*) from outbox_message where status = 'sending'`)) > 0,
       { timeoutMs: 90_000, everyMs: 20 },
     );
-    const leaderPid = await mailboxLeaderPid(db.orm);
-    const victim = two.find((d) => d.child.pid === leaderPid) ?? two[0]!;
+    const leaderPid = await waitUntil('a mailbox leader', () => mailboxLeaderPid(db.orm));
+    const victim = two.find((d) => d.child.pid === leaderPid)!;
     const survivor = two.find((d) => d !== victim)!;
     const [at] = await sqlFor(db.orm)<{ filed: string; stored: string; sending: string }>(
       `select (select count(*) from inbound_message where state = 'filed') as filed, (select count(*) from inbound_message) as stored,
               (select count(*) from outbox_message where status = 'sending' and claimed_by = ?) as sending`,
-      [two.find((d) => d === victim) && (await sqlFor(db.orm)<{ app: string }>(`select application_name as app from pg_stat_activity where application_name like ?`, [`mailroom:%:${victim.child.pid}:%`]))[0]?.app],
+      [(await sqlFor(db.orm)<{ app: string }>(`select application_name as app from pg_stat_activity where application_name like ?`, [`mailroom:%:${victim.child.pid}:%`]))[0]?.app],
     );
     await victim.kill();
     await arriving;

@@ -52,7 +52,7 @@ export const CAMPAIGN_SENT_BY = `select claimed_by as who, count(*) as n from ne
 export async function mailboxLeaderPid(orm: Orm): Promise<number | undefined> {
   const [row] = await sqlFor(orm)<{ app: string }>(
     `select a.application_name as app from pg_locks l join pg_stat_activity a on a.pid = l.pid
-      where l.locktype = 'advisory' and l.granted and a.application_name like 'mailroom-imap-lock:%' limit 1`,
+      where l.locktype = 'advisory' and l.granted and a.datname = current_database() and a.application_name like 'mailroom-imap-lock:%' limit 1`,
   );
   const m = /^mailroom-imap-lock:mailroom:.*:(\d+):/.exec(row?.app ?? '');
   return m ? Number(m[1]) : undefined;
