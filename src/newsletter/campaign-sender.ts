@@ -17,6 +17,7 @@ import { RowsInHand } from '../outbox/rows-in-hand.ts';
 import { DeliveryError } from '../outbox/delivery-error.ts';
 import { backoffDelayMs } from '../outbox/backoff.ts';
 import type { CampaignTransport } from './transport.ts';
+import { RECONNECT_GRACE_SECONDS, recordOutcome } from '../db/database-away.ts';
 import { SendRateLimiter } from './rate-limit.ts';
 import { compileCampaign, renderCampaignMail, type CompiledCampaign } from './render.ts';
 import { findCampaign, finishCampaigns, forRender, renderContext } from './campaigns.ts';
@@ -95,6 +96,11 @@ export class CampaignSender {
     return sqlOf(this.o.em)<T>(text, params);
   }
 
+  /** A recipient row's outcome, written even if the database is restarting (see recordOutcome). */
+  private record(text: string, params: unknown[]): Promise<unknown> {
+    return recordOutcome(() => this.sql(text, params), { log: this.o.log, what: 'campaign recipients' });
+  }
+
   private async finished(id: string): Promise<void> {
     this.compiled.delete(id);
     this.o.log.info({ campaignId: id }, 'campaign sent');
@@ -107,8 +113,9 @@ export class CampaignSender {
       `select id::text, claimed_by from newsletter_recipient
         where status = 'sending'
           and (claimed_by is null or claimed_at < now() - make_interval(secs => ?)
-               or claimed_by not in (select application_name from pg_stat_activity where application_name is not null))`,
-      [this.o.deps.config.claimTimeoutMs / 1000],
+               or (claimed_by not in (select application_name from pg_stat_activity where application_name is not null)
+                   and pg_postmaster_start_time() < now() - make_interval(secs => ?)))`,
+      [this.o.deps.config.claimTimeoutMs / 1000, RECONNECT_GRACE_SECONDS],
     );
     if (orphans.length === 0) return 0;
     const { delivered, unsent, inDoubt, workers } = orphanFates(orphans, this.o.journalDir, this.o.workerId);
@@ -191,13 +198,13 @@ export class CampaignSender {
     await Promise.all(Array.from({ length: Math.min(this.o.concurrency ?? 50, rows.length) }, worker));
     this.o.metrics?.newsletterSent.inc(sent.length);
     if (sent.length) {
-      await this.sql(`update newsletter_recipient set status = 'sent', sent_at = now(), last_error = null where id = any(?::bigint[]) and claimed_by = ? and status = 'sending'`, [`{${sent.join(',')}}`, this.o.workerId]);
+      await this.record(`update newsletter_recipient set status = 'sent', sent_at = now(), last_error = null where id = any(?::bigint[]) and claimed_by = ? and status = 'sending'`, [`{${sent.join(',')}}`, this.o.workerId]);
     }
     if (skipped.length) {
-      await this.sql(`update newsletter_recipient set status = 'cancelled', last_error = 'suppressed' where id = any(?::bigint[]) and claimed_by = ? and status = 'sending'`, [`{${skipped.join(',')}}`, this.o.workerId]);
+      await this.record(`update newsletter_recipient set status = 'cancelled', last_error = 'suppressed' where id = any(?::bigint[]) and claimed_by = ? and status = 'sending'`, [`{${skipped.join(',')}}`, this.o.workerId]);
     }
     if (deferred.length) {
-      await this.sql(
+      await this.record(
         `update newsletter_recipient r set status = 'queued', claimed_by = null, attempts = r.attempts - 1, next_attempt_at = now() + make_interval(secs => d.ms / 1000.0)
            from (select unnest(?::bigint[]) as id, unnest(?::int[]) as ms) d
           where r.id = d.id and r.claimed_by = ? and r.status = 'sending'`,
@@ -213,7 +220,7 @@ export class CampaignSender {
     if (err.permanent || age > this.o.deps.config.retryForMs) {
       // A 550/551/553 names the mailbox: a hard bounce, and the address is suppressed.
       const hard = err.permanent && [550, 551, 553].includes(code);
-      await this.sql(`update newsletter_recipient set status = ?, last_error = ? where id = ? and claimed_by = ? and status = 'sending'`, [hard ? 'bounced' : 'failed', err.message.slice(0, 500), row.id, this.o.workerId]);
+      await this.record(`update newsletter_recipient set status = ?, last_error = ? where id = ? and claimed_by = ? and status = 'sending'`, [hard ? 'bounced' : 'failed', err.message.slice(0, 500), row.id, this.o.workerId]);
       this.o.metrics?.newsletterFailed.inc({ reason: hard ? 'bounced' : 'failed' });
       if (hard) await suppress(this.o.em, row.email, 'hard-bounce');
       this.o.log.warn({ recipientId: row.id, campaignId: row.campaign_id, reason: err.message }, 'campaign recipient failed for good');
@@ -221,7 +228,7 @@ export class CampaignSender {
     }
     const c = this.o.deps.config;
     const delay = err.retryAfterMs ?? backoffDelayMs(row.attempts, c.backoffBaseMs, c.backoffMaxMs);
-    await this.sql(
+    await this.record(
       `update newsletter_recipient set status = 'queued', claimed_by = null, last_error = ?, next_attempt_at = now() + make_interval(secs => ?) where id = ? and claimed_by = ? and status = 'sending'`,
       [err.message.slice(0, 500), delay / 1000, row.id, this.o.workerId],
     );

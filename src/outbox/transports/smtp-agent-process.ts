@@ -29,14 +29,22 @@ async function session(): Promise<pg.Client> {
   const lost = () => {
     if (db !== client) return;
     db = undefined;
-    if (!closing) setTimeout(() => void session().catch(() => {}), 1_000).unref();
+    reconnectSoon();
   };
   // Losing this connection must not take the agent down.
   client.on('error', lost);
   client.on('end', lost);
-  await client.connect();
+  try {
+    await client.connect();
+  } catch (e) {
+    client.end().catch(() => {});
+    throw e;
+  }
   db = client;
   return client;
+}
+function reconnectSoon(): void {
+  if (!closing) setTimeout(() => void session().catch(reconnectSoon), 1_000).unref();
 }
 await session();
 
