@@ -30,6 +30,7 @@ import { startNewsletter } from '../newsletter/setup.ts';
 import { refreshStateGauges } from '../metrics/state-gauges.ts';
 import { serviceIdentity } from '../http/service-identity.ts';
 import { scheduleTaskExpiry } from '../tasks/task-expiry.ts';
+import { ABSENT_CLAIMER_GRACE_MS } from '../db/database-away.ts';
 
 export interface Daemon {
   db: Database;
@@ -86,6 +87,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       metrics,
       ...o,
       journalDir: journalDir(config),
+      absentGraceMs: ABSENT_CLAIMER_GRACE_MS,
     });
     dispatcher.start();
     stops.push(async () => {

@@ -38,3 +38,31 @@ export async function recordOutcome<T>(write: () => Promise<T>, o: { log: Logger
  * judges claimers by their sessions only once the server has been up this long.
  */
 export const RECONNECT_GRACE_SECONDS = 15;
+
+/**
+ * A failover to a standby cuts every session too, but the promoted server has been up for a
+ * long time; so a claimer must also have been missing this long, as this instance saw it,
+ * before its rows are taken back. It delays taking over a killed instance's rows by as much.
+ */
+export const ABSENT_CLAIMER_GRACE_MS = 10_000;
+
+/** Claimers without a database session, and since when this instance has seen them so. */
+export class AbsentClaimers {
+  private readonly since = new Map<string, number>();
+
+  constructor(private readonly graceMs: number, private readonly now: () => number = Date.now) {}
+
+  /** Given the claimers missing now, those missing for at least the grace (the rest are forgotten). */
+  longGone(missing: Iterable<string>): Set<string> {
+    const t = this.now();
+    const seen = new Set(missing);
+    for (const w of [...this.since.keys()]) if (!seen.has(w)) this.since.delete(w);
+    const out = new Set<string>();
+    for (const w of seen) {
+      const first = this.since.get(w) ?? t;
+      this.since.set(w, first);
+      if (t - first >= this.graceMs) out.add(w);
+    }
+    return out;
+  }
+}

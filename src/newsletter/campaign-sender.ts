@@ -17,7 +17,7 @@ import { RowsInHand } from '../outbox/rows-in-hand.ts';
 import { DeliveryError } from '../outbox/delivery-error.ts';
 import { backoffDelayMs } from '../outbox/backoff.ts';
 import type { CampaignTransport } from './transport.ts';
-import { RECONNECT_GRACE_SECONDS, recordOutcome } from '../db/database-away.ts';
+import { AbsentClaimers, RECONNECT_GRACE_SECONDS, recordOutcome } from '../db/database-away.ts';
 import { SendRateLimiter } from './rate-limit.ts';
 import { compileCampaign, renderCampaignMail, type CompiledCampaign } from './render.ts';
 import { findCampaign, finishCampaigns, forRender, renderContext } from './campaigns.ts';
@@ -36,6 +36,8 @@ export interface CampaignSenderOptions {
   batchSize?: number;
   concurrency?: number;
   pollIntervalMs?: number;
+  /** How long a claimer's session must be missing before its rows are taken back (default 0; the daemon: ABSENT_CLAIMER_GRACE_MS). */
+  absentGraceMs?: number;
   /** Called when a campaign finishes (summary to Slack, say). */
   onFinished?: (campaignId: string) => Promise<void> | void;
 }
@@ -55,12 +57,14 @@ interface Row {
 
 export class CampaignSender {
   private lastRecovery = 0;
+  private readonly absent: AbsentClaimers;
   private readonly compiled = new Map<string, CompiledCampaign>();
   private readonly limiter: SendRateLimiter;
   private readonly inHand = new RowsInHand(() => this.o.transport.idle?.());
   private readonly work: WorkLoop;
 
   constructor(private readonly o: CampaignSenderOptions) {
+    this.absent = new AbsentClaimers(o.absentGraceMs ?? 0);
     const c = o.deps.config;
     this.limiter = new SendRateLimiter({ globalPerSecond: c.ratePerSecond, perDomainPerSecond: c.perDomainPerSecond, perDomain: c.perDomain });
     this.work = new WorkLoop({
@@ -109,14 +113,17 @@ export class CampaignSender {
 
   /** Rows of senders whose database session is gone: journaled ones are sent, the rest go back to the queue. */
   async recoverOrphans(): Promise<number> {
-    const orphans = await this.sql<{ id: string; claimed_by: string | null }>(
-      `select id::text, claimed_by from newsletter_recipient
+    const timeout = this.o.deps.config.claimTimeoutMs / 1000;
+    const candidates = await this.sql<{ id: string; claimed_by: string | null; by_absence: boolean }>(
+      `select id::text, claimed_by, (claimed_by is not null and claimed_at >= now() - make_interval(secs => ?)) as by_absence from newsletter_recipient
         where status = 'sending'
           and (claimed_by is null or claimed_at < now() - make_interval(secs => ?)
                or (claimed_by not in (select application_name from pg_stat_activity where application_name is not null)
                    and pg_postmaster_start_time() < now() - make_interval(secs => ?)))`,
-      [this.o.deps.config.claimTimeoutMs / 1000, RECONNECT_GRACE_SECONDS],
+      [timeout, timeout, RECONNECT_GRACE_SECONDS],
     );
+    const gone = this.absent.longGone(candidates.filter((r) => r.by_absence).map((r) => r.claimed_by!));
+    const orphans = candidates.filter((r) => !r.by_absence || gone.has(r.claimed_by!));
     if (orphans.length === 0) return 0;
     const { delivered, unsent, inDoubt, workers } = orphanFates(orphans, this.o.journalDir, this.o.workerId);
     if (delivered.length) {

@@ -23,6 +23,7 @@ import { campaignStats, chartUrl, registerBroadcastAction, startDueCampaigns } f
 import { ensureLists } from './subscribers.ts';
 import { campaignSummaryMessage } from './summary-message.ts';
 import type { NewsletterDeps } from './deps.ts';
+import { ABSENT_CLAIMER_GRACE_MS } from '../db/database-away.ts';
 
 export function newsletterDepsFromConfig(config: Config): NewsletterDeps {
   return {
@@ -77,6 +78,7 @@ export async function startNewsletter(w: NewsletterWiring): Promise<{ sender: Ca
     transport: await campaignTransport(w.config, w.db, w.instanceId),
     workerId: w.instanceId,
     journalDir: path.join(w.config.dataDir, 'newsletter-journal'),
+    absentGraceMs: ABSENT_CLAIMER_GRACE_MS,
     log,
     metrics: w.metrics,
     onFinished: async (id) => {

@@ -8,7 +8,7 @@ import { DeliveryJournal, orphanFates } from './delivery-journal.ts';
 import { pgArray, sqlOf } from '../db/sql.ts';
 import { WorkLoop } from '../scheduler/work-loop.ts';
 import { RowsInHand } from './rows-in-hand.ts';
-import { RECONNECT_GRACE_SECONDS, recordOutcome } from '../db/database-away.ts';
+import { AbsentClaimers, RECONNECT_GRACE_SECONDS, recordOutcome } from '../db/database-away.ts';
 
 export interface DispatcherOptions {
   em: EntityManager;
@@ -26,6 +26,8 @@ export interface DispatcherOptions {
   claimTimeoutMs: number;
   /** Where deliverers on this host journal accepted rows (see delivery-journal.ts); without it, in-doubt rows are resent. */
   journalDir?: string;
+  /** How long a claimer's session must be missing before its rows are taken back (default 0; the daemon: ABSENT_CLAIMER_GRACE_MS). */
+  absentGraceMs?: number;
 }
 
 interface RowRecord {
@@ -45,12 +47,14 @@ interface RowRecord {
  */
 export class OutboxDispatcher {
   private lastRecovery = 0;
+  private readonly absent: AbsentClaimers;
   private readonly inHand = new RowsInHand(() => {
     for (const d of Object.values(this.o.deliverers)) d?.idle?.();
   });
   private readonly work: WorkLoop;
 
   constructor(private readonly o: DispatcherOptions) {
+    this.absent = new AbsentClaimers(o.absentGraceMs ?? 0);
     // Two batches in flight at once: while one drains, the next is already claimed and
     // sending, so the transport's connections never sit idle at a batch boundary.
     this.work = new WorkLoop({
@@ -97,15 +101,17 @@ export class OutboxDispatcher {
    * delivery journal on this host says the peer accepted a row, the row is marked sent instead.
    */
   async recoverOrphans(): Promise<number> {
-    const orphans = await this.exec<{ id: string; claimed_by: string | null }[]>(
-      `select id, claimed_by from outbox_message
+    const candidates = await this.exec<{ id: string; claimed_by: string | null; by_absence: boolean }[]>(
+      `select id, claimed_by, (claimed_by is not null and claimed_at >= now() - make_interval(secs => ?)) as by_absence from outbox_message
        where status = 'sending'
          and (claimed_by is null
               or claimed_at < now() - make_interval(secs => ?)
               or (claimed_by not in (select application_name from pg_stat_activity where application_name is not null)
                    and pg_postmaster_start_time() < now() - make_interval(secs => ?)))`,
-      [this.o.claimTimeoutMs / 1000, RECONNECT_GRACE_SECONDS],
+      [this.o.claimTimeoutMs / 1000, this.o.claimTimeoutMs / 1000, RECONNECT_GRACE_SECONDS],
     );
+    const gone = this.absent.longGone(candidates.filter((r) => r.by_absence).map((r) => r.claimed_by!));
+    const orphans = candidates.filter((r) => !r.by_absence || gone.has(r.claimed_by!));
     if (orphans.length === 0) return 0;
     const { delivered, unsent, inDoubt, workers } = orphanFates(orphans, this.o.journalDir, this.o.workerId);
     if (delivered.length) {

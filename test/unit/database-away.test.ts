@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isDatabaseAway, recordOutcome } from '../../src/db/database-away.ts';
+import { AbsentClaimers, isDatabaseAway, recordOutcome } from '../../src/db/database-away.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
 
 describe('isDatabaseAway', () => {
@@ -34,5 +34,26 @@ describe('recordOutcome', () => {
       throw Object.assign(new Error('syntax error'), { code: '42601' });
     }, { log: silentLogger, what: 'test' })).rejects.toThrow('syntax error');
     expect(calls).toBe(1);
+  });
+});
+
+describe('AbsentClaimers', () => {
+  it('a claimer is gone once missing for the grace, and forgiven when it comes back', () => {
+    let t = 0;
+    const absent = new AbsentClaimers(10_000, () => t);
+    expect(absent.longGone(['a'])).toEqual(new Set());
+    t = 9_000;
+    expect(absent.longGone(['a', 'b'])).toEqual(new Set());
+    t = 10_000;
+    expect(absent.longGone(['a', 'b'])).toEqual(new Set(['a']));
+    t = 12_000;
+    expect(absent.longGone(['b'])).toEqual(new Set()); // a reconnected (or is done); b only 3 s
+    t = 13_000;
+    expect(absent.longGone(['a', 'b'])).toEqual(new Set()); // a's clock starts again
+    t = 19_000;
+    expect(absent.longGone(['a', 'b'])).toEqual(new Set(['b']));
+  });
+  it('no grace: gone at once', () => {
+    expect(new AbsentClaimers(0).longGone(['x'])).toEqual(new Set(['x']));
   });
 });
