@@ -122,6 +122,12 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     if (watcher) {
       watcher.start();
       stops.push(() => watcher!.stop());
+      // Mail another instance filed gets its after-filing action (keyword or move) from the
+      // mailbox leader, which is not told of it: the leader looks every few seconds (one query
+      // on a partial index when there is nothing to do; a no-op on an instance not leading).
+      const actionsTimer = setInterval(() => watcher!.requestServerActions(), 2_000);
+      actionsTimer.unref();
+      stops.push(async () => clearInterval(actionsTimer));
       const mailboxAlerts = startMailboxAlerts({
         orm: db.orm,
         watcher,

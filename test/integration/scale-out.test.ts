@@ -14,7 +14,7 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database.
 import { startDovecot, type DovecotInstance } from '../support/dovecot.ts';
 import { startSmtpPeer, type SmtpPeer } from '../support/smtp-peer.ts';
 import { startDaemonProcess, daemonEnv, cleanupDaemonEnv, type DaemonProcess } from '../support/daemon-process.ts';
-import { cleanupAll, countOf, sleep, sqlFor, waitUntil } from '../support/e2e-helpers.ts';
+import { cleanupAll, countOf, mailboxState, sleep, sqlFor, waitUntil } from '../support/e2e-helpers.ts';
 import { seedList, CAMPAIGN_HTML } from '../support/newsletter-helpers.ts';
 import { backlogMail, CAMPAIGN_SENT_BY, FILED_BY, SENT_BY, mailboxLeaderPid, sharesByPid } from '../support/scale-out.ts';
 import { seedSubscribers } from '../../src/newsletter/subscribers.ts';
@@ -129,6 +129,11 @@ describe('two daemons on one database share the backlog and the senders', () => 
     expect([...filed.keys()].sort()).toEqual([...pids].sort());
     for (const p of pids) expect(filed.get(p)).toBeGreaterThan(0);
     expect([...filed.values()].reduce((a, b) => a + b, 0)).toBe(BACKLOG);
+    // The leader marks mail the other one filed too (after-filing action `keep`: the keyword).
+    await waitUntil('every message in the mailbox marked as filed', async () => {
+      const box = await mailboxState(dovecot, 'INBOX', SHARED);
+      return box.length === BACKLOG && box.every((m) => m.flags.includes('$Mailroom'));
+    }, { timeoutMs: 15_000, everyMs: 500 });
   }, 240_000);
 
   it(`a campaign to ${SUBSCRIBERS} subscribers: both senders send, nobody gets two copies`, async () => {
