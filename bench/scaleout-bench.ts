@@ -56,7 +56,12 @@ async function run(serverUrl: string, sink: SmtpSink, daemons: number, backlog: 
     });
     const cpu0 = procs.map((p) => cpuSeconds(p.child.pid!));
     const t0 = performance.now();
+    const waits = new Map<string, number>();
     for (;;) {
+      for (const w of await sqlOf(db.orm.em.fork())<{ w: string; n: string }>(
+        `select coalesce(wait_event_type || ':' || wait_event, 'cpu') as w, count(*) as n from pg_stat_activity
+          where datname = current_database() and state = 'active' and pid <> pg_backend_pid() group by 1`,
+      )) waits.set(w.w, (waits.get(w.w) ?? 0) + Number(w.n));
       const left = await count(db.orm, `select (select count(*) from inbound_message where state not in ('filed', 'quarantined', 'duplicate'))
                                             + (select count(*) from outbox_message where status <> 'sent') as n`);
       if (left === 0 && (await count(db.orm, `select count(*) as n from outbox_message`)) >= backlog) break;
@@ -73,7 +78,7 @@ async function run(serverUrl: string, sink: SmtpSink, daemons: number, backlog: 
       `select deadlocks, xact_rollback as rollbacks from pg_stat_database where datname = current_database()`,
     );
     process.stderr.write(
-      `  ${daemons} daemon(s): ${rate.toFixed(0)} msg/s, daemons busy ${daemonCores.toFixed(2)} cores, their PostgreSQL backends ${databaseCores.toFixed(2)}, load ${loadavg()[0]!.toFixed(1)}, ${stats!.deadlocks} deadlocks\n`,
+      `  ${daemons} daemon(s): ${rate.toFixed(0)} msg/s, daemons busy ${daemonCores.toFixed(2)} cores, their PostgreSQL backends ${databaseCores.toFixed(2)}, load ${loadavg()[0]!.toFixed(1)}, ${stats!.deadlocks} deadlocks; active backends sampled: ${[...waits].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([w, n]) => `${w} ${n}`).join(', ')}\n`,
     );
     const filed = await sharesByPid(db.orm, FILED_BY);
     const sent = await sharesByPid(db.orm, SENT_BY);
