@@ -1,6 +1,6 @@
 // `npm run bench`: one table of figures, each a ratio against a baseline measured in the
 // same run (these machines are shared and noisy; absolute numbers mean little).
-// Select rows with BENCH=outbox,latency,backlog,large,privacy,newsletter,tracking,cli,classify,scaleout (default: all);
+// Select rows with BENCH=outbox,latency,backlog,large,privacy,newsletter,tracking,cli,classify,takeover,scaleout (default: all);
 // BENCH_OUTBOX, BENCH_BACKLOG and BENCH_SCALEOUT set those rows' message counts (2000, 5000, 3000).
 import { benchServer, type BenchRow } from './bench-context.ts';
 import { outboxBench } from './outbox-bench.ts';
@@ -9,6 +9,7 @@ import { privacyBench } from './privacy-bench.ts';
 import { newsletterSendBench, trackingBench } from './newsletter-bench.ts';
 import { cliBench } from './cli-bench.ts';
 import { classifyBench } from './classify-bench.ts';
+import { takeoverBench } from './takeover-bench.ts';
 import { scaleOutBench } from './scaleout-bench.ts';
 
 type Bench = (serverUrl: string) => Promise<BenchRow | BenchRow[]>;
@@ -24,6 +25,7 @@ const benches: Record<string, Bench> = {
   // On an embedded database of its own, whatever the server: the CLI's default set-up.
   cli: () => cliBench(),
   classify: () => classifyBench(),
+  takeover: (url) => takeoverBench(url),
   // Real daemon processes (compiled dist/), one and then two on the same backlog.
   scaleout: (url) => scaleOutBench(url, Number(process.env.BENCH_SCALEOUT ?? 3000)),
 };

@@ -12,7 +12,8 @@ import { DeliveryJournal } from '../outbox/delivery-journal.ts';
 import { IngestProcessor } from '../ingest/ingest-processor.ts';
 import { RawCache } from '../ingest/raw-cache.ts';
 import { ImapWatcher } from '../ingest/imap-watcher.ts';
-import { imapConnectionFromConfig } from '../ingest/imap-connection.ts';
+import { imapConnectionFor } from '../ingest/imap-connection.ts';
+import type { MailboxConfig } from '../config/mailboxes.ts';
 import { createFiler } from '../handlers/file-message.ts';
 import { filingDepsFromConfig } from './filing-setup.ts';
 import { ActionRegistry } from '../tasks/action-registry.ts';
@@ -30,6 +31,7 @@ import { startNewsletter } from '../newsletter/setup.ts';
 import { refreshStateGauges } from '../metrics/state-gauges.ts';
 import { serviceIdentity } from '../http/service-identity.ts';
 import { scheduleTaskExpiry } from '../tasks/task-expiry.ts';
+import { rekeyLegacySuppression } from '../suppression/suppression-list.ts';
 import { ABSENT_CLAIMER_GRACE_MS } from '../db/database-away.ts';
 
 export interface Daemon {
@@ -37,7 +39,10 @@ export interface Daemon {
   httpPort: number;
   dispatcher: OutboxDispatcher;
   processor: IngestProcessor;
+  /** The first mailbox's watcher (the only one with the IMAP_* shorthand). */
   watcher?: ImapWatcher;
+  /** One watcher per mailbox; each leads its mailbox only while it holds that mailbox's lock. */
+  watchers: ImapWatcher[];
   stop(): Promise<void>;
 }
 
@@ -69,9 +74,13 @@ export async function createEmailDeliverer(config: Config, instanceId: string, d
 export async function startDaemon(config: Config, log: Logger): Promise<Daemon> {
   const instanceId = newInstanceId();
   const db = await openDatabase(config, log, { applicationName: instanceId });
-  const metrics = createMetrics({ mailbox: !!config.env.IMAP_HOST });
+  const metrics = createMetrics({ mailbox: config.mailboxes.length > 0 });
   const stops: (() => Promise<void>)[] = [];
   try {
+    // Suppression rows from before the keyed hashes (migration 0014) get their keyed hash for
+    // every address still on file; the rest stay honoured under the old hash until seen.
+    const rekey = await db.orm.em.fork().transactional((em) => rekeyLegacySuppression(em, config.secret));
+    if (rekey.rekeyed || rekey.left) log.info(rekey, 'legacy suppression hashes re-keyed');
     const email = await createEmailDeliverer(config, instanceId, db.url);
     const slackOn = !!config.env.SLACK_BOT_TOKEN;
     const deliverers: Record<string, Deliverer> = { email };
@@ -98,7 +107,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     const actions = new ActionRegistry();
 
     const filingDeps = filingDepsFromConfig(config);
-    let watcher: ImapWatcher | undefined;
+    const watchers: ImapWatcher[] = [];
     const rawCache = new RawCache();
     const processor = new IngestProcessor({
       rawCache,
@@ -112,20 +121,21 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       workerId: instanceId,
       onFiled: () => {
         dispatcher.wake();
-        watcher?.requestServerActions();
+        for (const w of watchers) w.requestServerActions();
       },
     });
     processor.start();
     stops.push(() => processor.stop());
 
-    watcher = createImapWatcher(config, db, log, metrics, instanceId, rawCache, () => processor.wake());
-    if (watcher) {
+    for (const mailbox of config.mailboxes) {
+      const watcher = createImapWatcher(config, mailbox, db, log, metrics, instanceId, rawCache, () => processor.wake());
+      watchers.push(watcher);
       watcher.start();
-      stops.push(() => watcher!.stop());
+      stops.push(() => watcher.stop());
       // Mail another instance filed gets its after-filing action (keyword or move) from the
       // mailbox leader, which is not told of it: the leader looks every few seconds (one query
       // on a partial index when there is nothing to do; a no-op on an instance not leading).
-      const actionsTimer = setInterval(() => watcher!.requestServerActions(), 2_000);
+      const actionsTimer = setInterval(() => watcher.requestServerActions(), 2_000);
       actionsTimer.unref();
       stops.push(async () => clearInterval(actionsTimer));
       const mailboxAlerts = startMailboxAlerts({
@@ -138,9 +148,8 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         onCommitted: () => dispatcher.wake(),
       });
       stops.push(async () => mailboxAlerts.stop());
-    } else {
-      log.info('IMAP_HOST not set: not watching a mailbox (use `mailroom import` to file mail)');
     }
+    if (watchers.length === 0) log.info('IMAP_HOST not set and no mailboxes configured: not watching a mailbox (use `mailroom import` to file mail)');
 
     const http = new HttpServer({
       port: config.env.HTTP_PORT,
@@ -154,17 +163,14 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
             return { ok: true };
           },
         },
-        ...(watcher
-          ? [
-              {
-                name: 'mailbox',
-                check: async () => {
-                  const s = watcher!.status();
-                  return { ok: watcher!.healthy(), detail: s.lastError ? `${s.state}: ${s.lastError}` : s.state };
-                },
-              },
-            ]
-          : []),
+        // One line per mailbox; with the IMAP_* shorthand it is called `mailbox`, as it always was.
+        ...watchers.map((w) => ({
+          name: config.behaviour.mailboxes ? `mailbox ${w.mailbox}` : 'mailbox',
+          check: async () => {
+            const s = w.status();
+            return { ok: w.healthy(), detail: s.lastError ? `${s.state}: ${s.lastError}` : s.state };
+          },
+        })),
       ],
       health: serviceIdentity(config.secret),
       metricsText: async () => {
@@ -209,7 +215,8 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       httpPort,
       dispatcher,
       processor,
-      watcher,
+      watcher: watchers[0],
+      watchers,
       async stop() {
         for (const stop of stops.reverse()) {
           await stop().catch((e) => log.error({ err: e }, 'error while stopping'));
@@ -225,23 +232,23 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
   }
 }
 
-/** The mailbox watcher, when IMAP is configured; password or OAuth2 (XOAUTH2) login. */
+/** One mailbox's watcher; password or OAuth2 (XOAUTH2) login. */
 function createImapWatcher(
   config: Config,
+  mailbox: MailboxConfig,
   db: Database,
   log: Logger,
   metrics: ReturnType<typeof createMetrics>,
   instanceId: string,
   rawCache: RawCache,
   onStored: () => void,
-): ImapWatcher | undefined {
-  const connection = imapConnectionFromConfig(config);
-  if (!connection) return undefined;
+): ImapWatcher {
   const i = config.behaviour.ingest;
   return new ImapWatcher({
     orm: db.orm,
-    connection,
-    mailbox: config.env.IMAP_MAILBOX,
+    connection: imapConnectionFor(mailbox),
+    mailbox: mailbox.folder,
+    name: mailbox.name,
     log: log.child({ part: 'imap' }),
     metrics,
     options: {
@@ -250,10 +257,10 @@ function createImapWatcher(
       watchdogIntervalMs: i.watchdogIntervalMs,
       alertAfterMs: i.alertAfterMs,
       backoffMaxMs: i.reconnectMaxMs,
-      afterFiling: i.afterFiling,
-      keyword: i.keyword,
-      moveTo: i.moveTo,
-      archiveMode: i.archiveMode,
+      afterFiling: mailbox.afterFiling,
+      keyword: mailbox.keyword,
+      moveTo: mailbox.moveTo,
+      archiveMode: mailbox.archiveMode,
     },
     onStored,
     rawCache,

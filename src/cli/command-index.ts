@@ -45,7 +45,7 @@ export const commandGroups: CommandGroup[] = [
   {
     commands: { tasks: 'tasks for staff (the same ones posted to Slack)' },
     register: async (p) => {
-      const [{ registerTaskCommands }, { ActionRegistry }, { registerNoticeAction }, { noticeDepsFromConfig }, { privacyDepsFromConfig, registerPrivacyActions }, { registerBroadcastAction }, { staffActions }, { filingDepsFromConfig }] =
+      const [{ registerTaskCommands }, { ActionRegistry }, { registerNoticeAction }, { noticeDepsFromConfig }, { registerPrivacyActions }, { registerBroadcastAction }, { staffActions }, { filingDepsFromConfig }, { privacyDepsWithEffects }] =
         await Promise.all([
           import('./commands/tasks.ts'),
           import('../tasks/action-registry.ts'),
@@ -55,13 +55,14 @@ export const commandGroups: CommandGroup[] = [
           import('../newsletter/campaigns.ts'),
           import('../app/staff-actions.ts'),
           import('../app/filing-setup.ts'),
+          import('../app/privacy-setup.ts'),
         ]);
       registerTaskCommands(p, {
         // The same approval actions as the daemon registers, so a CLI approval runs the same code.
         services: (ctx) => {
           const actions = new ActionRegistry();
           registerNoticeAction(actions, { ...noticeDepsFromConfig(ctx.config, { log: ctx.log }), now: () => new Date() });
-          registerPrivacyActions(actions, privacyDepsFromConfig(ctx.config));
+          registerPrivacyActions(actions, privacyDepsWithEffects(ctx.config));
           registerBroadcastAction(actions);
           return { ...staffActions(filingDepsFromConfig(ctx.config)), actions };
         },

@@ -5,6 +5,9 @@ import { newsletterConfigSchema } from '../newsletter/config-schema.ts';
 import { privacyConfigSchema } from '../privacy/config.ts';
 import { noticesConfigSchema } from '../notices/notices-config.ts';
 import { tasksConfigSchema } from '../tasks/task-expiry.ts';
+import { mailboxSetting } from '../mail/address.ts';
+import { sendersSettingSchema } from '../mail/senders.ts';
+import { mailboxesSchema } from './mailboxes.ts';
 
 const duration = z.number().int().nonnegative();
 
@@ -21,7 +24,12 @@ export const behaviourSchema = z
       .prefault({}),
     mail: z
       .object({
+        /** Display name of MAIL_FROM when MAIL_FROM has none. */
         fromName: z.string().default('Mailroom'),
+        /** Reply-To of every outgoing mail whose sender sets none (one mailbox). */
+        replyTo: mailboxSetting.optional(),
+        /** Per-queue From/Reply-To (src/mail/senders.ts). */
+        senders: sendersSettingSchema,
         /** Domain part of Message-IDs we generate; defaults to MAIL_FROM's domain. */
         messageIdDomain: z.string().optional(),
       })
@@ -41,6 +49,11 @@ export const behaviourSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Several shared addresses, each its own IMAP account or folder (src/config/mailboxes.ts).
+     * Absent: the IMAP_* variables describe the one mailbox.
+     */
+    mailboxes: mailboxesSchema,
     ingest: z
       .object({
         afterFiling: z.enum(['keep', 'move']).default('keep'),

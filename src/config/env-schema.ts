@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mailboxSetting } from '../mail/address.ts';
 
 const port = z.coerce
   .number({ error: 'must be a port number' })
@@ -41,7 +42,8 @@ export const envSchema = z.object({
   IMAP_OAUTH_CLIENT_SECRET: z.string().optional(),
   IMAP_OAUTH_REFRESH_TOKEN: z.string().optional(),
   SMTP_URL: url(['smtp', 'smtps']).optional(),
-  MAIL_FROM: z.string().email('must be an email address').default('mailroom@localhost'),
+  /** One mailbox, display name allowed: `InfraComfort <post@infracomfort.example>`. */
+  MAIL_FROM: mailboxSetting.default({ name: '', address: 'mailroom@localhost' }),
   SLACK_BOT_TOKEN: z.string().optional(),
   SLACK_SIGNING_SECRET: z.string().optional(),
   SLACK_APP_TOKEN: z.string().optional(),

@@ -5,6 +5,9 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { envSchema, cleanEnv, type Env } from './env-schema.ts';
 import { behaviourSchema, type Behaviour } from './behaviour-schema.ts';
+import { resolveSenders, type Senders } from '../mail/senders.ts';
+import { domainOf } from '../mail/address.ts';
+import { resolveMailboxes, MailboxConfigProblem, type MailboxConfig } from './mailboxes.ts';
 
 export interface Config {
   env: Env;
@@ -15,6 +18,10 @@ export interface Config {
   embeddedDatabase: boolean;
   secret: string;
   messageIdDomain: string;
+  /** From/Reply-To of each kind of outgoing mail: MAIL_FROM, overridden per queue by mail.senders. */
+  senders: Senders;
+  /** The mailboxes read: `mailboxes:` resolved, or the one the IMAP_* variables describe; empty without IMAP. */
+  mailboxes: MailboxConfig[];
 }
 
 /** A configuration problem, worded as the one line an operator needs. */
@@ -28,12 +35,17 @@ export class ConfigError extends Error {
   }
 }
 
+/** `mailboxes[1].passwordEnv`, as an operator reads a key in YAML. */
+function keyOf(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
+}
+
 function firstIssue(error: z.ZodError, prefix: string, values?: Record<string, unknown>): ConfigError {
   const issue = error.issues[0]!;
-  const key = issue.path.join('.');
+  const key = keyOf(issue.path);
   let problem = issue.message;
   if (issue.code === 'unrecognized_keys') {
-    return new ConfigError(prefix + [...issue.path, issue.keys[0]].join('.'), 'unknown key (check its spelling)');
+    return new ConfigError(prefix + keyOf([...issue.path, issue.keys[0]!]), 'unknown key (check its spelling)');
   }
   if (values && key in values) problem += ` (got ${JSON.stringify(values[key])})`;
   return new ConfigError(prefix ? `${prefix}${key}` : key, problem);
@@ -111,8 +123,19 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('SLACK_SIGNING_SECRET', 'is required with SLACK_BOT_TOKEN (or set SLACK_APP_TOKEN for Socket Mode)');
   }
   const secret = env.MAILROOM_SECRET ?? embeddedSecret(dataDir);
-  const messageIdDomain = behaviour.mail.messageIdDomain ?? env.MAIL_FROM.split('@')[1]!;
-  return { env, behaviour, dataDir, configFile: env.MAILROOM_CONFIG, embeddedDatabase, secret, messageIdDomain };
+  const messageIdDomain = behaviour.mail.messageIdDomain ?? domainOf(env.MAIL_FROM.address);
+  const senders = resolveSenders(env.MAIL_FROM, behaviour.mail);
+  let mailboxes: MailboxConfig[];
+  try {
+    mailboxes = resolveMailboxes(behaviour.mailboxes, env, source, {
+      defaultQueue: behaviour.routing.defaultQueue,
+      ingest: behaviour.ingest,
+    });
+  } catch (e) {
+    if (e instanceof MailboxConfigProblem) throw new ConfigError(`${env.MAILROOM_CONFIG}: ${e.key}`, e.problem);
+    throw e;
+  }
+  return { env, behaviour, dataDir, configFile: env.MAILROOM_CONFIG, embeddedDatabase, secret, messageIdDomain, senders, mailboxes };
 }
 
 /**

@@ -5,7 +5,7 @@
 import type { Config } from '../config/load-config.ts';
 import { startEmbeddedPostgres } from '../db/embedded-postgres.ts';
 import { migrationsList } from '../db/migrations/index.ts';
-import { imapConnectionFromConfig } from '../ingest/imap-connection.ts';
+import { imapConnectionFor } from '../ingest/imap-connection.ts';
 import { deploymentFingerprint } from '../http/service-identity.ts';
 import { silentLogger } from '../logging/logger.ts';
 import { fail, ok, warn, type Check, type CheckResult } from './check.ts';
@@ -16,6 +16,7 @@ import { slackCheck, slackOffResult } from './slack-check.ts';
 import { publicUrlCheck, publicUrlUnsetResult } from './public-url-check.ts';
 import { describeUrl } from './net-error.ts';
 import { ConfigError } from '../config/load-config.ts';
+import { formatMailbox } from '../mail/address.ts';
 
 /** A finding known without asking any server (something not configured), in the checks' order. */
 const known = (r: CheckResult): Check => ({ name: r.check, run: async () => ({ results: [r] }) });
@@ -38,20 +39,24 @@ export function doctorChecks(config: Config, opts: { timeoutMs: number }): Check
     }),
   );
 
-  let imap;
-  try {
-    imap = imapConnectionFromConfig(config);
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    checks.push(known(fail('imap login', `${e.message}`)));
+  // One login per mailbox: each is its own account (or folder) with its own secret.
+  const several = config.behaviour.mailboxes !== undefined;
+  for (const m of config.mailboxes) {
+    checks.push(
+      imapCheck({
+        connection: imapConnectionFor(m),
+        mailbox: m.folder,
+        moveTo: m.afterFiling === 'move' ? m.moveTo : undefined,
+        timeoutMs,
+        ...(several ? { mailboxName: m.name, configKey: m.key, secretFrom: m.credentials.kind === 'password' ? m.credentials.from : undefined } : {}),
+      }),
+    );
   }
-  if (imap) {
-    checks.push(imapCheck({ connection: imap, mailbox: env.IMAP_MAILBOX, moveTo: config.behaviour.ingest.afterFiling === 'move' ? config.behaviour.ingest.moveTo : undefined, timeoutMs }));
-  } else if (!env.IMAP_HOST) {
-    checks.push(known(warn('imap login', 'IMAP_HOST not set: no mailbox is watched (mail is filed only through `mailroom import`)')));
+  if (config.mailboxes.length === 0) {
+    checks.push(known(warn('imap login', 'IMAP_HOST not set and no `mailboxes:` configured: no mailbox is watched (mail is filed only through `mailroom import`)')));
   }
 
-  if (env.SMTP_URL) checks.push(smtpCheck({ smtpUrl: env.SMTP_URL, mailFrom: env.MAIL_FROM, timeoutMs }));
+  if (env.SMTP_URL) checks.push(smtpCheck({ smtpUrl: env.SMTP_URL, mailFrom: formatMailbox(env.MAIL_FROM), timeoutMs }));
   else checks.push(known(warn('smtp', `SMTP_URL not set: outgoing mail is written as .eml files to ${config.dataDir}/outbox and nobody receives it`)));
 
   if (env.SLACK_BOT_TOKEN) {

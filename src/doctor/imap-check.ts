@@ -9,17 +9,56 @@ export interface ImapCheckOptions {
   /** The folder filed mail is moved to, when ingest.afterFiling is `move`. */
   moveTo?: string;
   timeoutMs: number;
+  /**
+   * A configured mailbox of several (`mailboxes:`): its name goes in each check's name
+   * (`imap login [support]`) and its config key in the hints. Without it the IMAP_* shorthand.
+   */
+  mailboxName?: string;
+  /** Config key prefix (`mailboxes[1]`) and where the secret came from (`IMAP_SALES_PASSWORD`). */
+  configKey?: string;
+  secretFrom?: string;
 }
 
-function loginFailure(e: unknown, c: ImapConnection): string {
+interface Hints {
+  login: string;
+  oauth: string;
+  transport: string;
+  host: string;
+  folder: string;
+  moveTo: string;
+}
+
+function hintsFor(o: ImapCheckOptions): Hints {
+  if (!o.configKey) {
+    return {
+      login: 'check IMAP_USER and IMAP_PASSWORD',
+      oauth: 'check the IMAP_OAUTH_* settings',
+      transport: 'check IMAP_SECURE and IMAP_PORT',
+      host: 'check IMAP_HOST, IMAP_PORT',
+      folder: 'correct IMAP_MAILBOX',
+      moveTo: 'correct ingest.moveTo',
+    };
+  }
+  const k = o.configKey;
+  return {
+    login: `check ${k}.user and ${o.secretFrom ?? `${k}.passwordEnv`}`,
+    oauth: `check ${k}.oauth and the variables it names`,
+    transport: `check ${k}.secure and ${k}.port`,
+    host: `check ${k}.host, ${k}.port`,
+    folder: `correct ${k}.folder`,
+    moveTo: `correct ${k}.moveTo`,
+  };
+}
+
+function loginFailure(e: unknown, c: ImapConnection, h: Hints): string {
   const err = e as ImapFlowError;
   const who = `${c.user} at ${c.host}:${c.port}`;
   if (err?.authenticationFailed) {
-    const how = 'pass' in c.auth ? 'check IMAP_USER and IMAP_PASSWORD' : 'check the IMAP_OAUTH_* settings and the account\'s IMAP permission';
+    const how = 'pass' in c.auth ? h.login : `${h.oauth} and the account's IMAP permission`;
     return `login as ${who} refused${err.serverResponseCode ? ` (${err.serverResponseCode})` : ''}: ${how}`;
   }
-  if (err?.tlsFailed || /TLS/.test(describeNetError(e))) return `TLS with ${c.host}:${c.port} failed (${describeNetError(e)}): check IMAP_SECURE and IMAP_PORT`;
-  return `cannot reach ${c.host}:${c.port} (${describeNetError(e)}): check IMAP_HOST, IMAP_PORT and the firewall`;
+  if (err?.tlsFailed || /TLS/.test(describeNetError(e))) return `TLS with ${c.host}:${c.port} failed (${describeNetError(e)}): ${h.transport}`;
+  return `cannot reach ${c.host}:${c.port} (${describeNetError(e)}): ${h.host} and the firewall`;
 }
 
 /**
@@ -27,15 +66,17 @@ function loginFailure(e: unknown, c: ImapConnection): string {
  * mailbox is selected, no flag set, nothing moved: the real watcher may be running meanwhile.
  */
 export function imapCheck(o: ImapCheckOptions): Check {
+  const h = hintsFor(o);
+  const name = (check: string) => (o.mailboxName !== undefined ? `${check} [${o.mailboxName}]` : check);
   return {
-    name: 'imap login',
+    name: name('imap login'),
     async run() {
       const c = o.connection;
       let auth: { user: string; pass?: string; accessToken?: string };
       try {
         auth = 'pass' in c.auth ? { user: c.user, pass: c.auth.pass } : { user: c.user, accessToken: await c.auth.accessToken() };
       } catch (e) {
-        return { results: [fail('imap login', `getting an OAuth access token failed (${describeNetError(e)}): check the IMAP_OAUTH_* settings`)] };
+        return { results: [fail(name('imap login'), `getting an OAuth access token failed (${describeNetError(e)}): ${h.oauth}`)] };
       }
       const client = new ImapFlow({
         host: c.host,
@@ -55,29 +96,29 @@ export function imapCheck(o: ImapCheckOptions): Check {
         try {
           await client.connect();
         } catch (e) {
-          return { results: [fail('imap login', loginFailure(e, c))] };
+          return { results: [fail(name('imap login'), loginFailure(e, c, h))] };
         }
-        results.push(ok('imap login', `logged in as ${c.user} at ${c.host}:${c.port} (${c.secure ? 'TLS' : 'no TLS'})`));
+        results.push(ok(name('imap login'), `logged in as ${c.user} at ${c.host}:${c.port} (${c.secure ? 'TLS' : 'no TLS'})`));
         if (!c.secure && !['127.0.0.1', 'localhost', '::1'].includes(c.host)) {
-          results.push(warn('imap tls', `the connection to ${c.host} is not encrypted: set IMAP_SECURE=true (port 993) unless the network is private`));
+          results.push(warn(name('imap tls'), `the connection to ${c.host} is not encrypted: set IMAP_SECURE=true (port 993) unless the network is private`));
         }
         const status = await client.status(o.mailbox, { messages: true }).catch(() => false as const);
         results.push(
           status
-            ? ok('imap mailbox', `${o.mailbox} exists (${status.messages ?? '?'} messages)`)
-            : fail('imap mailbox', `${o.mailbox} does not exist for ${c.user}: correct IMAP_MAILBOX (folder names are case-sensitive except INBOX)`),
+            ? ok(name('imap mailbox'), `${o.mailbox} exists (${status.messages ?? '?'} messages)`)
+            : fail(name('imap mailbox'), `${o.mailbox} does not exist for ${c.user}: ${h.folder} (folder names are case-sensitive except INBOX)`),
         );
         results.push(
           client.capabilities.has('IDLE')
-            ? ok('imap idle', 'the server supports IDLE (new mail is seen within a second)')
-            : warn('imap idle', 'the server does not offer IDLE: new mail is only seen at the watchdog interval (ingest.watchdogIntervalMs)'),
+            ? ok(name('imap idle'), 'the server supports IDLE (new mail is seen within a second)')
+            : warn(name('imap idle'), 'the server does not offer IDLE: new mail is only seen at the watchdog interval (ingest.watchdogIntervalMs)'),
         );
         if (o.moveTo !== undefined) {
           const target = await client.status(o.moveTo, { messages: true }).catch(() => false as const);
           results.push(
             target
-              ? ok('imap move target', `${o.moveTo} exists (ingest.afterFiling: move)`)
-              : fail('imap move target', `${o.moveTo} does not exist: create the folder or correct ingest.moveTo (filed mail is moved there)`),
+              ? ok(name('imap move target'), `${o.moveTo} exists (afterFiling: move)`)
+              : fail(name('imap move target'), `${o.moveTo} does not exist: create the folder or ${h.moveTo} (filed mail is moved there)`),
           );
         }
         return { results };

@@ -42,7 +42,7 @@ export function smtpCheck(o: SmtpCheckOptions): Check {
       } finally {
         transport.close();
       }
-      if (/@localhost$/i.test(o.mailFrom)) results.push(warn('mail from', `MAIL_FROM is ${o.mailFrom}: set it to the shared inbox's address, or replies and bounces go nowhere`));
+      if (/@localhost>?$/i.test(o.mailFrom)) results.push(warn('mail from', `MAIL_FROM is ${o.mailFrom}: set it to the shared inbox's address, or replies and bounces go nowhere`));
       else results.push(ok('mail from', o.mailFrom));
       return { results };
     },

@@ -3,7 +3,7 @@ import { defineEntity, p } from '@mikro-orm/core';
 /**
  * Newsletter tables as entities, for readers and the CLI. The newsletter code itself speaks SQL
  * (src/newsletter/*): claiming recipients and storing events are set operations.
- * newsletter_subscription, newsletter_consent_log and newsletter_suppression are SQL-only.
+ * newsletter_subscription and newsletter_consent_log are SQL-only; the suppression list is src/suppression.
  */
 export const NewsletterList = defineEntity({
   name: 'NewsletterList',

@@ -2,7 +2,7 @@ import { defineEntity, p } from '@mikro-orm/core';
 
 export type NoticeKind = 'maintenance' | 'incident' | 'broadcast';
 export type NoticeState = 'draft' | 'awaiting-approval' | 'scheduled' | 'active' | 'completed' | 'resolved' | 'cancelled' | 'rejected';
-export type NoticeStepKind = 'announcement' | 'reminder' | 'started' | 'completed' | 'incident' | 'update' | 'resolved' | 'broadcast';
+export type NoticeStepKind = 'announcement' | 'reminder' | 'started' | 'completed' | 'incident' | 'update' | 'resolved' | 'broadcast' | 'cancellation';
 export type NoticeStepState = 'held' | 'pending' | 'sent' | 'skipped' | 'cancelled';
 
 /** Which services (keys of notices.services in config) an organisation uses. */

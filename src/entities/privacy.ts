@@ -86,14 +86,20 @@ export const PrivacyToken = defineEntity({
   },
 });
 
-/** Keeps an erased or opted-out address out for good, without keeping the address (HMAC only). */
-export const PrivacySuppression = defineEntity({
-  name: 'PrivacySuppression',
-  tableName: 'privacy_suppression',
+/**
+ * The one suppression list (src/suppression): keeps an erased, opted-out, complaining or bouncing
+ * address from being mailed or tracked again, without keeping the address (a keyed hash; rows
+ * from before the keyed scheme are 'sha256-legacy' until the address is seen and they are re-keyed).
+ */
+export const AddressSuppression = defineEntity({
+  name: 'AddressSuppression',
+  tableName: 'address_suppression',
   properties: {
     id: p.bigint('string').primary().autoincrement(),
     addressHash: p.text(),
-    kind: p.string().$type<'erasure' | 'objection' | 'unsubscribe' | 'do-not-track'>(),
+    kind: p.string().$type<'erasure' | 'objection' | 'unsubscribe' | 'do-not-track' | 'complaint' | 'hard-bounce' | 'soft-bounces'>(),
+    scheme: p.string().$type<'hmac-sha256' | 'sha256-legacy'>().default('hmac-sha256'),
+    source: p.text().nullable(),
     caseId: p.bigint('string').nullable(),
     createdAt: p.datetime().defaultRaw('now()'),
   },
@@ -110,4 +116,4 @@ export const PrivacyReminder = defineEntity({
   },
 });
 
-export const privacyEntities = [PrivacyCase, PrivacyRightItem, PrivacyAudit, PrivacyToken, PrivacySuppression, PrivacyReminder];
+export const privacyEntities = [PrivacyCase, PrivacyRightItem, PrivacyAudit, PrivacyToken, AddressSuppression, PrivacyReminder];

@@ -8,6 +8,8 @@ import { timelineCtes, timelineSource, timelineSourceRow } from '../records/time
 import { shouldAcknowledge } from './ack-policy.ts';
 import type { FilingDeps } from './filing-deps.ts';
 import type { Language } from '../classify/language.ts';
+import { formatMailbox, senderHeaders } from '../mail/address.ts';
+import { senderAddresses, senderOf } from '../mail/senders.ts';
 
 export interface AckRequest {
   kind: 'ticket' | 'lead';
@@ -55,7 +57,7 @@ export async function acknowledgeAll(em: EntityManager, reqs: AckRequest[], deps
       ticketAlreadyAcknowledged: already,
       recentAcksToRecipient: recent,
       maxPerHour: deps.maxAcksPerHour,
-      ownAddresses: [deps.mailFrom],
+      ownAddresses: [deps.mailFrom, ...senderAddresses(deps.senders ?? {})],
       ownDomains: deps.ownDomains,
     });
   const byKind = new Map<AckRequest['kind'], Array<{ ord: number; recipient: string } & Record<string, unknown>>>();
@@ -69,7 +71,7 @@ export async function acknowledgeAll(em: EntityManager, reqs: AckRequest[], deps
     const mail = acknowledgementMail(req, deps);
     const rows = byKind.get(req.kind) ?? [];
     rows.push({
-      ...timelineSourceRow({ recordRef: req.ref, direction: 'out', messageId: mail.messageId, fromAddress: deps.mailFrom, author: 'mailroom', subject: mail.subject, bodyNew: mail.text, contactId: req.contactId, leadId: req.leadId }),
+      ...timelineSourceRow({ recordRef: req.ref, direction: 'out', messageId: mail.messageId, fromAddress: senderOf(deps, req.kind === 'ticket' ? 'support' : 'sales').from.address, author: 'mailroom', subject: mail.subject, bodyNew: mail.text, contactId: req.contactId, leadId: req.leadId }),
       ord,
       recipient,
       payload: mail,
@@ -121,8 +123,8 @@ function acknowledgementMail(req: AckRequest, deps: FilingDeps): OutgoingEmail &
   const messageId = makeMessageId({ ticketRef: req.ref }, deps.secret, deps.messageIdDomain);
   const references = [...req.references, ...(req.inReplyTo && !req.references.includes(req.inReplyTo) ? [req.inReplyTo] : [])];
   return {
-    from: `"${deps.fromName}" <${deps.mailFrom}>`,
-    to: [req.to.name ? `"${req.to.name.replace(/"/g, '')}" <${req.to.address}>` : req.to.address],
+    ...senderHeaders(senderOf(deps, req.kind === 'ticket' ? 'support' : 'sales')),
+    to: [formatMailbox({ name: req.to.name ?? '', address: req.to.address })],
     subject: rendered.subject,
     text: rendered.text,
     html: rendered.html,

@@ -19,7 +19,7 @@ import { acknowledge, acknowledgeAll } from './acknowledge.ts';
 import type { FilingDeps } from './filing-deps.ts';
 import { handlePrivacyRequest } from '../privacy/case-service.ts';
 import { handleNewsletterReply } from '../newsletter/reply-handler.ts';
-import { markNewsletterBounces } from '../newsletter/bounces.ts';
+import { markNewsletterBounces, markNewsletterComplaints } from '../newsletter/bounces.ts';
 
 export function factsOf(p: StoredParse): MessageFacts {
   return {
@@ -45,16 +45,20 @@ export function factsOf(p: StoredParse): MessageFacts {
  * record they belong to; everything else is classified and becomes a ticket, a lead or a
  * triage item for staff.
  */
-export function createFiler(deps: FilingDeps): Filer {
+export function createFiler(base: FilingDeps): Filer {
+  const depsOf = mailboxDepsOf(base);
   /**
    * `filedBefore`: messages of the same batch filed earlier in this transaction; `classified`:
    * what the batch already decided about this message (it names nothing, so nothing below
    * looks anything up before classifying).
    */
   const fileOne = async (em: EntityManager, message: InboundForFiling, filedBefore: string[] = [], classified?: Classified): Promise<FilingOutcome> => {
+    const deps = depsOf(message);
     const automated = message.parsed.automated;
     if (automated.kind !== 'human') {
-      if (automated.kind === 'bounce') await markNewsletterBounces(em, automated, deps.newsletter?.softBounceLimit ?? 3);
+      if (automated.kind === 'bounce') await markNewsletterBounces(em, automated, deps.newsletter?.softBounceLimit ?? 3, deps.secret);
+      // A spam complaint (ARF and its cousins): off every list, on the suppression list; never answered.
+      if (automated.kind === 'feedback-report') await markNewsletterComplaints(em, automated, deps.secret);
       return { outcome: automated.kind };
     }
 
@@ -86,7 +90,26 @@ export function createFiler(deps: FilingDeps): Filer {
         return openTriage(em, message, facts, classification, deps);
     }
   };
-  return Object.assign(fileOne, { many: (em: EntityManager, messages: InboundForFiling[]) => fileMany(em, messages, deps, fileOne) });
+  return Object.assign(fileOne, { many: (em: EntityManager, messages: InboundForFiling[]) => fileMany(em, messages, base, depsOf, fileOne) });
+}
+
+/**
+ * The filing deps for a message: those of the mailbox it came in at (its default queue and
+ * acknowledgement sender), or the base ones. One object per mailbox, so a batch can tell when
+ * two messages are filed alike.
+ */
+function mailboxDepsOf(base: FilingDeps): (message: InboundForFiling) => FilingDeps {
+  const cache = new Map<string, FilingDeps>();
+  return (message) => {
+    const m = message.mailbox ? base.mailboxes?.[message.mailbox] : undefined;
+    if (!m) return base;
+    let d = cache.get(message.mailbox!);
+    if (!d) {
+      d = { ...base, routing: { ...base.routing, defaultQueue: m.defaultQueue }, ...(m.senders ? { senders: { ...base.senders, ...m.senders } } : {}) };
+      cache.set(message.mailbox!, d);
+    }
+    return d;
+  };
 }
 
 /**
@@ -102,6 +125,7 @@ async function fileMany(
   em: EntityManager,
   messages: InboundForFiling[],
   deps: FilingDeps,
+  depsOf: (message: InboundForFiling) => FilingDeps,
   fileOne: (em: EntityManager, message: InboundForFiling, filedBefore: string[], classified?: Classified) => Promise<FilingOutcome>,
 ): Promise<FilingOutcome[]> {
   const prefixes = [deps.prefixes.ticketPrefix, deps.prefixes.leadPrefix];
@@ -121,8 +145,11 @@ async function fileMany(
 
   const outcomes: FilingOutcome[] = new Array(messages.length);
   let group: Array<{ index: number } & NewTicketFiling> = [];
+  // New tickets are opened together while they come from mailboxes filed alike.
+  let groupDeps = deps;
   const flush = async () => {
-    const opened = await openTickets(em, group, deps);
+    if (group.length === 0) return;
+    const opened = await openTickets(em, group, groupDeps);
     group.forEach((g, k) => (outcomes[g.index] = opened[k]!));
     group = [];
   };
@@ -133,8 +160,13 @@ async function fileMany(
     if (p) {
       const { contact, organisation } = found[next++]!;
       const body = splitReplyWithLines(p.facts.text || '');
-      classified = { body, classification: classifyMessage(p.facts, { config: deps.routing, ...classifyContext(contact, organisation), split: body.parts }) };
+      const own = depsOf(messages[i]!);
+      classified = { body, classification: classifyMessage(p.facts, { config: own.routing, ...classifyContext(contact, organisation), split: body.parts }) };
       if (classified.classification.route === 'support') {
+        if (own !== groupDeps) {
+          await flush();
+          groupDeps = own;
+        }
         group.push({ index: i, message: messages[i]!, facts: p.facts, classification: classified.classification, bodySplit: body.lines });
         continue;
       }

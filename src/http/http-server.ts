@@ -1,5 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from '../logging/logger.ts';
+import { HttpError, hasBody } from './body.ts';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
 
@@ -76,8 +77,17 @@ export class HttpServer {
       return sendJson(res, other ? 405 : 404, { error: other ? 'method not allowed' : 'not found' });
     }
     try {
+      // Routes that read no body take none: a GET or HEAD with one is refused unread.
+      if ((req.method === 'GET' || req.method === 'HEAD') && hasBody(req)) throw new HttpError(413, 'no body accepted here');
       await handler(req, res, url);
     } catch (e) {
+      if (e instanceof HttpError) {
+        // The client's mistake (or a flood): debug only, and no internals in the answer.
+        this.o.log.debug({ status: e.status, reason: e.message, path: url.pathname }, 'refused a bad HTTP request');
+        if (!res.headersSent) sendJson(res, e.status, { error: e.message });
+        else res.destroy();
+        return;
+      }
       this.o.log.error({ err: e, path: url.pathname }, 'HTTP handler failed');
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
       else res.destroy();

@@ -1,6 +1,8 @@
 /**
- * The IMAP watcher: the first stage of the spine. It holds the shared mailbox (one instance at a
- * time, through a PostgreSQL advisory lock), IDLEs on it, and stores every message above the UID
+ * The IMAP watcher: the first stage of the spine, one instance per configured mailbox. Its parts
+ * live in ./imap/: leadership.ts (the per-mailbox advisory lock), catch-up.ts (fetch and store
+ * above the cursor), after-filing.ts (keyword or move). It holds its mailbox (one instance at a
+ * time, through a PostgreSQL advisory lock keyed on the mailbox's name), IDLEs on it, and stores every message above the UID
  * cursor durably (raw bytes + cursor in one transaction, see inbound-store.ts) before anything
  * else looks at it.
  *
@@ -27,14 +29,19 @@
  *   (`move`), then `server_action_done` is set. Nothing is ever deleted.
  */
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '../logging/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
-import { pgArray, sqlOf } from '../db/sql.ts';
-import { advanceCursor, readCursor, storeRaw, storeRawBatch, type StoreRawInput } from './inbound-store.ts';
 import type { RawCache } from './raw-cache.ts';
+import { errorText, imapflowLogger, withTimeout } from './imap/imap-helpers.ts';
+import { MailboxLeadership } from './imap/leadership.ts';
+import { catchUp } from './imap/catch-up.ts';
+import { applyAfterFiling } from './imap/after-filing.ts';
+import type { MailboxWork, Session } from './imap/session.ts';
+
+export { IMAP_LOCK_CLASS } from './imap/leadership.ts';
+export { uidSet } from './imap/imap-helpers.ts';
 
 export type ImapWatcherState = 'waiting-for-lock' | 'connecting' | 'idle' | 'fetching' | 'disconnected';
 
@@ -75,7 +82,13 @@ export interface ImapWatcherOptions {
 export interface ImapWatcherDeps {
   orm: MikroORM;
   connection: ImapConnection;
+  /** The IMAP folder read. */
   mailbox: string;
+  /**
+   * The mailbox's name (`mailboxes[].name`): keys its cursor, stored messages, lock, alerts and
+   * metrics label. Default: the folder (the single-mailbox shorthand, as it always was).
+   */
+  name?: string;
   log: Logger;
   metrics?: Metrics;
   options: ImapWatcherOptions;
@@ -102,93 +115,11 @@ export interface ImapWatcherStatus {
   uidValidity?: string;
 }
 
-/** First half of the two-int advisory lock key; the second half is hashtext(mailbox). */
-export const IMAP_LOCK_CLASS = 7_291_002;
-
-const BATCH_MAX_MESSAGES = 100;
-const BATCH_MAX_BYTES = 16 * 1024 * 1024;
-/** How long the watcher waits for room in the raw cache once the processor stops taking from it. */
-const RAW_CACHE_QUIET_MS = 250;
-const DOWNLOAD_CHUNK_BYTES = 1024 * 1024;
-const ACTION_BATCH = 500;
-
-interface Session {
-  id: number;
-  client: ImapFlow;
-  closed: boolean;
-  closedPromise: Promise<void>;
-  uidValidity?: string;
-  /** At least one catch-up finished: the connection really worked. */
-  caughtUp: boolean;
-  /** When the last catch-up finished: the server answered then. */
-  lastCheck: number;
-  /** The next catch-up SELECTs the mailbox again first (watchdog probe). */
-  reselect: boolean;
-  /** A watchdog probe is running and must finish by then. */
-  probeDeadline?: number;
-  closeReason?: string;
-}
-
-class TimeoutError extends Error {}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let t: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p.finally(() => clearTimeout(t)),
-    new Promise<T>((_, reject) => {
-      t = setTimeout(() => reject(new TimeoutError(`${what} did not answer within ${ms} ms`)), ms);
-    }),
-  ]);
-}
-
-function errorText(err: unknown): string {
-  if (err instanceof Error) {
-    const e = err as Error & { code?: string; responseText?: string; authenticationFailed?: boolean };
-    const parts = [e.message];
-    if (e.responseText && !e.message.includes(e.responseText)) parts.push(e.responseText);
-    if (e.code && !e.message.includes(e.code)) parts.push(`(${e.code})`);
-    return parts.join(' ');
-  }
-  return String(err);
-}
-
-/** Compact IMAP sequence set from ascending UIDs: 1,2,3,7 → "1:3,7". */
-export function uidSet(uids: number[]): string {
-  const sorted = [...new Set(uids)].sort((a, b) => a - b);
-  const out: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
-    out.push(i === j ? String(sorted[i]) : `${sorted[i]}:${sorted[j]}`);
-    i = j + 1;
-  }
-  return out.join(',');
-}
-
-/** imapflow's logger interface on top of pino, one level quieter (its errors are our reconnects). */
-function imapflowLogger(log: Logger): NonNullable<ImapFlowOptions['logger']> {
-  const child = log.child({ component: 'imapflow' });
-  const strip = (obj: any) => {
-    if (obj && typeof obj === 'object') {
-      const { msg, ...rest } = obj;
-      return [rest, typeof msg === 'string' ? msg : undefined] as const;
-    }
-    return [{}, String(obj)] as const;
-  };
-  return {
-    trace: () => undefined,
-    debug: (o: any) => {
-      if (child.isLevelEnabled('trace')) child.trace(...strip(o));
-    },
-    info: (o: any) => child.debug(...strip(o)),
-    warn: (o: any) => child.info(...strip(o)),
-    error: (o: any) => child.warn(...strip(o)),
-    fatal: (o: any) => child.error(...strip(o)),
-  };
-}
-
 export class ImapWatcher {
+  /** The mailbox's name (see ImapWatcherDeps.name). */
   readonly mailbox: string;
+  /** The IMAP folder read. */
+  readonly folder: string;
   /** application_name of the lock connection (shown in pg_stat_activity). */
   readonly lockApplicationName: string;
 
@@ -204,9 +135,8 @@ export class ImapWatcher {
   private alerted = false;
   private healthTimer?: NodeJS.Timeout;
 
-  private lockClient?: pg.Client;
-  private holdsLock = false;
-  private lockCheckTimer?: NodeJS.Timeout;
+  private readonly leadership: MailboxLeadership;
+  private readonly work: MailboxWork;
 
   private session?: Session;
   private sessionSeq = 0;
@@ -219,8 +149,9 @@ export class ImapWatcher {
 
   constructor(deps: ImapWatcherDeps) {
     this.deps = deps;
-    this.mailbox = deps.mailbox;
-    this.log = deps.log.child({ component: 'imap-watcher', mailbox: deps.mailbox });
+    this.mailbox = deps.name ?? deps.mailbox;
+    this.folder = deps.mailbox;
+    this.log = deps.log.child({ component: 'imap-watcher', mailbox: this.mailbox, ...(this.folder !== this.mailbox ? { folder: this.folder } : {}) });
     this.opts = {
       largeMessageBytes: 2 * 1024 * 1024,
       lockPollMs: 1000,
@@ -230,6 +161,40 @@ export class ImapWatcher {
     };
     const name = (deps.instanceName ?? randomUUID().slice(0, 8)).replace(/[^\w.:@-]/g, '_');
     this.lockApplicationName = `mailroom-imap-lock:${name}`.slice(0, 63);
+    this.leadership = new MailboxLeadership({
+      lockUrl: deps.lockUrl,
+      mailbox: this.mailbox,
+      applicationName: this.lockApplicationName,
+      pollMs: this.opts.lockPollMs,
+      log: this.log,
+      onLost: (why) => {
+        this.lastError = `lost the mailbox lock: ${why}`;
+        const s = this.session;
+        if (s && !s.closed) {
+          s.closeReason = 'lock lost';
+          s.client.close();
+        }
+        this.wakeAll();
+      },
+    });
+    this.work = {
+      mailbox: this.mailbox,
+      folder: this.folder,
+      orm: deps.orm,
+      log: this.log,
+      metrics: deps.metrics,
+      rawCache: deps.rawCache,
+      archiveMode: this.opts.archiveMode,
+      largeMessageBytes: this.opts.largeMessageBytes,
+      canWork: (s) => this.canWork(s),
+      touch: () => this.touch(),
+      notifyStored: (ids) => this.notifyStored(ids),
+    };
+    deps.metrics?.mailboxUp.set({ mailbox: this.mailbox }, 0);
+  }
+
+  private get holdsLock(): boolean {
+    return this.leadership.holds;
   }
 
   // ── public API ──────────────────────────────────────────────────────────────────────────────
@@ -263,7 +228,7 @@ export class ImapWatcher {
     this.healthTimer = undefined;
     this.settleActionWaiters(0);
     this.state = 'disconnected';
-    this.deps.metrics?.mailboxUp.set(0);
+    this.deps.metrics?.mailboxUp.set({ mailbox: this.mailbox }, 0);
   }
 
   status(): ImapWatcherStatus {
@@ -336,114 +301,21 @@ export class ImapWatcher {
     }
   }
 
-  // ── advisory lock ───────────────────────────────────────────────────────────────────────────
+  // ── advisory lock (src/ingest/imap/leadership.ts) ───────────────────────────────────────────
 
   private async acquireLock(): Promise<void> {
     this.setState('waiting-for-lock');
     this.downSince = undefined;
     this.alerted = false;
-    let announced = false;
-    while (this.running && !this.holdsLock) {
-      try {
-        const client = this.lockClient ?? (await this.openLockClient());
-        const res = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1::int, hashtext($2)) as ok', [
-          IMAP_LOCK_CLASS,
-          this.mailbox,
-        ]);
-        if (res.rows[0]?.ok && this.lockClient === client) {
-          if (!this.running) {
-            await client.query('select pg_advisory_unlock($1::int, hashtext($2))', [IMAP_LOCK_CLASS, this.mailbox]).catch(() => undefined);
-            return;
-          }
-          this.holdsLock = true;
-          this.log.info({ lockConnection: this.lockApplicationName }, 'holding the mailbox lock: this instance reads the mailbox');
-          this.lockCheckTimer = setInterval(() => void this.checkLockConnection(client), Math.max(1000, this.opts.lockPollMs * 5));
-          this.lockCheckTimer.unref();
-          return;
-        }
-        if (!announced) {
-          announced = true;
-          this.log.info('another instance holds the mailbox lock; waiting to take over');
-        }
-      } catch (err) {
-        this.lastError = `lock connection: ${errorText(err)}`;
-        this.log.warn({ err: errorText(err) }, 'could not take the mailbox lock; retrying');
-        this.dropLockClient();
-      }
-      await this.sleep(this.opts.lockPollMs);
-    }
+    await this.leadership.acquire(
+      () => this.running,
+      (ms) => this.sleep(ms),
+      (text) => (this.lastError = text),
+    );
   }
 
-  private async openLockClient(): Promise<pg.Client> {
-    const client = new pg.Client({
-      connectionString: this.deps.lockUrl,
-      application_name: this.lockApplicationName,
-      keepAlive: true,
-      keepAliveInitialDelayMillis: 5000,
-      connectionTimeoutMillis: 10_000,
-    });
-    const lost = (why: string) => this.onLockConnectionLost(client, why);
-    client.on('error', (err) => lost(errorText(err)));
-    client.on('end', () => lost('connection ended'));
-    this.lockClient = client;
-    try {
-      await client.connect();
-    } catch (err) {
-      if (this.lockClient === client) this.lockClient = undefined;
-      client.end().catch(() => undefined);
-      throw err;
-    }
-    return client;
-  }
-
-  private async checkLockConnection(client: pg.Client): Promise<void> {
-    if (client !== this.lockClient || !this.holdsLock) return;
-    try {
-      await withTimeout(client.query('select 1'), 5000, 'lock connection check');
-    } catch (err) {
-      this.onLockConnectionLost(client, errorText(err));
-    }
-  }
-
-  /** The DB session holding the lock is gone, so the lock is too: stop touching the mailbox now. */
-  private onLockConnectionLost(client: pg.Client, why: string): void {
-    if (client !== this.lockClient) return;
-    this.lockClient = undefined;
-    if (this.lockCheckTimer) clearInterval(this.lockCheckTimer);
-    this.lockCheckTimer = undefined;
-    client.end().catch(() => undefined);
-    if (!this.holdsLock) return;
-    this.holdsLock = false;
-    this.lastError = `lost the mailbox lock: ${why}`;
-    this.log.warn({ reason: why }, 'lost the mailbox lock connection; leaving the mailbox alone and waiting for the lock again');
-    const s = this.session;
-    if (s && !s.closed) {
-      s.closeReason = 'lock lost';
-      s.client.close();
-    }
-    this.wakeAll();
-  }
-
-  private dropLockClient(): void {
-    const c = this.lockClient;
-    this.lockClient = undefined;
-    if (c) c.end().catch(() => undefined);
-  }
-
-  private async releaseLock(): Promise<void> {
-    if (this.lockCheckTimer) clearInterval(this.lockCheckTimer);
-    this.lockCheckTimer = undefined;
-    const c = this.lockClient;
-    this.lockClient = undefined;
-    const held = this.holdsLock;
-    this.holdsLock = false;
-    if (!c) return;
-    if (held) {
-      await withTimeout(c.query('select pg_advisory_unlock($1::int, hashtext($2))', [IMAP_LOCK_CLASS, this.mailbox]), 2000, 'advisory unlock').catch(
-        () => undefined,
-      );
-    }
-    await withTimeout(c.end(), 2000, 'closing the lock connection').catch(() => undefined);
+  private releaseLock(): Promise<void> {
+    return this.leadership.release();
   }
 
   // ── one IMAP connection ─────────────────────────────────────────────────────────────────────
@@ -512,7 +384,7 @@ export class ImapWatcher {
     try {
       await withTimeout(client.connect(), Math.min(90_000, Math.max(2000, sock)) + 2000, 'IMAP connect');
       if (!this.running || !this.holdsLock) throw new Error('stopped while connecting');
-      const mb = await withTimeout(client.mailboxOpen(this.mailbox), sock, `SELECT ${this.mailbox}`);
+      const mb = await withTimeout(client.mailboxOpen(this.folder), sock, `SELECT ${this.folder}`);
       session.uidValidity = String(mb.uidValidity);
     } catch (err) {
       const e = err as { authenticationFailed?: boolean };
@@ -535,7 +407,7 @@ export class ImapWatcher {
     if (this.pumping) await this.pumping.catch(() => undefined);
     if (this.session === session) this.session = undefined;
     this.settleActionWaiters(0);
-    this.deps.metrics?.mailboxUp.set(0);
+    this.deps.metrics?.mailboxUp.set({ mailbox: this.mailbox }, 0);
     if (this.running && this.holdsLock) {
       const reason = session.closeReason ?? this.lastError ?? 'connection closed';
       this.downSince ??= Date.now();
@@ -557,7 +429,7 @@ export class ImapWatcher {
     this.lastError = undefined;
     this.touch();
     this.setState('idle');
-    this.deps.metrics?.mailboxUp.set(1);
+    this.deps.metrics?.mailboxUp.set({ mailbox: this.mailbox }, 1);
     this.log.info({ uidValidity: s.uidValidity, session: s.id }, 'watching the mailbox (IDLE)');
   }
 
@@ -565,7 +437,7 @@ export class ImapWatcher {
     this.lastError = message;
     this.downSince ??= Date.now();
     this.setState('disconnected');
-    this.deps.metrics?.mailboxUp.set(0);
+    this.deps.metrics?.mailboxUp.set({ mailbox: this.mailbox }, 0);
     this.log.warn({ reason: message }, 'mailbox not reachable');
   }
 
@@ -583,7 +455,7 @@ export class ImapWatcher {
 
   private touch(): void {
     this.lastActivity = Date.now();
-    this.deps.metrics?.mailboxLastActivity.set(this.lastActivity / 1000);
+    this.deps.metrics?.mailboxLastActivity.set({ mailbox: this.mailbox }, this.lastActivity / 1000);
   }
 
   private setState(state: ImapWatcherState): void {
@@ -632,7 +504,7 @@ export class ImapWatcher {
           this.setState('fetching');
           if (this.catchUpRequested) {
             this.catchUpRequested = false;
-            await this.catchUp(s);
+            await catchUp(this.work, s);
             if (!this.canWork(s)) break;
             s.caughtUp = true;
             s.lastCheck = Date.now();
@@ -641,7 +513,7 @@ export class ImapWatcher {
             continue;
           }
           this.actionsRequested = false;
-          const n = await this.serverActions(s);
+          const n = await applyAfterFiling(this.work, s, this.opts);
           this.settleActionWaiters(n);
         }
       } catch (err) {
@@ -663,184 +535,6 @@ export class ImapWatcher {
     for (const w of this.actionWaiters.splice(0)) w.resolve(n);
   }
 
-  private async catchUp(s: Session): Promise<void> {
-    const client = s.client;
-    let skipIfNothingNew = false;
-    if (s.reselect) {
-      // The watchdog probe. SELECT again rather than STATUS: Dovecot answers STATUS on the selected
-      // mailbox from the session's own (possibly stale) view, and tells a session nothing when its
-      // mailbox is deleted and re-created underneath it. A fresh SELECT reports the real
-      // UIDVALIDITY and UIDNEXT.
-      s.reselect = false;
-      const mb = await client.mailboxOpen(this.mailbox);
-      const fresh = String(mb.uidValidity);
-      if (fresh !== s.uidValidity) {
-        this.log.warn({ before: s.uidValidity, after: fresh }, 'UIDVALIDITY changed: re-scanning the mailbox under the new value');
-        s.uidValidity = fresh;
-      }
-      skipIfNothingNew = true;
-    } else {
-      const current = client.mailbox ? String(client.mailbox.uidValidity) : undefined;
-      if (current && current !== s.uidValidity) {
-        this.log.warn({ before: s.uidValidity, after: current }, 'UIDVALIDITY changed: re-scanning the mailbox under the new value');
-        s.uidValidity = current;
-      }
-    }
-    const uidValidity = s.uidValidity!;
-    const cursor = await readCursor(this.deps.orm.em.fork() as EntityManager, this.mailbox, uidValidity);
-    const box = client.mailbox;
-    if (!box) throw new Error(`${this.mailbox} is no longer selected`);
-    if (box.exists === 0) return;
-    // Right after SELECT, UIDNEXT is exact: skip the FETCH when nothing is above the cursor.
-    if (skipIfNothingNew && box.uidNext !== undefined && box.uidNext - 1 <= cursor) return;
-
-    // 1. Collect the UIDs above the cursor (no other command inside the loop).
-    const pending: { uid: number; size: number; internalDate?: Date }[] = [];
-    for await (const m of client.fetch(`${cursor + 1}:*`, { uid: true, size: true, internalDate: true }, { uid: true })) {
-      // `N:*` also returns the last message when nothing is newer than N.
-      if (m.uid > cursor) pending.push({ uid: m.uid, size: m.size ?? 0, internalDate: asDate(m.internalDate) });
-    }
-    if (!pending.length) return;
-    pending.sort((a, b) => a.uid - b.uid);
-    this.log.debug({ count: pending.length, from: pending[0]!.uid, to: pending.at(-1)!.uid }, 'catching up');
-
-    // 2. Fetch and store them in UID order: small ones a batch per transaction, large ones streamed alone.
-    //    While one batch is written to the database the next is fetched (otherwise the IMAP
-    //    connection and the database each wait for the other). Stores still run one after the
-    //    other in UID order, so the cursor never passes a message that is not stored.
-    const large = this.opts.largeMessageBytes;
-    let storing: Promise<void> = Promise.resolve();
-    let storeFailed = false;
-    const storeInOrder = (items: { uid: number; raw: Buffer; internalDate?: Date }[]) => {
-      storing = storing.then(async () => this.notifyStored(await this.storeBatch(s, items)));
-      // Awaited in `finally`; until then a failure only stops further fetching.
-      storing.catch(() => (storeFailed = true));
-    };
-    let i = 0;
-    try {
-      while (i < pending.length && !storeFailed) {
-        if (!this.canWork(s)) return;
-        if (pending[i]!.size > large) {
-          await storing;
-          const m = pending[i++]!;
-          const id = await this.storeLarge(s, m.uid, m.internalDate);
-          if (id) this.notifyStored([id]);
-          continue;
-        }
-        const batch: typeof pending = [];
-        let bytes = 0;
-        while (
-          i < pending.length &&
-          pending[i]!.size <= large &&
-          batch.length < BATCH_MAX_MESSAGES &&
-          (batch.length === 0 || bytes + pending[i]!.size <= BATCH_MAX_BYTES)
-        ) {
-          bytes += pending[i]!.size;
-          batch.push(pending[i++]!);
-        }
-        // Draining a backlog, fetch no further ahead than the processor can take from memory.
-        await this.deps.rawCache?.room(RAW_CACHE_QUIET_MS);
-        const wanted = new Set(batch.map((b) => b.uid));
-        const sources = new Map<number, { source: Buffer; internalDate?: Date }>();
-        for await (const f of client.fetch(uidSet([...wanted]), { uid: true, source: true, internalDate: true }, { uid: true })) {
-          if (f.source && wanted.has(f.uid)) sources.set(f.uid, { source: f.source, internalDate: asDate(f.internalDate) });
-        }
-        this.touch();
-        if (!this.canWork(s)) return;
-        const items: { uid: number; raw: Buffer; internalDate?: Date }[] = [];
-        for (const b of batch) {
-          const got = sources.get(b.uid);
-          sources.delete(b.uid);
-          if (!got) {
-            this.log.warn({ uid: b.uid }, 'message disappeared from the mailbox before it could be fetched');
-            continue;
-          }
-          items.push({ uid: b.uid, raw: got.source, internalDate: got.internalDate ?? b.internalDate });
-        }
-        // One batch waits for the one before it: at most two batches are held in memory.
-        await storing;
-        storeInOrder(items);
-      }
-    } finally {
-      await storing;
-    }
-  }
-
-  /** Streams a large message through download() into storeRaw: it is never one Buffer. */
-  private async storeLarge(s: Session, uid: number, internalDate?: Date): Promise<string | undefined> {
-    const dl = await s.client.download(String(uid), undefined, { uid: true, chunkSize: DOWNLOAD_CHUNK_BYTES });
-    const content = dl?.content;
-    if (!content) {
-      this.log.warn({ uid }, 'message disappeared from the mailbox before it could be downloaded');
-      return undefined;
-    }
-    const touch = () => this.touch();
-    async function* tap(stream: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
-      for await (const chunk of stream) {
-        touch();
-        yield chunk;
-      }
-    }
-    try {
-      return await this.store(s, uid, tap(content), internalDate);
-    } finally {
-      if (!content.destroyed) content.destroy();
-    }
-  }
-
-  /**
-   * A fetched batch of small messages in one transaction, with the cursor advanced in it: one
-   * commit per batch instead of per message. Returns the ids of newly stored messages.
-   */
-  private async storeBatch(s: Session, items: { uid: number; raw: Buffer; internalDate?: Date }[]): Promise<string[]> {
-    if (items.length === 0) return [];
-    const results = await this.deps.orm.em.fork().transactional(async (em) => {
-      const stored = await storeRawBatch(em as EntityManager, { mailbox: this.mailbox, uidValidity: s.uidValidity!, archive: this.opts.archiveMode }, items);
-      await advanceCursor(em as EntityManager, this.mailbox, s.uidValidity!, Math.max(...items.map((it) => it.uid)));
-      return stored.map((res, i) => ({ uid: items[i]!.uid, res }));
-    });
-    this.touch();
-    const ids: string[] = [];
-    for (const { uid, res } of results) {
-      if (res.alreadyStored) continue;
-      if (res.duplicateOf) {
-        this.log.info({ uid, id: res.id, duplicateOf: res.duplicateOf }, 'message already stored before (same Message-ID and bytes): recorded as duplicate');
-        continue;
-      }
-      this.deps.metrics?.ingestStored.inc();
-      ids.push(res.id);
-    }
-    // results[i] belongs to items[i]: hand the bytes just stored to the processor.
-    results.forEach(({ res }, i) => {
-      if (!res.alreadyStored && !res.duplicateOf) this.deps.rawCache?.put(res.id, items[i]!.raw);
-    });
-    return ids;
-  }
-
-  /** One message, one transaction. Returns the id when a new (non-duplicate) row was stored. */
-  private async store(s: Session, uid: number, raw: StoreRawInput['raw'], internalDate?: Date): Promise<string | undefined> {
-    const res = await this.deps.orm.em.fork().transactional((em) =>
-      storeRaw(em as EntityManager, {
-        source: 'imap',
-        mailbox: this.mailbox,
-        uidValidity: s.uidValidity!,
-        uid,
-        raw,
-        internalDate,
-        archive: this.opts.archiveMode,
-      }),
-    );
-    this.touch();
-    if (res.alreadyStored) return undefined;
-    if (res.duplicateOf) {
-      this.log.info({ uid, id: res.id, duplicateOf: res.duplicateOf }, 'message already stored before (same Message-ID and bytes): recorded as duplicate');
-      return undefined;
-    }
-    this.deps.metrics?.ingestStored.inc();
-    this.log.debug({ uid, id: res.id }, 'message stored');
-    return res.id;
-  }
-
   private notifyStored(ids: string[]): void {
     if (!ids.length || !this.deps.onStored) return;
     try {
@@ -848,53 +542,6 @@ export class ImapWatcher {
     } catch (err) {
       this.log.warn({ err: errorText(err) }, 'onStored callback threw');
     }
-  }
-
-  /** keep → add the keyword; move → move to moveTo. Never delete. */
-  private async serverActions(s: Session): Promise<number> {
-    const sql = sqlOf(this.deps.orm.em.fork() as EntityManager);
-    const client = s.client;
-    let total = 0;
-    let createdTarget = false;
-    while (this.canWork(s)) {
-      const rows = await sql<{ id: string; uid: string }>(
-        `select id, uid from inbound_message
-         where mailbox = ? and uid_validity = ? and uid is not null and not server_action_done
-           and state in ('filed', 'quarantined', 'duplicate')
-         order by uid limit ${ACTION_BATCH}`,
-        [this.mailbox, s.uidValidity],
-      );
-      if (!rows.length) break;
-      const set = uidSet(rows.map((r) => Number(r.uid)));
-      if (this.opts.afterFiling === 'move') {
-        let moved = await client.messageMove(set, this.opts.moveTo, { uid: true });
-        if (!moved && client.usable && !createdTarget) {
-          createdTarget = true;
-          this.log.info({ moveTo: this.opts.moveTo }, 'MOVE failed; creating the target folder and trying again');
-          await client.mailboxCreate(this.opts.moveTo).catch(() => undefined);
-          moved = await client.messageMove(set, this.opts.moveTo, { uid: true });
-        }
-        if (!moved) {
-          if (!client.usable) throw new Error('connection lost during MOVE');
-          this.log.error({ moveTo: this.opts.moveTo, uids: set }, 'could not move filed messages; will try again later');
-          break;
-        }
-      } else {
-        const ok = await client.messageFlagsAdd(set, [this.opts.keyword], { uid: true });
-        if (!ok) {
-          if (!client.usable) throw new Error('connection lost during STORE');
-          // The server does not accept the keyword (PERMANENTFLAGS): nothing to retry; the
-          // messages stay where they are, which is all `keep` promises.
-          this.log.warn({ keyword: this.opts.keyword, uids: set }, 'the server did not accept the keyword; messages left as they are');
-        }
-      }
-      this.touch();
-      await sql('update inbound_message set server_action_done = true where id = any(?::bigint[])', [pgArray(rows.map((r) => r.id))]);
-      total += rows.length;
-      if (rows.length < ACTION_BATCH) break;
-    }
-    if (total) this.log.debug({ count: total, action: this.opts.afterFiling }, 'applied after-filing server actions');
-    return total;
   }
 
   // ── small helpers ───────────────────────────────────────────────────────────────────────────
@@ -914,13 +561,4 @@ export class ImapWatcher {
   private wakeAll(): void {
     for (const w of [...this.sleepers]) w();
   }
-}
-
-function asDate(v: unknown): Date | undefined {
-  if (v instanceof Date) return v;
-  if (typeof v === 'string' || typeof v === 'number') {
-    const d = new Date(v);
-    return Number.isNaN(d.getTime()) ? undefined : d;
-  }
-  return undefined;
 }

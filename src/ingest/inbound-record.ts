@@ -58,6 +58,8 @@ export function toStoredParse(p: ParsedMessage, automated: AutomatedMailResult):
 /** An inbound message as the handler stage sees it. */
 export interface InboundForFiling {
   id: string;
+  /** The mailbox it was read from (its name); absent for `mailroom import`. Picks that mailbox's default queue and acknowledgement sender. */
+  mailbox?: string | null;
   archive: boolean;
   receivedAt: Date;
   parsed: StoredParse;

@@ -23,6 +23,7 @@ const WHOLE_READ_LIMIT = 4 * 1024 * 1024;
 interface ClaimedMessage {
   id: string;
   state: 'stored' | 'parsed';
+  mailbox: string | null;
   size: string;
   archive: boolean;
   received_at: Date;
@@ -66,7 +67,7 @@ function filedRow(id: string, result: FilingOutcome, parsed?: StoredParse): File
  * own was a tenth of a message's queries.)
  */
 function claimDue(em: EntityManager, limit: number, onlyId?: string): Promise<ClaimedMessage[]> {
-  const text = (filter: string) => `select id, state, size, archive, received_at, parsed
+  const text = (filter: string) => `select id, state, mailbox, size, archive, received_at, parsed
        from inbound_message, (select set_config('synchronous_commit', 'off', true)) as async_commit
       where state in ('stored', 'parsed') and next_attempt_at <= now()${filter}
       order by id limit ? for update of inbound_message skip locked`;
@@ -191,7 +192,7 @@ export class IngestProcessor {
         if (claimed.length === 0) return;
         const messages: InboundForFiling[] = [];
         for (const row of claimed) {
-          messages.push({ id: row.id, archive: row.archive, receivedAt: row.received_at, parsed: row.state === 'stored' ? await this.parse(em, row) : row.parsed! });
+          messages.push({ id: row.id, mailbox: row.mailbox, archive: row.archive, receivedAt: row.received_at, parsed: row.state === 'stored' ? await this.parse(em, row) : row.parsed! });
         }
         // In id order, so a reply later in the batch finds the records of its original.
         const results: FilingOutcome[] = [];
@@ -231,7 +232,7 @@ export class IngestProcessor {
         if (!row) return 'none' as const;
         claimed = row;
         const parsed = row.state === 'stored' ? await this.parse(em, row) : row.parsed!;
-        const result = await this.o.file(em, { id: row.id, archive: row.archive, receivedAt: row.received_at, parsed });
+        const result = await this.o.file(em, { id: row.id, mailbox: row.mailbox, archive: row.archive, receivedAt: row.received_at, parsed });
         await this.markAllFiled(em, [filedRow(row.id, result, row.state === 'stored' ? parsed : undefined)]);
         return 'filed' as const;
       });

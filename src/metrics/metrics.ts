@@ -16,11 +16,12 @@ export function createMetrics(opts: { mailbox?: boolean } = {}) {
     outboxRetried: new Counter({ name: 'mailroom_outbox_retried_total', help: 'Outbox delivery attempts that will be retried', labelNames: ['channel'], registers: [registry] }),
     outboxDeliverySeconds: new Histogram({ name: 'mailroom_outbox_delivery_seconds', help: 'Time to hand one outbox row to its transport', labelNames: ['channel'], registers: [registry], buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30] }),
     outboxPending: new Gauge({ name: 'mailroom_outbox_pending', help: 'Outbox rows by status', labelNames: ['status'], registers: [registry] }),
-    ingestStored: new Counter({ name: 'mailroom_ingest_stored_total', help: 'Inbound messages stored', registers: [registry] }),
+    ingestStored: new Counter({ name: 'mailroom_ingest_stored_total', help: 'Inbound messages stored, by mailbox (import: messages from `mailroom import`)', labelNames: ['mailbox'], registers: [registry] }),
     ingestFiled: new Counter({ name: 'mailroom_ingest_filed_total', help: 'Inbound messages filed, by outcome', labelNames: ['outcome'], registers: [registry] }),
     ingestQuarantined: new Counter({ name: 'mailroom_ingest_quarantined_total', help: 'Inbound messages quarantined', registers: [registry] }),
-    mailboxUp: new Gauge({ name: 'mailroom_mailbox_up', help: '1 when the IMAP mailbox is connected and watched', registers: mailboxRegisters }),
-    mailboxLastActivity: new Gauge({ name: 'mailroom_mailbox_last_activity_seconds', help: 'Unix time of the last IMAP activity', registers: mailboxRegisters }),
+    // Per mailbox (label `mailbox`, its name): only the instance leading a mailbox reports 1 for it.
+    mailboxUp: new Gauge({ name: 'mailroom_mailbox_up', help: '1 when this instance is connected to the IMAP mailbox and watches it', labelNames: ['mailbox'], registers: mailboxRegisters }),
+    mailboxLastActivity: new Gauge({ name: 'mailroom_mailbox_last_activity_seconds', help: 'Unix time of the last IMAP activity on the mailbox', labelNames: ['mailbox'], registers: mailboxRegisters }),
     newsletterSent: new Counter({ name: 'mailroom_newsletter_sent_total', help: 'Campaign mails handed to the transport', registers: [registry] }),
     newsletterFailed: new Counter({ name: 'mailroom_newsletter_failed_total', help: 'Campaign recipients that failed for good, by reason (failed, bounced)', labelNames: ['reason'], registers: [registry] }),
     // The gauges below describe the shared database, not this process: every instance reports

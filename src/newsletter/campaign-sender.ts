@@ -22,6 +22,7 @@ import { SendRateLimiter } from './rate-limit.ts';
 import { compileCampaign, renderCampaignMail, type CompiledCampaign } from './render.ts';
 import { findCampaign, finishCampaigns, forRender, renderContext } from './campaigns.ts';
 import { suppress } from './subscribers.ts';
+import { stops, suppressionsOf } from '../suppression/suppression-list.ts';
 import type { NewsletterDeps } from './deps.ts';
 
 export interface CampaignSenderOptions {
@@ -174,6 +175,10 @@ export class CampaignSender {
 
   private async sendBatch(rows: Row[]): Promise<void> {
     const ctx = renderContext(this.o.deps);
+    // The one suppression list, read now: an opt-out that arrived after the campaign started
+    // (by link, by mail, by a complaint, by erasure) still stops the message, and the tracking.
+    const listed = await suppressionsOf(this.o.em, this.o.deps.secret, rows.map((r) => r.email));
+    const kindsOf = (email: string) => listed.get(email.trim().toLowerCase()) ?? [];
     const sent: string[] = [];
     const deferred: { id: string; ms: number }[] = [];
     const skipped: string[] = [];
@@ -181,10 +186,12 @@ export class CampaignSender {
     const worker = async () => {
       while (next < rows.length) {
         const row = rows[next++]!;
-        if (row.suppressed_reason) {
+        const kinds = kindsOf(row.email);
+        if (kinds.some((k) => stops(k, 'marketing'))) {
           skipped.push(row.id);
           continue;
         }
+        const untracked = row.dnt || kinds.some((k) => stops(k, 'tracking'));
         const wait = this.limiter.reserve(row.domain);
         if (wait > 1000) {
           this.limiter.refund(row.domain);
@@ -193,7 +200,7 @@ export class CampaignSender {
         }
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         const cc = await this.compiledFor(row.campaign_id);
-        const mail = renderCampaignMail(cc, { subscriberId: row.subscriber_id, email: row.email, name: row.name, dnt: row.dnt }, ctx);
+        const mail = renderCampaignMail(cc, { subscriberId: row.subscriber_id, email: row.email, name: row.name, dnt: untracked }, ctx);
         try {
           await this.o.transport.send(row.id, mail);
           sent.push(row.id);
@@ -229,7 +236,7 @@ export class CampaignSender {
       const hard = err.permanent && [550, 551, 553].includes(code);
       await this.record(`update newsletter_recipient set status = ?, last_error = ? where id = ? and claimed_by = ? and status = 'sending'`, [hard ? 'bounced' : 'failed', err.message.slice(0, 500), row.id, this.o.workerId]);
       this.o.metrics?.newsletterFailed.inc({ reason: hard ? 'bounced' : 'failed' });
-      if (hard) await suppress(this.o.em, row.email, 'hard-bounce');
+      if (hard) await suppress(this.o.em, this.o.deps.secret, row.email, 'hard-bounce', 'smtp');
       this.o.log.warn({ recipientId: row.id, campaignId: row.campaign_id, reason: err.message }, 'campaign recipient failed for good');
       return;
     }

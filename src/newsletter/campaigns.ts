@@ -16,6 +16,8 @@ export class CampaignError extends Error {
   override name = 'CampaignError';
 }
 import { signToken } from './tokens.ts';
+import { formatMailbox } from '../mail/address.ts';
+import { suppressedFor } from '../suppression/suppression-list.ts';
 
 export type CampaignStatus = 'draft' | 'awaiting-approval' | 'scheduled' | 'sending' | 'paused' | 'sent' | 'cancelled' | 'rejected';
 
@@ -45,7 +47,8 @@ export function renderContext(deps: NewsletterDeps): RenderContext {
     secret: deps.secret,
     publicUrl: deps.publicUrl,
     orgName: deps.orgName,
-    from: `${deps.config.fromName ?? deps.fromName} <${deps.mailFrom}>`,
+    from: formatMailbox({ name: deps.config.fromName ?? deps.fromName, address: deps.mailFrom }),
+    ...(deps.replyTo ? { replyTo: deps.replyTo } : {}),
     messageIdDomain: deps.messageIdDomain,
     mailFrom: deps.mailFrom,
   };
@@ -220,7 +223,8 @@ export async function viewHtml(em: EntityManager, deps: NewsletterDeps, campaign
   const c = await findCampaign(em, campaignId);
   if (!c?.prepared_html) return null;
   const [s] = await sqlOf(em)<{ email: string; name: string | null; dnt: boolean }>(`select email, name, dnt from newsletter_subscriber where id = ?`, [subscriberId]);
-  const r = s ? { subscriberId, email: s.email, name: s.name, dnt: s.dnt } : { subscriberId, email: '', name: null, dnt: true };
+  const untracked = !s || s.dnt || !!(await suppressedFor(em, deps.secret, s.email, 'tracking'));
+  const r = s ? { subscriberId, email: s.email, name: s.name, dnt: untracked } : { subscriberId, email: '', name: null, dnt: true };
   return renderHtml(compileCampaign(forRender(c)), r, renderContext(deps), { pixel: false });
 }
 

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { TemplateRenderer } from '../templates/render-template.ts';
 import type { NewsletterConfig } from './config-schema.ts';
 import type { SlackChannels } from '../tasks/task-service.ts';
@@ -10,6 +9,8 @@ export interface NewsletterDeps {
   publicUrl: string;
   mailFrom: string;
   fromName: string;
+  /** Reply-To of this kind of mail (a formatted mailbox), when the configuration sets one. */
+  replyTo?: string;
   orgName: string;
   messageIdDomain: string;
   config: NewsletterConfig;
@@ -24,15 +25,3 @@ export function normaliseEmail(address: string): string {
   return address.trim().toLowerCase();
 }
 
-export function isPlausibleEmail(address: string): boolean {
-  return address.length <= 254 && /^[^\s@<>()",;:\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/.test(address.trim());
-}
-
-/** Suppression entries are hashes: an erased address must leave nothing readable behind. */
-export function emailHash(address: string): string {
-  return createHash('sha256').update(`mailroom-suppression:${normaliseEmail(address)}`).digest('hex');
-}
-
-export function domainOf(address: string): string {
-  return normaliseEmail(address).split('@')[1] ?? '';
-}

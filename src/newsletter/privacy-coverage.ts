@@ -1,7 +1,6 @@
 import type { CoverageEntry } from '../privacy/coverage.ts';
 
 const SUBS = `(select id from newsletter_subscriber where email = any(:emails))`;
-const HASHES = `(select encode(sha256(('mailroom-suppression:' || e)::bytea), 'hex') from unnest(:emails::text[]) e)`;
 
 /** The newsletter's personal data for access packages and erasures (see src/privacy/coverage.ts). */
 export const newsletterCoverage: CoverageEntry[] = [
@@ -14,12 +13,10 @@ export const newsletterCoverage: CoverageEntry[] = [
     erase: {
       action: 'delete',
       order: 60,
-      sql: [
-        // The address stays suppressed as a hash, so no import can add the person back unasked.
-        `insert into newsletter_suppression (email_hash, reason) select h, 'erased' from ${HASHES} h on conflict (email_hash) do update set reason = 'erased', at = now()`,
-        `delete from newsletter_subscriber where email = any(:emails)`,
-      ],
-      ground: 'A one-way hash of the address is kept in the suppression list so that no later import or sign-up without a new confirmed opt-in sends to it (GDPR art. 21(3), 17(3)(e)).',
+      // The erasure itself puts the address on the suppression list (a keyed hash, see
+      // src/suppression), so no import can add the person back unasked.
+      sql: [`delete from newsletter_subscriber where email = any(:emails)`],
+      ground: 'A keyed one-way hash of the address is kept in the suppression list so that no later import or sign-up without a new confirmed opt-in sends to it (GDPR art. 21(3), 17(3)(e)).',
     },
   },
   {
@@ -56,14 +53,7 @@ export const newsletterCoverage: CoverageEntry[] = [
     columns: `campaign_id, kind, link_index, machine, machine_reason, ip, at`,
     erase: { action: 'delete', order: 40, sql: [`delete from newsletter_event where subscriber_id in ${SUBS}`] },
   },
-  {
-    entity: 'newsletter_suppression',
-    table: 'newsletter_suppression',
-    system: 'newsletter',
-    personal: true,
-    match: `email_hash in ${HASHES}`,
-    erase: { action: 'keep', ground: 'Only a one-way hash of the address and the reason; kept so the address is never mailed again without a new confirmed opt-in.' },
-  },
+
   { entity: 'NewsletterList', table: 'newsletter_list', system: 'newsletter', personal: false, erase: { action: 'none' }, note: 'list names only' },
   { entity: 'NewsletterCampaign', table: 'newsletter_campaign', system: 'newsletter', personal: false, erase: { action: 'none' }, note: 'campaign content and who approved it (staff)' },
 ];

@@ -107,6 +107,7 @@ export interface RenderContext {
   publicUrl: string;
   orgName: string;
   from: string;
+  replyTo?: string;
   messageIdDomain: string;
   mailFrom: string;
 }
@@ -158,6 +159,7 @@ export function renderCampaignMail(cc: CompiledCampaign, r: RecipientForRender, 
   const listHost = ctx.messageIdDomain;
   return {
     from: ctx.from,
+    ...(ctx.replyTo ? { replyTo: ctx.replyTo } : {}),
     to: [r.email],
     subject: cc.subject(v).replace(/\s+/g, ' ').trim(),
     text: cc.text(v),

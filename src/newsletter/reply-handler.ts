@@ -7,8 +7,10 @@ import type { FilingDeps } from '../handlers/filing-deps.ts';
 import { enqueueEmail, newMessageId } from '../outbox/enqueue.ts';
 import { sqlOf } from '../db/sql.ts';
 import { verifyToken } from './tokens.ts';
-import { findSubscriber, unsubscribeAll } from './subscribers.ts';
+import { findSubscriber, suppress, unsubscribeAll } from './subscribers.ts';
 import { readCampaignMessageId } from './render.ts';
+import { senderHeaders } from '../mail/address.ts';
+import { senderOf } from '../mail/senders.ts';
 
 /**
  * A reply to a newsletter ("meld meg av", "unsubscribe", or the List-Unsubscribe mailto): the
@@ -27,17 +29,22 @@ export async function handleNewsletterReply(
   const wantsOut = !!fromToken || (c.privacyRights ?? []).includes('unsubscribe');
   if (!wantsOut) return null;
   const sub = fromToken ? await findSubscriber(em, { id: fromToken }) : await findSubscriber(em, { email: facts.from.address });
-  if (!sub) return null;
+  if (!sub) {
+    // Not (or no longer) a subscriber: the address goes on the list all the same, so no later
+    // import or campaign reaches it; staff still see the mail in triage.
+    if (!fromToken && !message.archive) await suppress(em, deps.secret, facts.from.address, 'unsubscribe', 'mail');
+    return null;
+  }
   const campaign = readCampaignMessageId(facts.inReplyTo)?.campaignId;
   const [known] = campaign ? await sqlOf(em)(`select 1 from newsletter_campaign where id = ?`, [campaign]) : [];
-  await unsubscribeAll(em, sub.id, fromToken ? 'mailto' : 'reply', null, known ? campaign : undefined);
+  await unsubscribeAll(em, deps.secret, sub.id, fromToken ? 'mailto' : 'reply', null, known ? campaign : undefined);
   if (!message.archive) {
     const lang = sub.language === 'en' || c.language === 'en' ? 'en' : 'nb';
     const mail = deps.templates.render('newsletter-unsubscribed', lang, { orgName: deps.orgName, name: sub.name });
     await enqueueEmail(
       em,
       {
-        from: `${deps.fromName} <${deps.mailFrom}>`,
+        ...senderHeaders(senderOf(deps, 'newsletter')),
         to: [sub.email],
         subject: mail.subject,
         text: mail.text,

@@ -19,6 +19,7 @@ import { allLists, confirmSubscription, findSubscriber, savePreferences, signUp,
 import { campaignStats, findCampaign, viewHtml } from './campaigns.ts';
 import { statsChartSvg } from './chart.ts';
 import { statsChartPng } from './chart-png.ts';
+import { FORM, FORM_LIMIT_BYTES, MULTIPART_FORM, readBody, readForm } from '../http/body.ts';
 
 export interface NewsletterRoutesOptions {
   orm: Orm;
@@ -37,16 +38,11 @@ function langOf(req: IncomingMessage, url: URL, fallback?: string): Lang {
   return /^en\b/i.test(req.headers['accept-language'] ?? '') ? 'en' : 'nb';
 }
 
-async function readForm(req: IncomingMessage, limit = 16_384): Promise<URLSearchParams> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > limit) throw Object.assign(new Error('body too large'), { status: 413 });
-    chunks.push(c as Buffer);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-}
+/**
+ * The body of a POST that carries nothing we read (opt-in confirmation, RFC 8058 one-click
+ * unsubscribe, whose senders may post multipart/form-data): checked for size and type, ignored.
+ */
+const readButtonPost = (req: IncomingMessage) => readBody(req, { limit: FORM_LIMIT_BYTES, types: [FORM, MULTIPART_FORM, 'text/plain'] });
 
 function clientIp(req: IncomingMessage): string | undefined {
   return req.socket.remoteAddress;
@@ -55,7 +51,7 @@ function clientIp(req: IncomingMessage): string | undefined {
 export function mountNewsletterRoutes(route: Route, o: NewsletterRoutesOptions): { writer: EventWriter } {
   const { deps } = o;
   const secret = deps.secret;
-  const writer = new EventWriter(o.orm.em.fork(), deps.config);
+  const writer = new EventWriter(o.orm.em.fork(), deps.config, secret);
   const links = new Map<string, string[]>();
   const tx = <T>(fn: (em: EntityManager) => Promise<T>) => o.orm.em.fork().transactional(fn);
   const now = () => deps.now?.() ?? new Date();
@@ -200,11 +196,11 @@ ${lists.map((l) => `<label class="check"><input type="checkbox" name="list" valu
   });
   route('POST', '/newsletter/confirm', async (req, res, url) => {
     const lang = langOf(req, url);
-    await readForm(req);
+    await readButtonPost(req);
     const tok = readConfirmToken(secret, url.searchParams.get('t'), now());
     if (!tok) return errorPage(res, lang);
     if (tok === 'expired') return errorPage(res, lang, 410, T[lang].expired);
-    const ok = await tx((em) => confirmSubscription(em, tok.subscriberId, tok.listIds, truncateIp(clientIp(req))));
+    const ok = await tx((em) => confirmSubscription(em, secret, tok.subscriberId, tok.listIds, truncateIp(clientIp(req))));
     if (!ok) return errorPage(res, lang);
     const prefs = `/newsletter/preferences?t=${signToken(secret, 'p', [tok.subscriberId])}&lang=${lang}`;
     page(res, 200, lang, T[lang].confirmedTitle, `<p class="msg" role="status">${esc(T[lang].confirmedText)}</p><p><a href="${esc(prefs)}">${esc(T[lang].prefsLink)}</a></p>`);
@@ -231,12 +227,12 @@ ${lists.map((l) => `<label class="check"><input type="checkbox" name="list" valu
     );
   });
   route('POST', '/newsletter/unsubscribe', async (req, res, url) => {
-    await readForm(req);
+    await readButtonPost(req);
     const f = verifyToken(secret, 'u', url.searchParams.get('t'), 1);
     const lang = langOf(req, url);
     if (!f) return errorPage(res, lang);
     const campaign = url.searchParams.get('c');
-    const ok = await tx((em) => unsubscribeAll(em, f[0]!, 'one-click', truncateIp(clientIp(req)), campaign && /^\d+$/.test(campaign) ? campaign : undefined));
+    const ok = await tx((em) => unsubscribeAll(em, secret, f[0]!, 'one-click', truncateIp(clientIp(req)), campaign && /^\d+$/.test(campaign) ? campaign : undefined));
     if (!ok) return errorPage(res, lang, 404);
     page(res, 200, lang, T[lang].unsubDoneTitle, `<p class="msg" role="status">${esc(T[lang].unsubDoneText)}</p>`);
   });
@@ -283,7 +279,7 @@ ${lists.map((l) => `<label class="check"><input type="checkbox" name="list" valu
     if (!f) return errorPage(res, lang);
     const all = new Set((await allLists(o.orm.em.fork())).map((l) => l.id));
     const language: Lang = form.get('language') === 'en' ? 'en' : 'nb';
-    await tx((em) => savePreferences(em, f[0]!, { listIds: form.getAll('list').filter((l) => all.has(l)), dnt: form.get('dnt') === '1', language }, truncateIp(clientIp(req))));
+    await tx((em) => savePreferences(em, secret, f[0]!, { listIds: form.getAll('list').filter((l) => all.has(l)), dnt: form.get('dnt') === '1', language }, truncateIp(clientIp(req))));
     await prefsPage(res, url, f[0]!, lang, true);
   });
 

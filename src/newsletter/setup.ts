@@ -23,14 +23,14 @@ import { campaignStats, chartUrl, registerBroadcastAction, startDueCampaigns } f
 import { ensureLists } from './subscribers.ts';
 import { campaignSummaryMessage } from './summary-message.ts';
 import type { NewsletterDeps } from './deps.ts';
+import { senderDeps } from '../mail/senders.ts';
 import { ABSENT_CLAIMER_GRACE_MS } from '../db/database-away.ts';
 
 export function newsletterDepsFromConfig(config: Config): NewsletterDeps {
   return {
     secret: config.secret,
     publicUrl: (config.env.PUBLIC_URL ?? `http://localhost:${config.env.HTTP_PORT}`).replace(/\/+$/, ''),
-    mailFrom: config.env.MAIL_FROM,
-    fromName: config.behaviour.mail.fromName,
+    ...senderDeps(config.senders.newsletter),
     orgName: config.behaviour.organisation.name,
     messageIdDomain: config.messageIdDomain,
     config: config.behaviour.newsletter,

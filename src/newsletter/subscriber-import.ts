@@ -53,9 +53,9 @@ export async function resolveLists(em: EntityManager, refs: string[]): Promise<{
 }
 
 /** One row through the domain function; its counts become the row's outcome. */
-async function writeSubscriber(em: EntityManager, row: SubscriberRow, listIds: string[], source: string): Promise<RowOutcome> {
+async function writeSubscriber(em: EntityManager, row: SubscriberRow, input: { listIds: string[]; source: string; secret: string }): Promise<RowOutcome> {
   const language = row.language === 'en' ? 'en' : row.language ? 'nb' : null;
-  const r = await importSubscribers(em, [{ email: row.email, name: row.name ?? null, language }], listIds, source);
+  const r = await importSubscribers(em, input.secret, [{ email: row.email, name: row.name ?? null, language }], input.listIds, input.source);
   if (r.invalid) throw new RowError('email', `not an address the newsletter can send to (${JSON.stringify(row.email)})`);
   if (r.skippedSuppressed) return { skipped: 'the address is suppressed (unsubscribed, complained, bounced or erased); an import never adds it again' };
   return r.added ? 'created' : 'unchanged';
@@ -64,8 +64,8 @@ async function writeSubscriber(em: EntityManager, row: SubscriberRow, listIds: s
 export async function importSubscriberRows(
   orm: Orm,
   parsed: ParsedTable<SubscriberRow>,
-  input: { listIds: string[]; source: string },
+  input: { listIds: string[]; source: string; secret: string },
   opts: { allOrNothing?: boolean } = {},
 ): Promise<ImportSummary> {
-  return importRows(orm, parsed, (em, row) => writeSubscriber(em, row, input.listIds, input.source), opts);
+  return importRows(orm, parsed, (em, row) => writeSubscriber(em, row, input), opts);
 }

@@ -6,7 +6,10 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf, pgArray } from '../db/sql.ts';
 import { enqueueEmail, newMessageId } from '../outbox/enqueue.ts';
 import { confirmToken, signToken } from './tokens.ts';
-import { emailHash, isPlausibleEmail, normaliseEmail, type Lang, type NewsletterDeps } from './deps.ts';
+import { normaliseEmail, type Lang, type NewsletterDeps } from './deps.ts';
+import { liftSuppression, MARKETING_KINDS, stops, suppressAddress, suppressedFor, suppressionsOf, type SuppressionKind } from '../suppression/suppression-list.ts';
+import { normaliseAddress } from '../threading/normalise-address.ts';
+import { formatMailbox, isEmailAddress } from '../mail/address.ts';
 
 export interface ListRow {
   id: string;
@@ -56,22 +59,28 @@ async function log(em: EntityManager, subscriberId: string | null, listId: strin
   await sqlOf(em)(`insert into newsletter_consent_log (subscriber_id, list_id, action, source, ip) values (?, ?, ?, ?, ?)`, [subscriberId, listId, action, source, ip]);
 }
 
-export async function isSuppressed(em: EntityManager, email: string): Promise<string | null> {
-  const [row] = await sqlOf(em)<{ reason: string }>(`select reason from newsletter_suppression where email_hash = ?`, [emailHash(email)]);
-  return row?.reason ?? null;
+/** Why the address gets no newsletter (the one suppression list), or null. */
+export async function isSuppressed(em: EntityManager, secret: string, email: string): Promise<SuppressionKind | null> {
+  return suppressedFor(em, secret, email, 'marketing');
 }
 
-export async function suppress(em: EntityManager, email: string, reason: string): Promise<void> {
-  await sqlOf(em)(`insert into newsletter_suppression (email_hash, reason) values (?, ?) on conflict (email_hash) do update set reason = excluded.reason, at = now()`, [emailHash(email), reason]);
+/**
+ * Puts the address on the one suppression list; `suppressed_reason` on the subscriber is a
+ * copy for lists and the audience count, not what the sender decides by.
+ */
+export async function suppress(em: EntityManager, secret: string, email: string, reason: SuppressionKind, source?: string): Promise<void> {
+  await suppressAddress(em, secret, email, reason, { source: source ?? 'newsletter' });
+  if (reason === 'do-not-track') return;
   await sqlOf(em)(`update newsletter_subscriber set suppressed_reason = ?, suppressed_at = now(), updated_at = now() where email = ?`, [reason, normaliseEmail(email)]);
 }
 
-async function upsertSubscriber(em: EntityManager, email: string, name: string | null, language: Lang): Promise<SubscriberRow> {
+/** `dnt`: the address asked not to be tracked (the list says so), before or after it subscribed. */
+async function upsertSubscriber(em: EntityManager, email: string, name: string | null, language: Lang, dnt: boolean): Promise<SubscriberRow> {
   const [row] = await sqlOf(em)<SubscriberRow>(
-    `insert into newsletter_subscriber (email, name, language) values (?, ?, ?)
-     on conflict (email) do update set name = coalesce(excluded.name, newsletter_subscriber.name), updated_at = now()
+    `insert into newsletter_subscriber (email, name, language, dnt) values (?, ?, ?, ?)
+     on conflict (email) do update set name = coalesce(excluded.name, newsletter_subscriber.name), dnt = newsletter_subscriber.dnt or excluded.dnt, updated_at = now()
      returning id::text, email, name, language, dnt, soft_bounces, suppressed_reason`,
-    [normaliseEmail(email), name || null, language],
+    [normaliseEmail(email), name || null, language, dnt],
   );
   return row!;
 }
@@ -92,11 +101,12 @@ export async function signUp(
   deps: NewsletterDeps,
   input: { email: string; name?: string | null; language: Lang; listIds: string[]; source: string; ip: string | null },
 ): Promise<{ subscriberId: string; alreadyConfirmed: boolean } | { error: 'invalid-email' | 'no-lists' }> {
-  if (!isPlausibleEmail(input.email)) return { error: 'invalid-email' };
+  if (!isEmailAddress(input.email.trim(), { dottedDomain: true })) return { error: 'invalid-email' };
   if (input.listIds.length === 0) return { error: 'no-lists' };
-  const sub = await upsertSubscriber(em, input.email, input.name ?? null, input.language);
+  const kinds = (await suppressionsOf(em, deps.secret, [input.email])).get(normaliseAddress(input.email)) ?? [];
+  const sub = await upsertSubscriber(em, input.email, input.name ?? null, input.language, kinds.includes('do-not-track'));
   const existing = new Map((await subscriptionsOf(em, sub.id)).map((s) => [s.list_id, s.status]));
-  const suppressed = await isSuppressed(em, sub.email);
+  const suppressed = kinds.some((k) => stops(k, 'marketing'));
   const toConfirm = input.listIds.filter((l) => suppressed || existing.get(l) !== 'confirmed');
   for (const listId of toConfirm) {
     await sqlOf(em)(
@@ -118,12 +128,12 @@ export async function signUp(
     confirmUrl: `${deps.publicUrl}/newsletter/confirm?t=${token}&lang=${lang}`,
     hours: deps.config.confirmationValidHours,
   });
-  await enqueueEmail(em, { from: `${deps.fromName} <${deps.mailFrom}>`, to: [sub.email], subject: mail.subject, text: mail.text, html: mail.html, messageId: newMessageId(deps.messageIdDomain), headers: { 'Auto-Submitted': 'auto-generated' } });
+  await enqueueEmail(em, { from: formatMailbox({ name: deps.fromName, address: deps.mailFrom }), ...(deps.replyTo ? { replyTo: deps.replyTo } : {}), to: [sub.email], subject: mail.subject, text: mail.text, html: mail.html, messageId: newMessageId(deps.messageIdDomain), headers: { 'Auto-Submitted': 'auto-generated' } });
   return { subscriberId: sub.id, alreadyConfirmed: false };
 }
 
 /** The double opt-in: pending subscriptions named in the token become confirmed; suppression is lifted. */
-export async function confirmSubscription(em: EntityManager, subscriberId: string, listIds: string[], ip: string | null): Promise<boolean> {
+export async function confirmSubscription(em: EntityManager, secret: string, subscriberId: string, listIds: string[], ip: string | null): Promise<boolean> {
   const sub = await findSubscriber(em, { id: subscriberId });
   if (!sub) return false;
   const rows = await sqlOf(em)(
@@ -132,21 +142,33 @@ export async function confirmSubscription(em: EntityManager, subscriberId: strin
     [subscriberId, `{${listIds.join(',')}}`],
   );
   if (rows.length === 0) return false;
-  await sqlOf(em)(`delete from newsletter_suppression where email_hash = ?`, [emailHash(sub.email)]);
+  // A confirmed opt-in is new consent: it lifts every earlier opt-out (not DO NOT TRACK, a choice of its own).
+  await liftSuppression(em, secret, sub.email, MARKETING_KINDS);
   await sqlOf(em)(`update newsletter_subscriber set suppressed_reason = null, suppressed_at = null, soft_bounces = 0, updated_at = now() where id = ?`, [subscriberId]);
   for (const r of rows) await log(em, subscriberId, String(r.list_id), 'confirm', 'email-link', ip);
   return true;
 }
 
-/** Unsubscribes from every list (one-click, reply, CLI) and suppresses the address. Idempotent. */
-export async function unsubscribeAll(em: EntityManager, subscriberId: string, source: string, ip: string | null, campaignId?: string): Promise<boolean> {
+/**
+ * Unsubscribes from every list (one-click, reply, new mail, CLI, privacy request, complaint) and
+ * suppresses the address for `reason`. Idempotent.
+ */
+export async function unsubscribeAll(
+  em: EntityManager,
+  secret: string,
+  subscriberId: string,
+  source: string,
+  ip: string | null,
+  campaignId?: string,
+  reason: SuppressionKind = 'unsubscribe',
+): Promise<boolean> {
   const sub = await findSubscriber(em, { id: subscriberId });
   if (!sub) return false;
   const changed = await sqlOf(em)(
     `update newsletter_subscription set status = 'unsubscribed', unsubscribed_at = now() where subscriber_id = ? and status <> 'unsubscribed' returning list_id`,
     [subscriberId],
   );
-  await suppress(em, sub.email, 'unsubscribed');
+  await suppress(em, secret, sub.email, reason, source);
   await log(em, subscriberId, null, 'unsubscribe', source, ip);
   // Stop anything still queued for this person.
   await sqlOf(em)(`update newsletter_recipient set status = 'cancelled', last_error = 'unsubscribed' where subscriber_id = ? and status = 'queued'`, [subscriberId]);
@@ -159,6 +181,7 @@ export async function unsubscribeAll(em: EntityManager, subscriberId: string, so
 /** The preferences page: exactly these lists (confirmed, since the person is here by their own link), DNT and language. */
 export async function savePreferences(
   em: EntityManager,
+  secret: string,
   subscriberId: string,
   input: { listIds: string[]; dnt: boolean; language: Lang; name?: string | null },
   ip: string | null,
@@ -182,11 +205,17 @@ export async function savePreferences(
       await log(em, subscriberId, listId, 'unsubscribe', 'preferences', ip);
     }
   }
-  if (input.listIds.length > 0 && sub.suppressed_reason === 'unsubscribed') {
-    // Choosing lists on one's own preferences page (reached through one's own signed link) is a confirmed opt-in.
-    await sqlOf(em)(`delete from newsletter_suppression where email_hash = ?`, [emailHash(sub.email)]);
-    await sqlOf(em)(`update newsletter_subscriber set suppressed_reason = null, suppressed_at = null where id = ?`, [subscriberId]);
+  if (input.listIds.length > 0) {
+    // Choosing lists on one's own preferences page (reached through one's own signed link) is a
+    // confirmed opt-in: it lifts the person's own opt-outs, not a bounce.
+    await liftSuppression(em, secret, sub.email, ['unsubscribe', 'objection', 'complaint']);
+    if (sub.suppressed_reason && ['unsubscribe', 'objection', 'complaint'].includes(sub.suppressed_reason)) {
+      await sqlOf(em)(`update newsletter_subscriber set suppressed_reason = null, suppressed_at = null where id = ?`, [subscriberId]);
+    }
   }
+  // The checkbox and DO NOT TRACK by email are one choice: both live on the list.
+  if (input.dnt) await suppressAddress(em, secret, sub.email, 'do-not-track', { source: 'preferences' });
+  else if (sub.dnt) await liftSuppression(em, secret, sub.email, ['do-not-track']);
   if (input.dnt !== sub.dnt) await log(em, subscriberId, null, input.dnt ? 'dnt-on' : 'dnt-off', 'preferences', ip);
   await sqlOf(em)(`update newsletter_subscriber set dnt = ?, language = ?, name = coalesce(?, name), updated_at = now() where id = ?`, [input.dnt, input.language, input.name ?? null, subscriberId]);
 }
@@ -197,21 +226,23 @@ export async function savePreferences(
  */
 export async function importSubscribers(
   em: EntityManager,
+  secret: string,
   rows: { email: string; name?: string | null; language?: string | null }[],
   listIds: string[],
   source: string,
 ): Promise<{ added: number; skippedSuppressed: number; invalid: number; unchanged: number }> {
   const out = { added: 0, skippedSuppressed: 0, invalid: 0, unchanged: 0 };
   for (const r of rows) {
-    if (!r.email || !isPlausibleEmail(r.email)) {
+    if (!r.email || !isEmailAddress(r.email.trim(), { dottedDomain: true })) {
       out.invalid++;
       continue;
     }
-    if (await isSuppressed(em, r.email)) {
+    const kinds = (await suppressionsOf(em, secret, [r.email])).get(normaliseAddress(r.email)) ?? [];
+    if (kinds.some((k) => stops(k, 'marketing'))) {
       out.skippedSuppressed++;
       continue;
     }
-    const sub = await upsertSubscriber(em, r.email, r.name ?? null, r.language === 'en' ? 'en' : 'nb');
+    const sub = await upsertSubscriber(em, r.email, r.name ?? null, r.language === 'en' ? 'en' : 'nb', kinds.includes('do-not-track'));
     let any = false;
     for (const listId of listIds) {
       const res = await sqlOf(em)(

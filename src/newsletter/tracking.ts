@@ -1,13 +1,16 @@
 /**
  * Tracking events, stored durably before the answer goes out. Requests arriving together share
  * one INSERT (group commit): a pixel costs a share of one round trip, not one of its own.
- * The statement itself drops events of DO NOT TRACK (or erased) subscribers, marks opens and
+ * Events of addresses on the suppression list for tracking are dropped first; the statement itself
+ * drops events of DO NOT TRACK (or erased) subscribers, marks opens and
  * clicks that came too soon after delivery as machine events, and in aggregate-only mode keeps
  * neither who nor from where.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf, pgArray } from '../db/sql.ts';
 import type { NewsletterConfig } from './config-schema.ts';
+import { stops, suppressionsOf } from '../suppression/suppression-list.ts';
+import { normaliseAddress } from '../threading/normalise-address.ts';
 
 export interface TrackingEvent {
   campaignId: string;
@@ -27,6 +30,8 @@ export class EventWriter {
   constructor(
     private readonly em: EntityManager,
     private readonly config: Pick<NewsletterConfig, 'aggregateOnly' | 'machineOpenWindowSeconds' | 'machineClickWindowSeconds'>,
+    /** Key of the suppression list's hashes. */
+    private readonly secret: string,
   ) {}
 
   /** Up to this many INSERTs in flight: PostgreSQL groups their commits (fsyncs) itself. */
@@ -57,7 +62,21 @@ export class EventWriter {
     }
   }
 
-  private async insert(events: TrackingEvent[]): Promise<void> {
+  /**
+   * Events of people on the suppression list for tracking (DO NOT TRACK by mail, objection,
+   * unsubscribe, complaint, erasure) are dropped: one look-up for the whole batch.
+   */
+  private async tracked(events: TrackingEvent[]): Promise<TrackingEvent[]> {
+    const ids = [...new Set(events.map((e) => e.subscriberId))];
+    const subs = await sqlOf(this.em)<{ id: string; email: string }>(`select id::text, email from newsletter_subscriber where id = any(?::bigint[])`, [`{${ids.join(',')}}`]);
+    const listed = await suppressionsOf(this.em, this.secret, subs.map((s) => s.email));
+    const stopped = new Set(subs.filter((s) => (listed.get(normaliseAddress(s.email)) ?? []).some((k) => stops(k, 'tracking'))).map((s) => s.id));
+    return stopped.size ? events.filter((e) => !stopped.has(e.subscriberId)) : events;
+  }
+
+  private async insert(all: TrackingEvent[]): Promise<void> {
+    const events = await this.tracked(all);
+    if (events.length === 0) return;
     const agg = this.config.aggregateOnly;
     await sqlOf(this.em)(
       `insert into newsletter_event (campaign_id, subscriber_id, kind, link_index, machine, machine_reason, ip, at)

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { DateTime } from 'luxon';
 import { base32Encode, makeMessageId } from '../threading/thread-token.ts';
 import type { TemplateLanguage, TemplateRenderer } from '../templates/render-template.ts';
+import { formatDateTime } from '../templates/human-date.ts';
 import type { OutgoingEmail } from '../outbox/outgoing-email.ts';
 import type { NoticeKind, NoticeStepKind } from '../entities/notices.ts';
 import type { NoticesConfig } from './notices-config.ts';
+import { formatMailbox } from '../mail/address.ts';
 
 /** What composing a notice mail needs from configuration. */
 export interface ComposeDeps {
@@ -14,6 +15,8 @@ export interface ComposeDeps {
   messageIdDomain: string;
   mailFrom: string;
   fromName: string;
+  /** Reply-To of this kind of mail (a formatted mailbox), when the configuration sets one. */
+  replyTo?: string;
   orgName: string;
 }
 
@@ -34,12 +37,9 @@ export function noticeMessageId(noticeRef: string, stepId: string, contactId: st
   return makeMessageId({ ticketRef: noticeRef, nonce }, deps.secret, deps.messageIdDomain);
 }
 
+/** When a notice's window starts or ends, for people (weekday, date, time) in the recipient's language. */
 export function formatTime(d: Date | null, lang: TemplateLanguage, zone: string): string {
-  if (!d) return '';
-  const t = DateTime.fromJSDate(d, { zone });
-  return lang === 'en'
-    ? t.setLocale('en-GB').toFormat("cccc d LLLL yyyy 'at' HH:mm")
-    : t.setLocale('nb').toFormat("cccc d. LLLL yyyy 'kl.' HH:mm");
+  return formatDateTime(d, lang, zone);
 }
 
 export function formatOffset(minutes: number, lang: TemplateLanguage): string {
@@ -113,15 +113,16 @@ export function composeNoticeMail(input: ComposeInput, deps: ComposeDeps): Outgo
     isIncident: step.step === 'incident',
     isUpdate: step.step === 'update',
     isResolved: step.step === 'resolved',
+    isCancellation: step.step === 'cancellation',
     updateNumber: step.updateNumber,
     ...input.extra,
   });
   const messageId = noticeMessageId(notice.ref, step.id, recipient.contactId, deps);
   const earlier = input.earlier.filter((id) => id !== messageId);
-  const display = recipient.name ? `"${recipient.name.replace(/["\\\r\n]/g, '')}" <${recipient.email}>` : recipient.email;
   return {
-    from: `"${deps.fromName.replace(/["\\\r\n]/g, '')}" <${deps.mailFrom}>`,
-    to: [display],
+    from: formatMailbox({ name: deps.fromName, address: deps.mailFrom }),
+    ...(deps.replyTo ? { replyTo: deps.replyTo } : {}),
+    to: [formatMailbox({ name: recipient.name ?? '', address: recipient.email })],
     subject: rendered.subject,
     text: rendered.text,
     html: rendered.html,

@@ -3,11 +3,13 @@ import type { Orm } from '../db/orm.ts';
 import type { Logger } from '../logging/logger.ts';
 import { sqlOf, type Sql } from '../db/sql.ts';
 import { enqueueEmail } from '../outbox/enqueue.ts';
+import { formatDay } from '../templates/human-date.ts';
+import type { TemplateLanguage } from '../templates/render-template.ts';
 import { composeNoticeMail, languageOf, type ComposeDeps } from './compose.ts';
-import { noticeRecipients } from './recipients.ts';
+import { noticeRecipients, reachedRecipients } from './recipients.ts';
 import { dueDecision } from './schedule.ts';
 import { latestOccurrence, nextOccurrence } from './cron-period.ts';
-import { nextNoticeRef, noticeFromRow, stepFromRow, type NoticeRecord, type NoticeServiceDeps, type NoticeStepRecord } from './notice-service.ts';
+import { REACHED_DELIVERY, nextNoticeRef, noticeFromRow, stepFromRow, type NoticeRecord, type NoticeServiceDeps, type NoticeStepRecord } from './notice-service.ts';
 import { createTask } from '../tasks/task-service.ts';
 
 export interface NoticeJobDeps extends ComposeDeps, NoticeServiceDeps {
@@ -42,16 +44,21 @@ export async function runNoticeJob(orm: Orm, now: Date, deps: NoticeJobDeps): Pr
       const sql = sqlOf(tx);
       const [row] = await sql(
         `select n.* from notice n
-          where n.state in ('scheduled', 'active')
-            and exists (select 1 from notice_step s where s.notice_id = n.id and s.state = 'pending' and s.due_at <= ?)
+          where (n.state in ('scheduled', 'active')
+                 and exists (select 1 from notice_step s where s.notice_id = n.id and s.state = 'pending' and s.due_at <= ?))
+             -- a cancelled notice has one thing left to say: that it is cancelled
+             or (n.state = 'cancelled'
+                 and exists (select 1 from notice_step s where s.notice_id = n.id and s.step = 'cancellation' and s.state = 'pending' and s.due_at <= ?))
           order by n.id
           limit 1
           for update of n skip locked`,
-        [now],
+        [now, now],
       );
       if (!row) return false;
       const notice = noticeFromRow(row);
-      const steps = (await sql(`select * from notice_step where notice_id = ? and state = 'pending' and due_at <= ? order by due_at, seq`, [notice.id, now])).map(stepFromRow);
+      const steps = (
+        await sql(`select * from notice_step where notice_id = ? and state = 'pending' and due_at <= ? and (? <> 'cancelled' or step = 'cancellation') order by due_at, seq`, [notice.id, now, notice.state])
+      ).map(stepFromRow);
       for (const step of steps) {
         const decision = dueDecision(step, now);
         if (decision === 'skip') {
@@ -73,19 +80,23 @@ export async function runNoticeJob(orm: Orm, now: Date, deps: NoticeJobDeps): Pr
 
 async function sendStep(em: EntityManager, notice: NoticeRecord, step: NoticeStepRecord, now: Date, deps: NoticeJobDeps): Promise<number> {
   const sql = sqlOf(em);
-  const recipients = await noticeRecipients(em, { services: notice.services, allCustomers: notice.allCustomers });
+  const cancellation = step.step === 'cancellation';
+  const recipients = cancellation ? await reachedRecipients(em, notice.id, REACHED_DELIVERY) : await noticeRecipients(em, { services: notice.services, allCustomers: notice.allCustomers });
   const updateNumber = step.step === 'update' ? Number(/update-(\d+)/.exec(step.label)?.[1] ?? 0) || undefined : undefined;
   const extras = notice.kind === 'broadcast' ? await broadcastExtras(sql, notice, deps) : undefined;
   let queued = 0;
   for (const r of recipients) {
-    const earlier = (await sql<{ message_id: string }>(`select message_id from notice_delivery where notice_id = ? and contact_id = ? order by id`, [notice.id, r.contactId])).map((x) => x.message_id);
+    // A cancellation threads under what actually reached the person (not under withdrawn mail).
+    const earlier = (
+      await sql<{ message_id: string }>(`select d.message_id from notice_delivery d where d.notice_id = ? and d.contact_id = ?${cancellation ? ` and ${REACHED_DELIVERY}` : ''} order by d.id`, [notice.id, r.contactId])
+    ).map((x) => x.message_id);
     const mail = composeNoticeMail(
       {
         notice,
         step: { id: step.id, step: step.step, label: step.label, body: step.body, offsetMinutes: step.offsetMinutes, updateNumber },
         recipient: { contactId: r.contactId, email: r.email, name: r.name, language: r.language, organisationName: r.organisationName },
         earlier,
-        extra: extras?.(r.organisationId),
+        extra: extras?.(r.organisationId, languageOf(r.language)),
       },
       deps,
     );
@@ -93,7 +104,7 @@ async function sendStep(em: EntityManager, notice: NoticeRecord, step: NoticeSte
     await sql(
       `insert into notice_delivery (notice_id, step_id, contact_id, organisation_id, email, language, message_id, outbox_id)
        values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (step_id, contact_id) do nothing`,
-      [notice.id, step.id, r.contactId, r.organisationId, r.email, languageOf(r.language), mail.messageId, outboxId],
+      [notice.id, step.id, r.contactId, r.organisationId || null, r.email, languageOf(r.language), mail.messageId, outboxId],
     );
     if (outboxId) queued++;
   }
@@ -105,7 +116,7 @@ async function sendStep(em: EntityManager, notice: NoticeRecord, step: NoticeSte
 }
 
 /** A broadcast's template gets its period and, per organisation, the notices of that period. */
-async function broadcastExtras(sql: Sql, notice: NoticeRecord, deps: NoticeJobDeps): Promise<(orgId: string) => Record<string, unknown>> {
+async function broadcastExtras(sql: Sql, notice: NoticeRecord, deps: NoticeJobDeps): Promise<(orgId: string, lang: TemplateLanguage) => Record<string, unknown>> {
   const cfg = deps.notices.broadcasts.find((b) => b.key === notice.broadcastKey);
   const periodEnd = notice.periodStart ?? notice.createdAt;
   const periodStart = cfg ? latestOccurrence(cfg.cron, new Date(periodEnd.getTime() - 1000), deps.notices.timezone) : null;
@@ -118,11 +129,11 @@ async function broadcastExtras(sql: Sql, notice: NoticeRecord, deps: NoticeJobDe
       order by n.id`,
     [periodEnd, periodStart, periodStart],
   );
-  return (orgId) => {
+  return (orgId, lang) => {
     const mine = rows.filter((r) => (r.orgs ?? []).includes(orgId));
     return {
-      periodFrom: periodStart ? periodStart.toISOString().slice(0, 10) : '',
-      periodTo: periodEnd.toISOString().slice(0, 10),
+      periodFrom: periodStart ? formatDay(periodStart, lang, deps.notices.timezone) : '',
+      periodTo: formatDay(periodEnd, lang, deps.notices.timezone),
       notices: mine.map((r) => ({ ref: r.ref, kind: r.kind, title: r.title, state: r.state })),
       hasNotices: mine.length > 0,
       maintenanceCount: mine.filter((r) => r.kind === 'maintenance').length,

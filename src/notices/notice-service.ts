@@ -325,10 +325,23 @@ export async function resolveNotice(em: EntityManager, ref: string, input: { bod
 }
 
 /**
- * Stops a notice: nothing more is sent, including mail already queued but not yet handed to
- * the mail server.
+ * Who was told about a notice: contacts with a mail of it that left (or is leaving) for the
+ * mail server. A mail withdrawn before sending, or one that failed for good, told nobody.
  */
-export async function cancelNotice(em: EntityManager, ref: string, input: { actor: Actor; now: Date }, deps: NoticeServiceDeps): Promise<{ notice: NoticeRecord; stepsCancelled: number; mailsWithdrawn: number }> {
+export const REACHED_DELIVERY = `(d.outbox_id is null or exists (select 1 from outbox_message o where o.id = d.outbox_id and o.status in ('sending', 'sent')))`;
+
+/**
+ * Stops a notice: nothing more is sent, including mail already queued but not yet handed to
+ * the mail server. Those who were told about it get one cancellation, threaded under what they
+ * got (a 'cancellation' step, sent by the notices job like every other step); those who were
+ * told nothing hear nothing.
+ */
+export async function cancelNotice(
+  em: EntityManager,
+  ref: string,
+  input: { actor: Actor; now: Date; message?: string },
+  deps: NoticeServiceDeps,
+): Promise<{ notice: NoticeRecord; stepsCancelled: number; mailsWithdrawn: number; cancellationTo: number }> {
   return em.transactional(async (tx) => {
     const sql = sqlOf(tx);
     const notice = await lockNotice(tx, ref, deps);
@@ -340,10 +353,17 @@ export async function cancelNotice(em: EntityManager, ref: string, input: { acto
         returning id`,
       [notice.id],
     );
+    const [told] = await sql<{ n: string }>(`select count(distinct d.contact_id) as n from notice_delivery d where d.notice_id = ? and ${REACHED_DELIVERY}`, [notice.id]);
+    const cancellationTo = Number(told!.n);
+    if (cancellationTo > 0 && notice.kind !== 'broadcast') {
+      await insertSteps(sql, notice.id, [
+        { step: 'cancellation', label: 'cancellation', seq: await nextSeq(sql, notice.id), dueAt: input.now, expiresAt: null, body: input.message?.trim() || null, requestedBy: input.actor.name, requestedById: input.actor.id },
+      ]);
+    }
     const [row] = await sql(`update notice set state = 'cancelled', cancelled_at = ?, cancelled_by = ?, updated_at = now() where id = ? returning *`, [input.now, input.actor.name, notice.id]);
     // Nothing is left to approve or do on it: its open tasks close with it.
     await closeTasksOfRecord(tx, notice.ref, { reason: `${notice.ref} cancelled by ${input.actor.name}`, actor: input.actor });
-    return { notice: noticeFromRow(row!), stepsCancelled: steps.length, mailsWithdrawn: withdrawn.length };
+    return { notice: noticeFromRow(row!), stepsCancelled: steps.length, mailsWithdrawn: withdrawn.length, cancellationTo: notice.kind === 'broadcast' ? 0 : cancellationTo };
   });
 }
 

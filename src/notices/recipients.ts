@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf } from '../db/sql.ts';
 import { ensureContact } from '../records/contacts.ts';
 import { normaliseAddress, domainOf, isFreeMailDomain } from '../threading/normalise-address.ts';
+import { isEmailAddress } from '../mail/address.ts';
 
 /** The contact role that puts a person on their organisation's list for operations notices. */
 export const OPS_NOTICE_ROLE = 'ops-notice-contact';
@@ -37,6 +38,28 @@ export async function noticeRecipients(em: EntityManager, target: { services: st
     language: r.language,
     organisationId: String(r.organisation_id),
     organisationName: r.organisation_name,
+  }));
+}
+
+/**
+ * Those who were told about a notice (a mail of it reached the mail server): the audience of
+ * its cancellation, whatever their organisation uses now. An erased contact is nobody.
+ */
+export async function reachedRecipients(em: EntityManager, noticeId: string, reached: string): Promise<NoticeRecipient[]> {
+  const rows = await sqlOf(em)<{ id: string; email: string; name: string | null; language: string | null; organisation_id: string | null; organisation_name: string | null }>(
+    `select c.id, c.email, c.name, c.language, c.organisation_id, o.name as organisation_name
+       from contact c left join organisation o on o.id = c.organisation_id
+      where c.id in (select d.contact_id from notice_delivery d where d.notice_id = ? and d.contact_id is not null and ${reached})
+      order by c.id`,
+    [noticeId],
+  );
+  return rows.map((r) => ({
+    contactId: String(r.id),
+    email: r.email,
+    name: r.name,
+    language: r.language,
+    organisationId: r.organisation_id === null ? '' : String(r.organisation_id),
+    organisationName: r.organisation_name ?? '',
   }));
 }
 
@@ -148,7 +171,7 @@ export function parseOpsContactsCsv(text: string, knownServices: string[]): { ro
       problems.push({ line, field: 'email', message: 'is required' });
       continue;
     }
-    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
+    if (!isEmailAddress(email, { dottedDomain: true })) {
       problems.push({ line, field: 'email', message: `not an email address (${JSON.stringify(record.email)})` });
       continue;
     }

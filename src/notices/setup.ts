@@ -8,6 +8,7 @@ import type { ActionRegistry } from '../tasks/action-registry.ts';
 import { TemplateRenderer } from '../templates/render-template.ts';
 import { runNoticeJob, type NoticeJobDeps } from './notice-job.ts';
 import { registerNoticeAction } from './notice-service.ts';
+import { senderDeps } from '../mail/senders.ts';
 
 /** Everything the notices concern needs, from the validated configuration. */
 export function noticeDepsFromConfig(config: Config, o: { log: Logger; onCommitted?: () => void; templates?: TemplateRenderer }): NoticeJobDeps {
@@ -16,8 +17,7 @@ export function noticeDepsFromConfig(config: Config, o: { log: Logger; onCommitt
     templates: o.templates ?? new TemplateRenderer(path.resolve(path.dirname(config.configFile), 'templates')),
     secret: config.secret,
     messageIdDomain: config.messageIdDomain,
-    mailFrom: config.env.MAIL_FROM,
-    fromName: config.behaviour.mail.fromName,
+    ...senderDeps(config.senders.notices),
     orgName: config.behaviour.organisation.name,
     channels: config.behaviour.slack.channels,
     postToSlack: !!config.env.SLACK_BOT_TOKEN,

@@ -22,6 +22,8 @@ import { createTask, type SlackChannels } from '../tasks/task-service.ts';
 import { closeTasksOfRecord } from '../tasks/task-endings.ts';
 import type { Actor, TaskRecord } from '../tasks/task-types.ts';
 import type { TemplateRenderer, TemplateLanguage } from '../templates/render-template.ts';
+import { formatDay } from '../templates/human-date.ts';
+import { categoryName, categoryOf, erasureLetter } from './letter-categories.ts';
 import type { Clock } from '../scheduler/clock.ts';
 import { formatRef } from '../records/record-ids.ts';
 import type { PrivacyConfig } from './config.ts';
@@ -30,10 +32,11 @@ import { checkSenderAuthentication, type DmarcResult, type SenderCheckOptions } 
 import { issueToken, consumeToken } from './tokens.ts';
 import { subjectKeys } from './subject.ts';
 import { recogniseRights, type CaseRight } from './recognise.ts';
-import { applyImmediate, privacyEffects, suppress, type ImmediateRight, type PrivacyEffects } from './effects.ts';
+import { applyImmediate, suppress, type ImmediateRight, type PrivacyEffects } from './effects.ts';
 import { countForPlan, executeErasure, planErasure, planSummary, type ErasurePlan } from './erasure.ts';
 import { applyChanges, describeChange, extractRequestedChanges, type RequestedChange } from './rectification.ts';
 import { allCoverage } from './coverage.ts';
+import { formatMailbox } from '../mail/address.ts';
 
 export interface PrivacyDeps {
   config: PrivacyConfig;
@@ -42,6 +45,8 @@ export interface PrivacyDeps {
   publicUrl: string;
   mailFrom: string;
   fromName: string;
+  /** Reply-To of this kind of mail (a formatted mailbox), when the configuration sets one. */
+  replyTo?: string;
   orgName: string;
   messageIdDomain: string;
   prefix: string;
@@ -50,6 +55,7 @@ export interface PrivacyDeps {
   postToSlack: boolean;
   clock: Clock;
   senderCheck?: SenderCheckOptions;
+  /** What other concerns do on an opt-out, erasure or rectification (the composition root hands them in). */
   effects?: PrivacyEffects[];
 }
 
@@ -111,18 +117,41 @@ function lang(c: Pick<CaseRow, 'language'>): TemplateLanguage {
   return c.language === 'en' ? 'en' : c.language === 'nn' ? 'nn' : 'nb';
 }
 
+/**
+ * What every letter of a case needs besides its own content: the name to greet (on file, else
+ * as the request was signed) and the request's place in its thread, so answers sit under it.
+ */
+async function letterContext(em: EntityManager, c: CaseRow): Promise<{ name: string | null; inReplyTo?: string; references?: string[] }> {
+  const [row] = await sqlOf(em)<{ contact_name: string | null; message_id: string | null; from_name: string | null; refs: unknown }>(
+    `select ct.name as contact_name, m.message_id, m.parsed->'from'->>'name' as from_name, m.parsed->'references' as refs
+       from privacy_case p
+       left join contact ct on ct.id = p.subject_contact_id
+       left join inbound_message m on m.id = p.inbound_message_id
+      where p.id = ?`,
+    [c.id],
+  );
+  const name = (row?.contact_name ?? '').trim() || (row?.from_name ?? '').trim() || null;
+  const messageId = row?.message_id?.trim();
+  if (!messageId) return { name };
+  const earlier = Array.isArray(row!.refs) ? (row!.refs as unknown[]).filter((r): r is string => typeof r === 'string' && r.length > 0) : [];
+  return { name, inReplyTo: messageId, references: [...earlier.filter((r) => r !== messageId), messageId] };
+}
+
 /** Every outgoing privacy email: to the address on file, and to nobody else. */
 async function sendToSubject(em: EntityManager, c: CaseRow, template: string, vars: Record<string, unknown>, deps: PrivacyDeps, dedupe: string): Promise<void> {
-  const rendered = deps.templates.render(template, lang(c), { ref: c.ref, dueDate: effectiveDueDate(c), orgName: deps.orgName, ...vars });
+  const letter = await letterContext(em, c);
+  const rendered = deps.templates.render(template, lang(c), { ref: c.ref, dueDate: formatDay(effectiveDueDate(c), lang(c)), orgName: deps.orgName, name: letter.name, ...vars });
   await enqueueEmail(
     em,
     {
-      from: `"${deps.fromName}" <${deps.mailFrom}>`,
+      from: formatMailbox({ name: deps.fromName, address: deps.mailFrom }),
+      ...(deps.replyTo ? { replyTo: deps.replyTo } : {}),
       to: [c.subject_email],
       subject: rendered.subject,
       text: rendered.text,
       html: rendered.html,
       messageId: newMessageId(deps.messageIdDomain),
+      ...(letter.inReplyTo ? { inReplyTo: letter.inReplyTo, references: letter.references } : {}),
       headers: { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All', 'X-Mailroom-Id': c.ref },
     },
     { dedupeKey: `privacy:${c.ref}:${dedupe}` },
@@ -199,7 +228,7 @@ export async function handlePrivacyRequest(em: EntityManager, message: InboundFo
   const immediate: string[] = [];
   for (const r of await rightsOf(em, kase.id)) {
     if (!(IMMEDIATE as string[]).includes(r.right) || !from) continue;
-    const result = await applyImmediate(em, r.right as ImmediateRight, { email: from, caseRef: ref, now: deps.clock.now(), caseId: kase.id, secret: deps.secret }, deps.effects ?? privacyEffects);
+    const result = await applyImmediate(em, r.right as ImmediateRight, { email: from, caseRef: ref, now: deps.clock.now(), caseId: kase.id, secret: deps.secret }, deps.effects ?? []);
     await sql(`update privacy_right set state = 'completed', outcome = ?, updated_at = now() where id = ?`, [JSON.stringify(result), r.id]);
     await audit(em, kase.id, SYSTEM, 'applied', { right: r.right, effects: result.effects }, r.id);
     immediate.push(r.right);
@@ -254,6 +283,16 @@ function rightLabel(r: CaseRight, l: TemplateLanguage): string {
     'do-not-track': 'DO NOT TRACK',
     unspecified: 'uspesifisert henvendelse',
   };
+  const nn: Record<CaseRight, string> = {
+    access: 'innsyn',
+    rectification: 'retting',
+    completion: 'supplering',
+    erasure: 'sletting',
+    objection: 'reservasjon mot marknadsføring',
+    unsubscribe: 'avmelding',
+    'do-not-track': 'DO NOT TRACK',
+    unspecified: 'uspesifisert førespurnad',
+  };
   const en: Record<CaseRight, string> = {
     access: 'access',
     rectification: 'rectification',
@@ -264,7 +303,7 @@ function rightLabel(r: CaseRight, l: TemplateLanguage): string {
     'do-not-track': 'DO NOT TRACK',
     unspecified: 'unspecified request',
   };
-  return (l === 'en' ? en : nb)[r];
+  return (l === 'en' ? en : l === 'nn' ? nn : nb)[r];
 }
 
 /** The subject clicked the verification link (consumed by the caller). */
@@ -399,7 +438,7 @@ export function privacyActions(deps: PrivacyDeps) {
       const plan = planErasure(allCoverage(), await countForPlan(em, keys, opts), deps.config.erasure.crm);
       const report = await executeErasure(em, keys, { ...opts, policy: deps.config.erasure.crm });
       const effects: { name: string; changed: number }[] = [];
-      for (const e of deps.effects ?? privacyEffects) {
+      for (const e of deps.effects ?? []) {
         if (e.erase) effects.push({ name: e.name, ...(await e.erase(em, { email: kase.subject_email, caseRef: kase.ref, now })) });
       }
       await suppress(em, kase.subject_email, 'erasure', deps.secret, kase.id);
@@ -416,7 +455,7 @@ export function privacyActions(deps: PrivacyDeps) {
       const keys = await subjectKeys(em, kase.subject_email);
       const applied = await applyChanges(em, keys, changes);
       const told: string[] = [];
-      for (const e of deps.effects ?? privacyEffects) {
+      for (const e of deps.effects ?? []) {
         for (const c of changes) if (e.rectify) (await e.rectify(em, { email: kase.subject_email, caseRef: kase.ref, now: deps.clock.now(), field: c.field, value: c.value }), told.push(e.name));
       }
       await sqlOf(em)(`update privacy_right set state = 'completed', outcome = ?, updated_at = now() where id = ?`, [JSON.stringify({ applied, told }), right.id]);
@@ -427,7 +466,13 @@ export function privacyActions(deps: PrivacyDeps) {
         kase,
         'privacy-rectification-done',
         {
-          changes: applied.map((a) => ({ field: fieldLabel(a.field, l), value: changes.find((c) => c.field === a.field)?.value, systems: a.systems.map((s) => s.table).join(', ') || null, manual: a.manual })),
+          changes: applied.map((a) => ({
+            field: fieldLabel(a.field, l),
+            value: changes.find((c) => c.field === a.field)?.value,
+            systems: [...new Set(a.systems.map((s) => categoryName(categoryOf(s.table, ''), l)))].join(', ') || null,
+            // The one manual case (a new address, changed by staff once its owner confirms it), in the letter's language.
+            manual: a.manual ? { nb: 'en ny adresse endres av en saksbehandler når eieren av adressen har bekreftet den', nn: 'ei ny adresse blir endra av ein saksbehandlar når eigaren av adressa har stadfesta ho', en: a.manual }[l] : undefined,
+          })),
           nothing: applied.length === 0,
           recipients: deps.config.informationSheet.recipients.map((r) => (l === 'en' ? r.en : r.nb)),
         },
@@ -442,7 +487,7 @@ export function privacyActions(deps: PrivacyDeps) {
       const p = task.actionPayload as { caseId?: string; rightId?: string } | null;
       const kase = p?.caseId ? await findCase(em, { id: String(p.caseId) }) : null;
       if (!kase) return;
-      const reason = task.reason?.trim() || (lang(kase) === 'en' ? 'No reason was given.' : 'Ingen begrunnelse ble gitt.');
+      const reason = task.reason?.trim() || { en: 'No reason was given.', nb: 'Ingen begrunnelse ble gitt.', nn: 'Det vart ikkje gjeve nokon grunngjeving.' }[lang(kase)];
       await sqlOf(em)(`update privacy_right set state = 'denied', reason = ?, updated_at = now() where id = ?`, [reason, p!.rightId]);
       await audit(em, kase.id, actorOf(actor), 'denied', { task: task.publicId }, String(p!.rightId));
       if (kase.identity === 'verified') {
@@ -455,27 +500,14 @@ export function privacyActions(deps: PrivacyDeps) {
 
 function fieldLabel(f: string, l: TemplateLanguage): string {
   const nb: Record<string, string> = { phone: 'telefon/mobil', email: 'e-post', name: 'navn', title: 'stilling' };
+  const nn: Record<string, string> = { phone: 'telefon/mobil', email: 'e-post', name: 'namn', title: 'stilling' };
   const en: Record<string, string> = { phone: 'phone/mobile', email: 'email', name: 'name', title: 'title' };
-  return (l === 'en' ? en : nb)[f] ?? f;
+  return (l === 'en' ? en : l === 'nn' ? nn : nb)[f] ?? f;
 }
 
-const SYSTEM_NAMES: Record<string, { nb: string; en: string }> = {
-  crm: { nb: 'CRM/salgsstøtte', en: 'CRM/sales support' },
-  support: { nb: 'Supportsystemet', en: 'Support system' },
-  mail: { nb: 'E-post', en: 'Email' },
-  orders: { nb: 'Ordre', en: 'Orders' },
-  portal: { nb: 'Produkt- og kunnskapsportalen', en: 'Product and knowledge portal' },
-  projects: { nb: 'Prosjektverktøyet', en: 'Project tool' },
-  'ops-notices': { nb: 'Driftsmeldinger', en: 'Operations notices' },
-  newsletter: { nb: 'Nyhetsbrev', en: 'Newsletter' },
-  privacy: { nb: 'Personvernsaker', en: 'Privacy requests' },
-};
-
+/** The erasure confirmation's lists, by the privacy statement's categories in the letter's language (letter-categories.ts). */
 export function erasureVars(plan: ErasurePlan, l: TemplateLanguage) {
-  const name = (s: string) => (l === 'en' ? SYSTEM_NAMES[s]?.en : SYSTEM_NAMES[s]?.nb) ?? s;
-  const deleted = plan.lines.filter((x) => x.found - x.kept > 0 || x.action === 'delete-or-anonymise' || x.action === 'anonymise').map((x) => ({ system: name(x.system), table: x.table, count: x.found - x.kept, anonymised: x.action === 'anonymise' }));
-  const kept = plan.lines.filter((x) => x.kept > 0 || x.action === 'mixed').map((x) => ({ system: name(x.system), table: x.table, ground: x.ground, until: x.keptUntil }));
-  return { deleted, kept, nothingFound: plan.lines.length === 0 };
+  return erasureLetter(plan, l);
 }
 
 /** Art. 12(3): up to two more months, with reasons sent to the person before the first month ends. */
@@ -489,7 +521,7 @@ export async function extendCase(em: EntityManager, ref: string, months: number,
   if (!r.ok) return r;
   await sqlOf(em)(`update privacy_case set extended_due_at = ?, extension_reason = ?, updated_at = now() where id = ?`, [r.dueAt, reason, kase.id]);
   await audit(em, kase.id, actor, 'extended', { months, dueDate: r.dueDate });
-  await sendToSubject(em, { ...kase, extended_due_at: r.dueAt }, 'privacy-extension', { reason, newDueDate: r.dueDate, authority: deps.config.informationSheet.supervisoryAuthority }, deps, 'extension');
+  await sendToSubject(em, { ...kase, extended_due_at: r.dueAt }, 'privacy-extension', { reason, newDueDate: formatDay(r.dueDate, lang(kase)), authority: deps.config.informationSheet.supervisoryAuthority }, deps, 'extension');
   return { ok: true, dueDate: r.dueDate };
 }
 

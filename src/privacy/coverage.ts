@@ -291,7 +291,7 @@ export const coreCoverage: CoverageEntry[] = [
   { entity: 'PrivacyRightItem', table: 'privacy_right', system: 'privacy', personal: true, match: `case_id = any(:cases)`, columns: 'id, case_id, "right", state, outcome, reason, created_at, updated_at', erase: { action: 'keep', ground: PRIVACY_GROUND } },
   { entity: 'PrivacyAudit', table: 'privacy_audit', system: 'privacy', personal: true, match: `case_id = any(:cases)`, columns: 'id, case_id, at, actor_kind, action', erase: { action: 'keep', ground: PRIVACY_GROUND } },
   { entity: 'PrivacyToken', table: 'privacy_token', system: 'privacy', personal: false, erase: { action: 'none' }, note: 'hashes of one-time link tokens' },
-  { entity: 'PrivacySuppression', table: 'privacy_suppression', system: 'privacy', personal: false, erase: { action: 'none', ground: 'A keyed hash of the address (not the address) keeps it from being added again (art. 21(3), 7(3)).' }, note: 'keyed hashes only' },
+  { entity: 'AddressSuppression', table: 'address_suppression', system: 'privacy', personal: false, erase: { action: 'none', ground: 'A keyed hash of the address (not the address) keeps it from being mailed, tracked or added again (art. 21(3), 7(3), 17(3)(e)).' }, note: 'keyed hashes only (legacy unkeyed rows are re-keyed when the address is seen)' },
   { entity: 'PrivacyReminder', table: 'privacy_reminder', system: 'privacy', personal: false, erase: { action: 'none' }, note: 'which reminders were sent' },
   // Technical and staff-only data: no personal data about customers.
   { entity: 'Task', table: 'task', system: 'staff', personal: false, erase: { action: 'none' }, note: 'staff work items; privacy tasks carry no customer data (refs and counts only); assignee names are staff' },

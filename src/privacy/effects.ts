@@ -1,12 +1,13 @@
 /**
  * Objection to marketing, unsubscribe and DO NOT TRACK take effect at once, without approval
- * (GDPR art. 21(2)-(3), 7(3)). Mailroom records a hashed suppression entry (so the address is
- * not added again) and tells every registered `PrivacyEffects` implementation: the newsletter
- * concern implements it over its own tables (src/newsletter/**), without this folder knowing them.
+ * (GDPR art. 21(2)-(3), 7(3)). Mailroom records the address on the one suppression list
+ * (src/suppression, a keyed hash), which every channel that markets or tracks consults, and
+ * tells each `PrivacyEffects` implementation in `PrivacyDeps.effects`: the newsletter concern
+ * implements it over its own tables (src/newsletter/privacy-effects.ts), without this folder
+ * knowing them; the composition root (src/app) hands them in.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sqlOf } from '../db/sql.ts';
-import { addressHash } from './tokens.ts';
+import { suppressAddress } from '../suppression/suppression-list.ts';
 
 export type ImmediateRight = 'objection' | 'unsubscribe' | 'do-not-track';
 
@@ -32,31 +33,19 @@ export interface PrivacyEffects {
   rectify?(em: EntityManager, ctx: EffectContext & { field: string; value: string }): Promise<{ changed: number }>;
 }
 
-/** Registry the newsletter (and other) concerns add their implementation to at start-up. */
-export const privacyEffects: PrivacyEffects[] = [];
-export function registerPrivacyEffects(e: PrivacyEffects): void {
-  if (!privacyEffects.some((x) => x.name === e.name)) privacyEffects.push(e);
-}
-
 export async function suppress(em: EntityManager, email: string, kind: ImmediateRight | 'erasure', secret: string, caseId: string | null): Promise<void> {
-  await sqlOf(em)(`insert into privacy_suppression (address_hash, kind, case_id) values (?, ?, ?) on conflict (address_hash, kind) do nothing`, [addressHash(email, secret), kind, caseId]);
-}
-
-/** True when the address opted out of `kind` (or was erased): for the newsletter and notices concerns. */
-export async function isSuppressed(em: EntityManager, email: string, kinds: (ImmediateRight | 'erasure')[], secret: string): Promise<boolean> {
-  const rows = await sqlOf(em)(`select 1 from privacy_suppression where address_hash = ? and kind = any(?::text[]) limit 1`, [addressHash(email, secret), `{${kinds.join(',')}}`]);
-  return rows.length > 0;
+  await suppressAddress(em, secret, email, kind, { source: 'privacy-case', caseId });
 }
 
 export async function applyImmediate(
   em: EntityManager,
   right: ImmediateRight,
   ctx: EffectContext & { caseId: string; secret: string },
-  effects: PrivacyEffects[] = privacyEffects,
+  effects: PrivacyEffects[] = [],
 ): Promise<{ effects: { name: string; changed: number }[] }> {
+  // The list stops mail and tracking by itself (an objection both; see suppression-list.ts),
+  // whether or not any concern holds the address.
   await suppress(em, ctx.email, right, ctx.secret, ctx.caseId);
-  // Objecting to marketing also stops the tracking that serves it.
-  if (right === 'objection') await suppress(em, ctx.email, 'unsubscribe', ctx.secret, ctx.caseId);
   const out: { name: string; changed: number }[] = [];
   for (const e of effects) {
     const fn = right === 'objection' ? (e.objection ?? e.unsubscribe) : right === 'unsubscribe' ? e.unsubscribe : e.doNotTrack;

@@ -11,6 +11,7 @@ import { findCase, verifyWithToken, audit, type PrivacyDeps } from './case-servi
 import { subjectKeys } from './subject.ts';
 import { buildAccessPackage, renderPackageHtml } from './access-package.ts';
 import { sqlOf } from '../db/sql.ts';
+import { readForm } from '../http/body.ts';
 
 type Route = (method: string, path: string, handler: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void) => void;
 
@@ -26,13 +27,9 @@ function page(res: ServerResponse, status: number, title: string, body: string):
   res.end(`<!doctype html><html><head><meta charset="utf-8"><meta name="robots" content="noindex"><title>${title}</title></head><body style="font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto">${body}</body></html>`);
 }
 
+/** The token of the confirm/download button's form; a body past the form limit is refused (413), never cut. */
 async function formToken(req: IncomingMessage): Promise<string> {
-  let body = '';
-  for await (const chunk of req) {
-    body += chunk;
-    if (body.length > 4096) break;
-  }
-  return new URLSearchParams(body).get('t') ?? '';
+  return (await readForm(req)).get('t') ?? '';
 }
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

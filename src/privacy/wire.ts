@@ -14,6 +14,7 @@ import { privacyActions, type PrivacyDeps } from './case-service.ts';
 import { mountPrivacyRoutes } from './http.ts';
 import { runReminders, runRetention } from './jobs.ts';
 import type { Resolver } from './identity.ts';
+import { senderDeps } from '../mail/senders.ts';
 
 export function privacyDepsFromConfig(config: Config, over: { clock?: Clock; resolver?: Resolver; templates?: TemplateRenderer } = {}): PrivacyDeps {
   const b = config.behaviour;
@@ -21,8 +22,7 @@ export function privacyDepsFromConfig(config: Config, over: { clock?: Clock; res
     config: b.privacy,
     secret: config.secret,
     publicUrl: (config.env.PUBLIC_URL ?? `http://localhost:${config.env.HTTP_PORT}`).replace(/\/+$/, ''),
-    mailFrom: config.env.MAIL_FROM,
-    fromName: b.mail.fromName,
+    ...senderDeps(config.senders.privacy),
     orgName: b.organisation.name,
     messageIdDomain: config.messageIdDomain,
     prefix: b.ids.privacyPrefix,

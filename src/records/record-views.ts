@@ -564,8 +564,11 @@ export async function showMessage(em: EntityManager, id: string): Promise<View |
   };
 }
 
-export async function listQuarantine(em: EntityManager, opts: { limit?: number } = {}): Promise<View[]> {
-  const rows = await sqlOf(em)<InboundRow>(`${inboundSelect} where im.state = 'quarantined' order by im.id desc limit ?`, [opts.limit ?? 500]);
+/** `mailbox`: one mailbox's quarantine (its name in `mailboxes:`; `import` for imported mail). */
+export async function listQuarantine(em: EntityManager, opts: { limit?: number; mailbox?: string } = {}): Promise<View[]> {
+  const byMailbox = opts.mailbox === undefined ? '' : opts.mailbox === 'import' ? ` and im.mailbox is null` : ` and im.mailbox = ?`;
+  const params = opts.mailbox === undefined || opts.mailbox === 'import' ? [opts.limit ?? 500] : [opts.mailbox, opts.limit ?? 500];
+  const rows = await sqlOf(em)<InboundRow>(`${inboundSelect} where im.state = 'quarantined'${byMailbox} order by im.id desc limit ?`, params);
   return rows.map(quarantineRow);
 }
 
@@ -573,6 +576,7 @@ function quarantineRow(r: InboundRow): View {
   return {
     id: r.id,
     source: r.source,
+    mailbox: r.mailbox,
     subject: r.subject,
     from: r.from_address,
     messageId: r.message_id,

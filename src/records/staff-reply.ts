@@ -16,8 +16,10 @@ import { recordOnTimeline } from './timeline.ts';
 import type { FilingDeps } from '../handlers/filing-deps.ts';
 import type { OutgoingEmail } from '../outbox/outgoing-email.ts';
 import { closeTasksOfRecord } from '../tasks/task-endings.ts';
+import { formatMailbox, senderHeaders } from '../mail/address.ts';
+import { senderOf } from '../mail/senders.ts';
 
-export type StaffReplyDeps = Pick<FilingDeps, 'secret' | 'messageIdDomain' | 'mailFrom' | 'fromName' | 'orgName'>;
+export type StaffReplyDeps = Pick<FilingDeps, 'secret' | 'messageIdDomain' | 'mailFrom' | 'fromName' | 'senders' | 'orgName'>;
 
 export interface StaffReplyInput {
   ref: string;
@@ -64,11 +66,6 @@ export function threadReferences(previous: string[], inReplyTo: string | null): 
   return unique.length > MAX_REFERENCES ? [unique[0]!, ...unique.slice(-(MAX_REFERENCES - 1))] : unique;
 }
 
-function displayAddress(name: string | null, address: string): string {
-  const clean = (name ?? '').replace(/["\\\r\n]/g, '').trim();
-  return clean ? `"${clean}" <${address}>` : address;
-}
-
 export async function replyToTicket(em: EntityManager, input: StaffReplyInput, deps: StaffReplyDeps): Promise<StaffReplyResult> {
   const text = input.text.replace(/\r\n/g, '\n').replace(/\s+$/, '');
   if (!text.trim()) throw new StaffReplyError('the reply is empty');
@@ -97,8 +94,8 @@ export async function replyToTicket(em: EntityManager, input: StaffReplyInput, d
     const body = author ? `${text}\n\n-- \n${author}\n${deps.orgName}\n` : `${text}\n`;
     const messageId = makeMessageId({ ticketRef: ticket.ref }, deps.secret, deps.messageIdDomain);
     const mail: OutgoingEmail = {
-      from: displayAddress(deps.fromName, deps.mailFrom),
-      to: [displayAddress(ticket.name, ticket.email)],
+      ...senderHeaders(senderOf(deps, 'support')),
+      to: [formatMailbox({ name: ticket.name ?? '', address: ticket.email })],
       subject,
       text: body,
       messageId,
@@ -110,7 +107,7 @@ export async function replyToTicket(em: EntityManager, input: StaffReplyInput, d
     if (input.dedupeKey && outboxId === null) {
       return { ref: ticket.ref, outboxId: null, messageId, to: ticket.email, subject, inReplyTo, references, queued: false };
     }
-    await recordOnTimeline(tx, { recordRef: ticket.ref, direction: 'out', outboxId, messageId, fromAddress: deps.mailFrom, author: author ?? 'staff', subject, bodyNew: text, contactId: ticket.requester_id });
+    await recordOnTimeline(tx, { recordRef: ticket.ref, direction: 'out', outboxId, messageId, fromAddress: senderOf(deps, 'support').from.address, author: author ?? 'staff', subject, bodyNew: text, contactId: ticket.requester_id });
     await sql('update ticket set updated_at = now() where id = ?', [ticket.id]);
     return { ref: ticket.ref, outboxId, messageId, to: ticket.email, subject, inReplyTo, references, queued: true };
   };

@@ -3,6 +3,7 @@ import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
 import type { Logger } from '../logging/logger.ts';
 import type { RouteHandler } from '../http/http-server.ts';
 import { verifySlackSignature } from './verify-signature.ts';
+import { FORM, HttpError, JSON_TYPE, bodyText, readBody } from '../http/body.ts';
 
 export type MountRoute = (method: string, path: string, handler: RouteHandler) => void;
 
@@ -14,26 +15,6 @@ export interface MailroomReceiverOptions {
   log: Logger;
   /** Largest body accepted; Slack's payloads are far smaller. */
   bodyLimitBytes?: number;
-}
-
-class BodyTooLarge extends Error {}
-
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        reject(new BodyTooLarge());
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -92,12 +73,8 @@ export class MailroomHttpReceiver implements Receiver {
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let raw: string;
-    try {
-      raw = await readBody(req, this.o.bodyLimitBytes ?? 1024 * 1024);
-    } catch (e) {
-      return this.reply(res, e instanceof BodyTooLarge ? 413 : 400);
-    }
+    // The exact bytes Slack signed: the signature is checked on them before anything is parsed.
+    const raw = bodyText(req, await readBody(req, { limit: this.o.bodyLimitBytes ?? 1024 * 1024, types: [JSON_TYPE, FORM] }));
     const check = verifySlackSignature(this.o.signingSecret, raw, header(req, 'x-slack-signature'), header(req, 'x-slack-request-timestamp'));
     if (!check.ok) {
       this.o.log.warn({ reason: check.reason, ip: req.socket.remoteAddress }, 'refused a Slack request that failed verification');
@@ -109,7 +86,7 @@ export class MailroomHttpReceiver implements Receiver {
     try {
       body = parseSlackBody(raw, header(req, 'content-type'));
     } catch {
-      return this.reply(res, 400);
+      throw new HttpError(400, 'malformed Slack payload');
     }
     if (body.type === 'url_verification') return this.reply(res, 200, { challenge: body.challenge });
     if (body.ssl_check) return this.reply(res, 200);

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { normaliseAddress } from '../threading/normalise-address.ts';
+import { isEmailAddress } from '../mail/address.ts';
 
 export const blankToUndefined = (v: unknown) => {
   if (v === null || v === undefined) return undefined;
@@ -20,7 +21,7 @@ export const email = z
   .string({ error: 'must be an email address' })
   .transform((v, ctx) => {
     const n = normaliseAddress(v);
-    if (!n || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(n)) {
+    if (!n || !isEmailAddress(n, { dottedDomain: true })) {
       ctx.addIssue({ code: 'custom', message: `not an email address (${JSON.stringify(v)})` });
       return z.NEVER;
     }

@@ -105,7 +105,7 @@ describe('tickets', () => {
     expect(r.json).toMatchObject({ ref: 'SUP-000001', to: 'kari.nordmann@fjordvarme.example', queued: true, inReplyTo: '<fixture-05@mail.customer.example>' });
     const [row] = await sql()('select payload, message_id, status from outbox_message where id = ?', [r.json.outboxId]);
     const p = row!.payload;
-    expect(p.to).toEqual(['"Kari Nordmann" <kari.nordmann@fjordvarme.example>']);
+    expect(p.to).toEqual(['Kari Nordmann <kari.nordmann@fjordvarme.example>']);
     expect(p.subject).toBe('Re: Kan ikke logge inn i produktportalen [SUP-000001]');
     expect(p.inReplyTo).toBe('<fixture-05@mail.customer.example>');
     expect(p.references).toContain('<fixture-01@mail.customer.example>');

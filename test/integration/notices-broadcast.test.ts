@@ -64,7 +64,7 @@ describe('recurring broadcasts', () => {
       ['2027-01-01T07:00:00.000Z', 'completed'],
     ]);
     const kari = mails.filter((m) => m.to === 'kari@alfa.example');
-    expect(kari[0]!.subject).toMatch(/^Driftsoppsummering 2026-11-01–2026-12-01/);
+    expect(kari[0]!.subject).toMatch(/^Driftsoppsummering 1\. november 2026–1\. desember 2026/);
     expect(kari[0]!.html).not.toMatch(/<img/i);
     expect(loggedErrors).toEqual([]);
   });

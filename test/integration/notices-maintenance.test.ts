@@ -148,7 +148,7 @@ describe('planned maintenance', () => {
     });
   });
 
-  it('a cancelled notice sends nothing more, not even mail already queued', async () => {
+  it('a cancelled notice sends nothing more, not even mail already queued, except one cancellation to those who were told', async () => {
     const t0 = new Date('2026-12-20T08:00:00Z');
     const start = new Date('2026-12-24T08:00:00Z');
     const clock = new ManualClock(t0);
@@ -171,7 +171,15 @@ describe('planned maintenance', () => {
     const d2 = await startNoticeDaemon({ url: db.url, peer, clock, deps });
     for (const at of [start.getTime() - HOUR, start.getTime(), start.getTime() + 3 * HOUR]) await tickAll(clock, new Date(at), [d2]);
     await d2.stop();
-    expect((await parseReceived(peer.messages)).map((m) => m.step).filter((s) => s !== 'announcement' && s !== 'reminder-72h')).toEqual([]);
+    const mails = await parseReceived(peer.messages);
+    // Those told about it hear once that it is off, threaded under what reached them (not under the withdrawn reminder).
+    expect(mails.map((m) => m.step).filter((s) => s !== 'announcement' && s !== 'reminder-72h')).toEqual(EMAIL_CUSTOMERS.map(() => 'cancellation'));
+    for (const to of EMAIL_CUSTOMERS) {
+      const mine = mails.filter((m) => m.to === to);
+      expect(mine.map((m) => m.step)).toEqual(['announcement', 'reminder-72h', 'cancellation']);
+      expect(mine[2]!.inReplyTo).toBe(mine[1]!.messageId);
+      expect(mine[2]!.references).toEqual([mine[0]!.messageId, mine[1]!.messageId]);
+    }
     const [{ n }] = (await sqlOf(db.orm.em.fork())(`select count(*) as n from outbox_message where status = 'cancelled'`)) as [{ n: string }];
     expect(Number(n)).toBe(EMAIL_CUSTOMERS.length);
   });

@@ -123,13 +123,13 @@ describe('approved erasure', () => {
     expect(await q(`select * from record_message where record_ref = 'SUP-000900'`)).toHaveLength(2);
     expect(await q(`select * from newsletter_subscriber`)).toHaveLength(0);
     expect(await q(`select * from newsletter_event`)).toHaveLength(0);
-    expect(await q(`select * from privacy_suppression where address_hash = ? and kind = 'erasure'`, [addressHash(MARIA.email, deps.secret)])).toHaveLength(1);
+    expect(await q(`select * from address_suppression where address_hash = ? and kind = 'erasure' and scheme = 'hmac-sha256'`, [addressHash(MARIA.email, deps.secret)])).toHaveLength(1);
     // The confirmation says what was deleted, what was kept and why; it goes to the address on file only.
     const mails = await q<{ payload: { to: string[]; text: string } }>(`select payload from outbox_message where payload->'headers'->>'X-Mailroom-Id' = 'PRV-000900'`);
     expect(mails).toHaveLength(1);
     expect(mails[0]!.payload.to).toEqual([MARIA.email]);
     expect(mails[0]!.payload.text).toMatch(/Kept, and why:[\s\S]*bokføringsloven § 13/);
-    expect(mails[0]!.payload.text).toMatch(/until 2030-12-31/);
+    expect(mails[0]!.payload.text).toMatch(/until 31 December 2030/);
     const audit = await q(`select actor_kind, actor_name, action from privacy_audit where case_id = ? order by id`, [c!.id]);
     expect(audit.map((a) => `${a.actor_kind}:${a.action}`)).toEqual(expect.arrayContaining(['cli:approved', 'system:erased']));
     await expect(q(`delete from privacy_audit`)).rejects.toThrow(/append-only/);

@@ -35,6 +35,7 @@ import { ActionRegistry } from '../../src/tasks/action-registry.ts';
 import { ACTION_IDS, buttonValue } from '../../src/slack/block-kit.ts';
 import { privacyDepsFromConfig, wirePrivacy } from '../../src/privacy/wire.ts';
 import { computeDue } from '../../src/privacy/due-date.ts';
+import { formatDay } from '../../src/templates/human-date.ts';
 import { offlineResolver } from './privacy-support.ts';
 
 const TOKEN = 'xoxb-privacy-e2e';
@@ -233,7 +234,9 @@ describe('privacy fixtures end to end', () => {
 
     const receipt = await mailWith(KARI, /Vi har mottatt personvernhenvendelsen din \[PRV-\d{6}\]/);
     expect(receipt.text).toContain(kase.ref);
-    expect(receipt.text).toContain(kase.due_date);
+    // The due date written for people (18.8), not ISO.
+    expect(receipt.text).toContain(`senest ${formatDay(kase.due_date, 'nb')}.`);
+    expect(receipt.text).not.toContain(kase.due_date);
     // Nothing personal before verification and approval: no phone, no organisation, no package.
     expect(receipt.text).not.toMatch(/912 34 567|Fjordvarme|Driftsleder/);
     const verify = linkIn(receipt, 'verify')!;
@@ -277,8 +280,10 @@ describe('privacy fixtures end to end', () => {
     expect(task.summary).not.toMatch(/maria|svensson/i);
     await approve(task);
     const done = await mailWith(MARIA, /Your data has been erased/);
-    expect(done.text).toMatch(/Deleted or anonymised:[\s\S]*CRM/);
-    expect(done.text).toMatch(/Kept, and why:[\s\S]*until 2030-12-31: Orders are kept for bookkeeping/);
+    // The privacy statement's categories, not tables; dates for people (17.7, 18.8).
+    expect(done.text).toMatch(/Deleted or anonymised:[\s\S]*- requests for offers in our sales support system/);
+    expect(done.text).toMatch(/Kept, and why:[\s\S]*- orders, until 31 December 2030: Orders must be kept for bookkeeping/);
+    expect(done.text).not.toMatch(/customer_order|inbound_raw_chunk|outbox_message|record_message/);
     expect(await q(`select * from lead where ref = 'LEAD-000777'`)).toHaveLength(0);
     expect((await q(`select order_number from customer_order where buyer_email = ?`, [MARIA])).map((r) => r.order_number)).toEqual(['ORD-2025']);
     expect(await q(`select * from portal_user where username = 'maria'`)).toHaveLength(0);

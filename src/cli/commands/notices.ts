@@ -162,13 +162,14 @@ export function registerNoticeCommands(program: Command): void {
 
   notices
     .command('cancel <ref>')
-    .description('stop a notice: nothing more is sent (mail still queued is withdrawn)')
+    .description('stop a notice: nothing more is sent (mail still queued is withdrawn); whoever was told about it gets one cancellation, in the same thread')
+    .option('--message <text>', 'a line for the cancellation mail (why, what happens instead)')
     .requiredOption('--as <name>', 'who is acting')
     .option('--json', 'print JSON')
-    .action(async (ref: string, o: { as: string; json?: boolean }) => {
+    .action(async (ref: string, o: { message?: string; as: string; json?: boolean }) => {
       await run(async (ctx, deps) => {
-        const r = await cancelNotice(ctx.db.orm.em.fork(), ref, { actor: cliActor(o.as), now: systemClock.now() }, deps);
-        printRecord({ ...summary(r.notice), stepsCancelled: r.stepsCancelled, mailsWithdrawn: r.mailsWithdrawn }, { json: o.json });
+        const r = await cancelNotice(ctx.db.orm.em.fork(), ref, { actor: cliActor(o.as), now: systemClock.now(), message: o.message }, deps);
+        printRecord({ ...summary(r.notice), stepsCancelled: r.stepsCancelled, mailsWithdrawn: r.mailsWithdrawn, cancellationTo: r.cancellationTo }, { json: o.json });
       });
     });
 

@@ -12,12 +12,13 @@ import { sqlOf } from '../../db/sql.ts';
 import { slackApproversSchema } from '../../tasks/approvers.ts';
 import { ActionRegistry } from '../../tasks/action-registry.ts';
 import { decideTask } from '../../tasks/task-service.ts';
-import { privacyDepsFromConfig, registerPrivacyActions } from '../../privacy/wire.ts';
+import { registerPrivacyActions } from '../../privacy/wire.ts';
+import { privacyDepsWithEffects } from '../../app/privacy-setup.ts';
 import { effectiveDueDate, extendCase, findCase, rightsOf } from '../../privacy/case-service.ts';
 import { subjectKeys } from '../../privacy/subject.ts';
 import { buildAccessPackage, renderPackageHtml } from '../../privacy/access-package.ts';
 import { normaliseAddress } from '../../threading/normalise-address.ts';
-import { isPlausibleEmail } from '../../newsletter/deps.ts';
+import { isEmailAddress } from '../../mail/address.ts';
 import { describe } from '../command-index.ts';
 
 function fail(message: string, code = 1): void {
@@ -26,7 +27,7 @@ function fail(message: string, code = 1): void {
 }
 
 function depsOf(ctx: CliContext) {
-  return privacyDepsFromConfig(ctx.config);
+  return privacyDepsWithEffects(ctx.config);
 }
 
 export function registerPrivacyCommands(program: Command): void {
@@ -129,7 +130,7 @@ export function registerPrivacyCommands(program: Command): void {
     .option('--html <file>', 'also write the readable HTML package to this file')
     .addOption(new Option('--language <lang>', 'language of the package').choices(['nb', 'en']).default('nb'))
     .action(async (o: { email: string; html?: string; language: string }) => {
-      if (!isPlausibleEmail(o.email)) return fail(`--email: not an email address: ${o.email}`);
+      if (!isEmailAddress(o.email.trim(), { dottedDomain: true })) return fail(`--email: not an email address: ${o.email}`);
       await withDatabase(async (ctx) => {
         const em = ctx.db.orm.em.fork();
         const pkg = await buildAccessPackage(em, { keys: await subjectKeys(em, normaliseAddress(o.email)), config: ctx.config.behaviour.privacy, language: o.language === 'en' ? 'en' : 'nb', now: new Date() });

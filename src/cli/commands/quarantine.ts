@@ -19,11 +19,12 @@ export function registerQuarantineCommands(program: Command): void {
     .command('list')
     .description('list quarantined messages, newest first')
     .option('--json', 'print a JSON array')
+    .option('--mailbox <name>', "one mailbox's quarantine (its name in mailboxes:, or import)")
     .addOption(limitOption(500))
-    .action(async (opts: { json?: boolean; limit: number }) => {
+    .action(async (opts: { json?: boolean; limit: number; mailbox?: string }) => {
       await withDatabase(async ({ db }) => {
-        const rows = await listQuarantine(db.orm.em.fork(), { limit: opts.limit });
-        printRecords(rows, { json: opts.json, columns: ['id', 'size', 'attempts', 'from', 'subject', 'reason', 'quarantinedAt'] });
+        const rows = await listQuarantine(db.orm.em.fork(), { limit: opts.limit, mailbox: opts.mailbox });
+        printRecords(rows, { json: opts.json, columns: ['id', 'mailbox', 'size', 'attempts', 'from', 'subject', 'reason', 'quarantinedAt'] });
       });
     });
   quarantine

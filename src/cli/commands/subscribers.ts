@@ -60,10 +60,10 @@ export function registerSubscribersCommands(program: Command): void {
           throw e;
         }
         parsed.warnings.unshift(...warnings);
-        await withDatabase(async ({ db }) => {
+        await withDatabase(async ({ db, config }) => {
           const { lists, unknown } = await resolveLists(db.orm.em.fork(), opts.list);
           if (unknown.length) return cliError(`${unknownListsMessage(unknown, await allLists(db.orm.em.fork()))}; nothing was imported`);
-          const summary = await importSubscriberRows(db.orm, parsed, { listIds: lists.map((l) => l.id), source: opts.source }, { allOrNothing: opts.allOrNothing });
+          const summary = await importSubscriberRows(db.orm, parsed, { listIds: lists.map((l) => l.id), source: opts.source, secret: config.secret }, { allOrNothing: opts.allOrNothing });
           reportImport(summary, file, { json: opts.json, words: { created: 'added', noUpdates: true } });
         });
       });
@@ -87,10 +87,10 @@ export function registerSubscribersCommands(program: Command): void {
     .command('unsubscribe <email>')
     .description('take the address off every list at once (as their one-click unsubscribe does)')
     .action(async (email: string) => {
-      await withDatabase(async ({ db }) => {
+      await withDatabase(async ({ db, config }) => {
         const s = await findSubscriber(db.orm.em.fork(), { email });
         if (!s) return cliError(`no subscriber ${email}`);
-        await db.orm.em.fork().transactional((em) => unsubscribeAll(em, s.id, 'cli', null));
+        await db.orm.em.fork().transactional((em) => unsubscribeAll(em, config.secret, s.id, 'cli', null));
         process.stdout.write(`${email} unsubscribed from every list\n`);
       });
     });

@@ -17,5 +17,7 @@ export const MIGRATION_NAMES = [
   'Migration20261126000011_body_split',
   'Migration20261126000012_quarantine_index',
   'Migration20261126000013_classification_correction',
-  'Migration20261126000015_filed_by',
+  'Migration20261126000014_keyed_suppression',
+  'Migration20261126000015_notice_cancellation',
+  'Migration20261126000016_filed_by',
 ];

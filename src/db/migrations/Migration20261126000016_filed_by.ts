@@ -5,7 +5,7 @@ import { Migration } from '@mikro-orm/migrations';
  * database application_name) shows whether the work is really spread, and whose log to read
  * when a filing looks wrong. Nullable: rows filed before, and by `mailroom import`, have none.
  */
-export class Migration20261126000015_filed_by extends Migration {
+export class Migration20261126000016_filed_by extends Migration {
   override async up(): Promise<void> {
     this.addSql('alter table inbound_message add column filed_by text');
   }

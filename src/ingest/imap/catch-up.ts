@@ -1,0 +1,195 @@
+/**
+ * Catch-up (on every connect, every EXISTS and every watchdog probe): read the cursor for
+ * (mailbox, UIDVALIDITY), list UIDs above it, then fetch and store them — small ones a batch per
+ * transaction, large ones streamed alone — with the cursor advanced in the same transaction.
+ * No IMAP command is ever issued inside a `for await` over fetch(): UIDs are collected first.
+ * \Seen is never touched: imapflow fetches sources and downloads with BODY.PEEK.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { advanceCursor, readCursor, storeRaw, storeRawBatch, type StoreRawInput } from '../inbound-store.ts';
+import { asDate, uidSet } from './imap-helpers.ts';
+import type { MailboxWork, Session } from './session.ts';
+
+const BATCH_MAX_MESSAGES = 100;
+const BATCH_MAX_BYTES = 16 * 1024 * 1024;
+/** How long catch-up waits for room in the raw cache once the processor stops taking from it. */
+const RAW_CACHE_QUIET_MS = 250;
+const DOWNLOAD_CHUNK_BYTES = 1024 * 1024;
+
+export async function catchUp(w: MailboxWork, s: Session): Promise<void> {
+  const client = s.client;
+  let skipIfNothingNew = false;
+  if (s.reselect) {
+    // The watchdog probe. SELECT again rather than STATUS: Dovecot answers STATUS on the selected
+    // mailbox from the session's own (possibly stale) view, and tells a session nothing when its
+    // mailbox is deleted and re-created underneath it. A fresh SELECT reports the real
+    // UIDVALIDITY and UIDNEXT.
+    s.reselect = false;
+    const mb = await client.mailboxOpen(w.folder);
+    const fresh = String(mb.uidValidity);
+    if (fresh !== s.uidValidity) {
+      w.log.warn({ before: s.uidValidity, after: fresh }, 'UIDVALIDITY changed: re-scanning the mailbox under the new value');
+      s.uidValidity = fresh;
+    }
+    skipIfNothingNew = true;
+  } else {
+    const current = client.mailbox ? String(client.mailbox.uidValidity) : undefined;
+    if (current && current !== s.uidValidity) {
+      w.log.warn({ before: s.uidValidity, after: current }, 'UIDVALIDITY changed: re-scanning the mailbox under the new value');
+      s.uidValidity = current;
+    }
+  }
+  const uidValidity = s.uidValidity!;
+  const cursor = await readCursor(w.orm.em.fork() as EntityManager, w.mailbox, uidValidity);
+  const box = client.mailbox;
+  if (!box) throw new Error(`${w.folder} is no longer selected`);
+  if (box.exists === 0) return;
+  // Right after SELECT, UIDNEXT is exact: skip the FETCH when nothing is above the cursor.
+  if (skipIfNothingNew && box.uidNext !== undefined && box.uidNext - 1 <= cursor) return;
+
+  // 1. Collect the UIDs above the cursor (no other command inside the loop).
+  const pending: { uid: number; size: number; internalDate?: Date }[] = [];
+  for await (const m of client.fetch(`${cursor + 1}:*`, { uid: true, size: true, internalDate: true }, { uid: true })) {
+    // `N:*` also returns the last message when nothing is newer than N.
+    if (m.uid > cursor) pending.push({ uid: m.uid, size: m.size ?? 0, internalDate: asDate(m.internalDate) });
+  }
+  if (!pending.length) return;
+  pending.sort((a, b) => a.uid - b.uid);
+  w.log.debug({ count: pending.length, from: pending[0]!.uid, to: pending.at(-1)!.uid }, 'catching up');
+
+  // 2. Fetch and store them in UID order: small ones a batch per transaction, large ones streamed alone.
+  //    While one batch is written to the database the next is fetched (otherwise the IMAP
+  //    connection and the database each wait for the other). Stores still run one after the
+  //    other in UID order, so the cursor never passes a message that is not stored.
+  const large = w.largeMessageBytes;
+  let storing: Promise<void> = Promise.resolve();
+  let storeFailed = false;
+  const storeInOrder = (items: { uid: number; raw: Buffer; internalDate?: Date }[]) => {
+    storing = storing.then(async () => w.notifyStored(await storeBatch(w, s, items)));
+    // Awaited in `finally`; until then a failure only stops further fetching.
+    storing.catch(() => (storeFailed = true));
+  };
+  let i = 0;
+  try {
+    while (i < pending.length && !storeFailed) {
+      if (!w.canWork(s)) return;
+      if (pending[i]!.size > large) {
+        await storing;
+        const m = pending[i++]!;
+        const id = await storeLarge(w, s, m.uid, m.internalDate);
+        if (id) w.notifyStored([id]);
+        continue;
+      }
+      const batch: typeof pending = [];
+      let bytes = 0;
+      while (
+        i < pending.length &&
+        pending[i]!.size <= large &&
+        batch.length < BATCH_MAX_MESSAGES &&
+        (batch.length === 0 || bytes + pending[i]!.size <= BATCH_MAX_BYTES)
+      ) {
+        bytes += pending[i]!.size;
+        batch.push(pending[i++]!);
+      }
+      // Draining a backlog, fetch no further ahead than the processor can take from memory.
+      await w.rawCache?.room(RAW_CACHE_QUIET_MS);
+      const wanted = new Set(batch.map((b) => b.uid));
+      const sources = new Map<number, { source: Buffer; internalDate?: Date }>();
+      for await (const f of client.fetch(uidSet([...wanted]), { uid: true, source: true, internalDate: true }, { uid: true })) {
+        if (f.source && wanted.has(f.uid)) sources.set(f.uid, { source: f.source, internalDate: asDate(f.internalDate) });
+      }
+      w.touch();
+      if (!w.canWork(s)) return;
+      const items: { uid: number; raw: Buffer; internalDate?: Date }[] = [];
+      for (const b of batch) {
+        const got = sources.get(b.uid);
+        sources.delete(b.uid);
+        if (!got) {
+          w.log.warn({ uid: b.uid }, 'message disappeared from the mailbox before it could be fetched');
+          continue;
+        }
+        items.push({ uid: b.uid, raw: got.source, internalDate: got.internalDate ?? b.internalDate });
+      }
+      // One batch waits for the one before it: at most two batches are held in memory.
+      await storing;
+      storeInOrder(items);
+    }
+  } finally {
+    await storing;
+  }
+}
+
+/** Streams a large message through download() into storeRaw: it is never one Buffer. */
+async function storeLarge(w: MailboxWork, s: Session, uid: number, internalDate?: Date): Promise<string | undefined> {
+  const dl = await s.client.download(String(uid), undefined, { uid: true, chunkSize: DOWNLOAD_CHUNK_BYTES });
+  const content = dl?.content;
+  if (!content) {
+    w.log.warn({ uid }, 'message disappeared from the mailbox before it could be downloaded');
+    return undefined;
+  }
+  const touch = () => w.touch();
+  async function* tap(stream: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
+    for await (const chunk of stream) {
+      touch();
+      yield chunk;
+    }
+  }
+  try {
+    return await store(w, s, uid, tap(content), internalDate);
+  } finally {
+    if (!content.destroyed) content.destroy();
+  }
+}
+
+/**
+ * A fetched batch of small messages in one transaction, with the cursor advanced in it: one
+ * commit per batch instead of per message. Returns the ids of newly stored messages.
+ */
+async function storeBatch(w: MailboxWork, s: Session, items: { uid: number; raw: Buffer; internalDate?: Date }[]): Promise<string[]> {
+  if (items.length === 0) return [];
+  const results = await w.orm.em.fork().transactional(async (em) => {
+    const stored = await storeRawBatch(em as EntityManager, { mailbox: w.mailbox, uidValidity: s.uidValidity!, archive: w.archiveMode }, items);
+    await advanceCursor(em as EntityManager, w.mailbox, s.uidValidity!, Math.max(...items.map((it) => it.uid)));
+    return stored.map((res, i) => ({ uid: items[i]!.uid, res }));
+  });
+  w.touch();
+  const ids: string[] = [];
+  for (const { uid, res } of results) {
+    if (res.alreadyStored) continue;
+    if (res.duplicateOf) {
+      w.log.info({ uid, id: res.id, duplicateOf: res.duplicateOf }, 'message already stored before (same Message-ID and bytes): recorded as duplicate');
+      continue;
+    }
+    w.metrics?.ingestStored.inc({ mailbox: w.mailbox });
+    ids.push(res.id);
+  }
+  // results[i] belongs to items[i]: hand the bytes just stored to the processor.
+  results.forEach(({ res }, i) => {
+    if (!res.alreadyStored && !res.duplicateOf) w.rawCache?.put(res.id, items[i]!.raw);
+  });
+  return ids;
+}
+
+/** One message, one transaction. Returns the id when a new (non-duplicate) row was stored. */
+async function store(w: MailboxWork, s: Session, uid: number, raw: StoreRawInput['raw'], internalDate?: Date): Promise<string | undefined> {
+  const res = await w.orm.em.fork().transactional((em) =>
+    storeRaw(em as EntityManager, {
+      source: 'imap',
+      mailbox: w.mailbox,
+      uidValidity: s.uidValidity!,
+      uid,
+      raw,
+      internalDate,
+      archive: w.archiveMode,
+    }),
+  );
+  w.touch();
+  if (res.alreadyStored) return undefined;
+  if (res.duplicateOf) {
+    w.log.info({ uid, id: res.id, duplicateOf: res.duplicateOf }, 'message already stored before (same Message-ID and bytes): recorded as duplicate');
+    return undefined;
+  }
+  w.metrics?.ingestStored.inc({ mailbox: w.mailbox });
+  w.log.debug({ uid, id: res.id }, 'message stored');
+  return res.id;
+}

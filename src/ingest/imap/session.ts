@@ -1,0 +1,43 @@
+import type { ImapFlow } from 'imapflow';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Logger } from '../../logging/logger.ts';
+import type { Metrics } from '../../metrics/metrics.ts';
+import type { RawCache } from '../raw-cache.ts';
+
+/** One IMAP connection to the mailbox; a reconnect is a new Session (imapflow never reconnects). */
+export interface Session {
+  id: number;
+  client: ImapFlow;
+  closed: boolean;
+  closedPromise: Promise<void>;
+  uidValidity?: string;
+  /** At least one catch-up finished: the connection really worked. */
+  caughtUp: boolean;
+  /** When the last catch-up finished: the server answered then. */
+  lastCheck: number;
+  /** The next catch-up SELECTs the mailbox again first (watchdog probe). */
+  reselect: boolean;
+  /** A watchdog probe is running and must finish by then. */
+  probeDeadline?: number;
+  closeReason?: string;
+}
+
+/** What catch-up and the after-filing actions need from the watcher that runs them. */
+export interface MailboxWork {
+  /** The mailbox's name: keys its cursor and stored messages. */
+  mailbox: string;
+  /** The IMAP folder read. */
+  folder: string;
+  orm: MikroORM;
+  log: Logger;
+  metrics?: Metrics;
+  rawCache?: RawCache;
+  archiveMode: boolean;
+  largeMessageBytes: number;
+  /** The session may still be used (running, leading, the same session, not closed). */
+  canWork(s: Session): boolean;
+  /** The server answered: feeds the watchdog and the activity gauge. */
+  touch(): void;
+  /** Newly stored (non-duplicate) message ids: wakes the processing stage. */
+  notifyStored(ids: string[]): void;
+}
