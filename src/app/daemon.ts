@@ -32,6 +32,7 @@ import { refreshStateGauges } from '../metrics/state-gauges.ts';
 import { serviceIdentity } from '../http/service-identity.ts';
 import { scheduleTaskExpiry } from '../tasks/task-expiry.ts';
 import { rekeyLegacySuppression } from '../suppression/suppression-list.ts';
+import { ABSENT_CLAIMER_GRACE_MS } from '../db/database-away.ts';
 
 export interface Daemon {
   db: Database;
@@ -61,6 +62,7 @@ export async function createEmailDeliverer(config: Config, instanceId: string, d
         journalFile: DeliveryJournal.file(journalDir(config), instanceId),
         databaseUrl,
         workerId: instanceId,
+        rows: 'outbox_message',
       })
     : new EmlFileDeliverer(path.join(config.dataDir, 'outbox'));
 }
@@ -94,6 +96,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       metrics,
       ...o,
       journalDir: journalDir(config),
+      absentGraceMs: ABSENT_CLAIMER_GRACE_MS,
     });
     dispatcher.start();
     stops.push(async () => {
@@ -115,6 +118,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       maxAttempts: config.behaviour.ingest.maxAttempts,
       ownDomains: config.behaviour.organisation.ownDomains,
       messageIdDomain: config.messageIdDomain,
+      workerId: instanceId,
       onFiled: () => {
         dispatcher.wake();
         for (const w of watchers) w.requestServerActions();
@@ -128,6 +132,12 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       watchers.push(watcher);
       watcher.start();
       stops.push(() => watcher.stop());
+      // Mail another instance filed gets its after-filing action (keyword or move) from the
+      // mailbox leader, which is not told of it: the leader looks every few seconds (one query
+      // on a partial index when there is nothing to do; a no-op on an instance not leading).
+      const actionsTimer = setInterval(() => watcher.requestServerActions(), 2_000);
+      actionsTimer.unref();
+      stops.push(async () => clearInterval(actionsTimer));
       const mailboxAlerts = startMailboxAlerts({
         orm: db.orm,
         watcher,

@@ -17,6 +17,7 @@ import { RowsInHand } from '../outbox/rows-in-hand.ts';
 import { DeliveryError } from '../outbox/delivery-error.ts';
 import { backoffDelayMs } from '../outbox/backoff.ts';
 import type { CampaignTransport } from './transport.ts';
+import { AbsentClaimers, RECONNECT_GRACE_SECONDS, recordOutcome } from '../db/database-away.ts';
 import { SendRateLimiter } from './rate-limit.ts';
 import { compileCampaign, renderCampaignMail, type CompiledCampaign } from './render.ts';
 import { findCampaign, finishCampaigns, forRender, renderContext } from './campaigns.ts';
@@ -36,6 +37,8 @@ export interface CampaignSenderOptions {
   batchSize?: number;
   concurrency?: number;
   pollIntervalMs?: number;
+  /** How long a claimer's session must be missing before its rows are taken back (default 0; the daemon: ABSENT_CLAIMER_GRACE_MS). */
+  absentGraceMs?: number;
   /** Called when a campaign finishes (summary to Slack, say). */
   onFinished?: (campaignId: string) => Promise<void> | void;
 }
@@ -55,12 +58,14 @@ interface Row {
 
 export class CampaignSender {
   private lastRecovery = 0;
+  private readonly absent: AbsentClaimers;
   private readonly compiled = new Map<string, CompiledCampaign>();
   private readonly limiter: SendRateLimiter;
   private readonly inHand = new RowsInHand(() => this.o.transport.idle?.());
   private readonly work: WorkLoop;
 
   constructor(private readonly o: CampaignSenderOptions) {
+    this.absent = new AbsentClaimers(o.absentGraceMs ?? 0);
     const c = o.deps.config;
     this.limiter = new SendRateLimiter({ globalPerSecond: c.ratePerSecond, perDomainPerSecond: c.perDomainPerSecond, perDomain: c.perDomain });
     this.work = new WorkLoop({
@@ -96,6 +101,11 @@ export class CampaignSender {
     return sqlOf(this.o.em)<T>(text, params);
   }
 
+  /** A recipient row's outcome, written even if the database is restarting (see recordOutcome). */
+  private record(text: string, params: unknown[]): Promise<unknown> {
+    return recordOutcome(() => this.sql(text, params), { log: this.o.log, what: 'campaign recipients' });
+  }
+
   private async finished(id: string): Promise<void> {
     this.compiled.delete(id);
     this.o.log.info({ campaignId: id }, 'campaign sent');
@@ -104,13 +114,17 @@ export class CampaignSender {
 
   /** Rows of senders whose database session is gone: journaled ones are sent, the rest go back to the queue. */
   async recoverOrphans(): Promise<number> {
-    const orphans = await this.sql<{ id: string; claimed_by: string | null }>(
-      `select id::text, claimed_by from newsletter_recipient
+    const timeout = this.o.deps.config.claimTimeoutMs / 1000;
+    const candidates = await this.sql<{ id: string; claimed_by: string | null; by_absence: boolean }>(
+      `select id::text, claimed_by, (claimed_by is not null and claimed_at >= now() - make_interval(secs => ?)) as by_absence from newsletter_recipient
         where status = 'sending'
           and (claimed_by is null or claimed_at < now() - make_interval(secs => ?)
-               or claimed_by not in (select application_name from pg_stat_activity where application_name is not null))`,
-      [this.o.deps.config.claimTimeoutMs / 1000],
+               or (claimed_by not in (select application_name from pg_stat_activity where application_name is not null)
+                   and pg_postmaster_start_time() < now() - make_interval(secs => ?)))`,
+      [timeout, timeout, RECONNECT_GRACE_SECONDS],
     );
+    const gone = this.absent.longGone(candidates.filter((r) => r.by_absence).map((r) => r.claimed_by!));
+    const orphans = candidates.filter((r) => !r.by_absence || gone.has(r.claimed_by!));
     if (orphans.length === 0) return 0;
     const { delivered, unsent, inDoubt, workers } = orphanFates(orphans, this.o.journalDir, this.o.workerId);
     if (delivered.length) {
@@ -198,13 +212,13 @@ export class CampaignSender {
     await Promise.all(Array.from({ length: Math.min(this.o.concurrency ?? 50, rows.length) }, worker));
     this.o.metrics?.newsletterSent.inc(sent.length);
     if (sent.length) {
-      await this.sql(`update newsletter_recipient set status = 'sent', sent_at = now(), last_error = null where id = any(?::bigint[]) and claimed_by = ? and status = 'sending'`, [`{${sent.join(',')}}`, this.o.workerId]);
+      await this.record(`update newsletter_recipient set status = 'sent', sent_at = now(), last_error = null where id = any(?::bigint[]) and claimed_by = ? and status = 'sending'`, [`{${sent.join(',')}}`, this.o.workerId]);
     }
     if (skipped.length) {
-      await this.sql(`update newsletter_recipient set status = 'cancelled', last_error = 'suppressed' where id = any(?::bigint[]) and claimed_by = ? and status = 'sending'`, [`{${skipped.join(',')}}`, this.o.workerId]);
+      await this.record(`update newsletter_recipient set status = 'cancelled', last_error = 'suppressed' where id = any(?::bigint[]) and claimed_by = ? and status = 'sending'`, [`{${skipped.join(',')}}`, this.o.workerId]);
     }
     if (deferred.length) {
-      await this.sql(
+      await this.record(
         `update newsletter_recipient r set status = 'queued', claimed_by = null, attempts = r.attempts - 1, next_attempt_at = now() + make_interval(secs => d.ms / 1000.0)
            from (select unnest(?::bigint[]) as id, unnest(?::int[]) as ms) d
           where r.id = d.id and r.claimed_by = ? and r.status = 'sending'`,
@@ -220,7 +234,7 @@ export class CampaignSender {
     if (err.permanent || age > this.o.deps.config.retryForMs) {
       // A 550/551/553 names the mailbox: a hard bounce, and the address is suppressed.
       const hard = err.permanent && [550, 551, 553].includes(code);
-      await this.sql(`update newsletter_recipient set status = ?, last_error = ? where id = ? and claimed_by = ? and status = 'sending'`, [hard ? 'bounced' : 'failed', err.message.slice(0, 500), row.id, this.o.workerId]);
+      await this.record(`update newsletter_recipient set status = ?, last_error = ? where id = ? and claimed_by = ? and status = 'sending'`, [hard ? 'bounced' : 'failed', err.message.slice(0, 500), row.id, this.o.workerId]);
       this.o.metrics?.newsletterFailed.inc({ reason: hard ? 'bounced' : 'failed' });
       if (hard) await suppress(this.o.em, this.o.deps.secret, row.email, 'hard-bounce', 'smtp');
       this.o.log.warn({ recipientId: row.id, campaignId: row.campaign_id, reason: err.message }, 'campaign recipient failed for good');
@@ -228,7 +242,7 @@ export class CampaignSender {
     }
     const c = this.o.deps.config;
     const delay = err.retryAfterMs ?? backoffDelayMs(row.attempts, c.backoffBaseMs, c.backoffMaxMs);
-    await this.sql(
+    await this.record(
       `update newsletter_recipient set status = 'queued', claimed_by = null, last_error = ?, next_attempt_at = now() + make_interval(secs => ?) where id = ? and claimed_by = ? and status = 'sending'`,
       [err.message.slice(0, 500), delay / 1000, row.id, this.o.workerId],
     );

@@ -24,6 +24,7 @@ import { ensureLists } from './subscribers.ts';
 import { campaignSummaryMessage } from './summary-message.ts';
 import type { NewsletterDeps } from './deps.ts';
 import { senderDeps } from '../mail/senders.ts';
+import { ABSENT_CLAIMER_GRACE_MS } from '../db/database-away.ts';
 
 export function newsletterDepsFromConfig(config: Config): NewsletterDeps {
   return {
@@ -47,6 +48,7 @@ export async function campaignTransport(config: Config, db: Database, workerId: 
     journalFile: DeliveryJournal.file(path.join(config.dataDir, 'newsletter-journal'), workerId),
     databaseUrl: db.url,
     workerId,
+    rows: 'newsletter_recipient',
   }));
 }
 
@@ -76,6 +78,7 @@ export async function startNewsletter(w: NewsletterWiring): Promise<{ sender: Ca
     transport: await campaignTransport(w.config, w.db, w.instanceId),
     workerId: w.instanceId,
     journalDir: path.join(w.config.dataDir, 'newsletter-journal'),
+    absentGraceMs: ABSENT_CLAIMER_GRACE_MS,
     log,
     metrics: w.metrics,
     onFinished: async (id) => {

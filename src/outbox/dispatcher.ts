@@ -8,6 +8,7 @@ import { DeliveryJournal, orphanFates } from './delivery-journal.ts';
 import { pgArray, sqlOf } from '../db/sql.ts';
 import { WorkLoop } from '../scheduler/work-loop.ts';
 import { RowsInHand } from './rows-in-hand.ts';
+import { AbsentClaimers, RECONNECT_GRACE_SECONDS, recordOutcome } from '../db/database-away.ts';
 
 export interface DispatcherOptions {
   em: EntityManager;
@@ -25,6 +26,8 @@ export interface DispatcherOptions {
   claimTimeoutMs: number;
   /** Where deliverers on this host journal accepted rows (see delivery-journal.ts); without it, in-doubt rows are resent. */
   journalDir?: string;
+  /** How long a claimer's session must be missing before its rows are taken back (default 0; the daemon: ABSENT_CLAIMER_GRACE_MS). */
+  absentGraceMs?: number;
 }
 
 interface RowRecord {
@@ -44,12 +47,14 @@ interface RowRecord {
  */
 export class OutboxDispatcher {
   private lastRecovery = 0;
+  private readonly absent: AbsentClaimers;
   private readonly inHand = new RowsInHand(() => {
     for (const d of Object.values(this.o.deliverers)) d?.idle?.();
   });
   private readonly work: WorkLoop;
 
   constructor(private readonly o: DispatcherOptions) {
+    this.absent = new AbsentClaimers(o.absentGraceMs ?? 0);
     // Two batches in flight at once: while one drains, the next is already claimed and
     // sending, so the transport's connections never sit idle at a batch boundary.
     this.work = new WorkLoop({
@@ -85,20 +90,28 @@ export class OutboxDispatcher {
     return sqlOf(this.o.em)(sql, params) as Promise<T>;
   }
 
+  /** A row's outcome, written even if the database is restarting (see recordOutcome). */
+  private record(sql: string, params: unknown[], what: string): Promise<unknown> {
+    return recordOutcome(() => this.exec(sql, params), { log: this.o.log, what });
+  }
+
   /**
    * Rows held by a dispatcher whose database session is gone (its process died) go back to
    * pending, marked in doubt: the dead dispatcher may have handed them over already. Where its
    * delivery journal on this host says the peer accepted a row, the row is marked sent instead.
    */
   async recoverOrphans(): Promise<number> {
-    const orphans = await this.exec<{ id: string; claimed_by: string | null }[]>(
-      `select id, claimed_by from outbox_message
+    const candidates = await this.exec<{ id: string; claimed_by: string | null; by_absence: boolean }[]>(
+      `select id, claimed_by, (claimed_by is not null and claimed_at >= now() - make_interval(secs => ?)) as by_absence from outbox_message
        where status = 'sending'
          and (claimed_by is null
               or claimed_at < now() - make_interval(secs => ?)
-              or claimed_by not in (select application_name from pg_stat_activity where application_name is not null))`,
-      [this.o.claimTimeoutMs / 1000],
+              or (claimed_by not in (select application_name from pg_stat_activity where application_name is not null)
+                   and pg_postmaster_start_time() < now() - make_interval(secs => ?)))`,
+      [this.o.claimTimeoutMs / 1000, this.o.claimTimeoutMs / 1000, RECONNECT_GRACE_SECONDS],
     );
+    const gone = this.absent.longGone(candidates.filter((r) => r.by_absence).map((r) => r.claimed_by!));
+    const orphans = candidates.filter((r) => !r.by_absence || gone.has(r.claimed_by!));
     if (orphans.length === 0) return 0;
     const { delivered, unsent, inDoubt, workers } = orphanFates(orphans, this.o.journalDir, this.o.workerId);
     if (delivered.length) {
@@ -170,11 +183,12 @@ export class OutboxDispatcher {
    */
   private async markSent(sent: { id: string; result: Record<string, unknown> }[]): Promise<void> {
     if (sent.length === 0) return;
-    await this.exec(
+    await this.record(
       `update outbox_message o set status = 'sent', sent_at = now(), result = s.result, last_error = null, updated_at = now()
          from (select unnest(?::bigint[]) as id, unnest(?::jsonb[]) as result) s
         where o.id = s.id and o.claimed_by = ? and o.status = 'sending'`,
       [`{${sent.map((s) => s.id).join(',')}}`, pgArray(sent.map((s) => JSON.stringify(s.result))), this.o.workerId],
+      'outbox rows sent',
     );
   }
 
@@ -200,20 +214,22 @@ export class OutboxDispatcher {
       const err = e instanceof DeliveryError ? e : new DeliveryError(String((e as Error)?.message ?? e), false);
       const final = err.permanent || row.attempts >= this.o.maxAttempts;
       if (final) {
-        await this.exec(
+        await this.record(
           `update outbox_message set status = 'failed', last_error = ?, updated_at = now()
            where id = ? and claimed_by = ? and status = 'sending'`,
           [err.message, row.id, this.o.workerId],
+          'outbox row failed',
         );
         this.o.metrics?.outboxFailed.inc({ channel: row.channel });
         this.o.log.error({ outboxId: row.id, channel: row.channel, attempts: row.attempts, reason: err.message }, 'outbox delivery failed for good');
       } else {
         const delay = err.retryAfterMs ?? backoffDelayMs(row.attempts, this.o.backoffBaseMs, this.o.backoffMaxMs);
-        await this.exec(
+        await this.record(
           `update outbox_message set status = 'pending', last_error = ?, claimed_by = null,
                   next_attempt_at = now() + make_interval(secs => ?), updated_at = now()
            where id = ? and claimed_by = ? and status = 'sending'`,
           [err.message, delay / 1000, row.id, this.o.workerId],
+          'outbox row retry',
         );
         this.o.metrics?.outboxRetried.inc({ channel: row.channel });
         this.o.log.warn({ outboxId: row.id, channel: row.channel, attempts: row.attempts, retryInMs: delay, reason: err.message }, 'outbox delivery will be retried');
