@@ -127,8 +127,14 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     processor.start();
     stops.push(() => processor.stop());
 
-    for (const mailbox of config.mailboxes) {
-      const watcher = createImapWatcher(config, mailbox, db, log, metrics, instanceId, rawCache, () => processor.wake());
+    for (const [k, mailbox] of config.mailboxes.entries()) {
+      // Instances share the mailboxes: a watcher defers its lock try by one poll per mailbox its
+      // instance already leads, and the k-th starts k polls late so that this counts at start too.
+      const share = {
+        ledElsewhere: () => watchers.filter((w) => w !== watcher && w.status().holdsLock).length,
+        firstTryAfterPolls: k,
+      };
+      const watcher: ImapWatcher = createImapWatcher(config, mailbox, db, log, metrics, instanceId, rawCache, () => processor.wake(), share);
       watchers.push(watcher);
       watcher.start();
       stops.push(() => watcher.stop());
@@ -242,6 +248,7 @@ function createImapWatcher(
   instanceId: string,
   rawCache: RawCache,
   onStored: () => void,
+  share: { ledElsewhere: () => number; firstTryAfterPolls: number },
 ): ImapWatcher {
   const i = config.behaviour.ingest;
   return new ImapWatcher({
@@ -266,5 +273,6 @@ function createImapWatcher(
     rawCache,
     lockUrl: db.url,
     instanceName: instanceId,
+    ...share,
   });
 }
