@@ -2,7 +2,7 @@
 // parent; when the parent goes away it finishes what it started, journaled, and exits.
 import pg from 'pg';
 import { SmtpDeliverer } from './smtp-transport.ts';
-import { DeliveryError } from '../delivery-error.ts';
+import { DeliveryError } from '../../queue/delivery-error.ts';
 import type { OutgoingEmail } from '../outgoing-email.ts';
 import type { SmtpAgentOptions } from './smtp-agent.ts';
 

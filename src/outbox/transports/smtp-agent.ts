@@ -14,7 +14,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ClaimedRow, Deliverer, DeliveryResult } from '../deliverer.ts';
-import { DeliveryError } from '../delivery-error.ts';
+import { DeliveryError } from '../../queue/delivery-error.ts';
 import type { OutgoingEmail } from '../outgoing-email.ts';
 
 type AgentReply = { id: number; ok: true; result: Record<string, unknown> } | { id: number; ok: false; message: string; permanent: boolean; code?: number };
