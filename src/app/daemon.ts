@@ -106,7 +106,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       metrics,
       ...o,
     });
-    dispatcher.start();
+    // Started once the campaign sender has joined the worker too (see queue-worker.ts).
     stops.push(async () => {
       await dispatcher.stop();
       for (const d of Object.values(deliverers)) await d.close?.();
@@ -203,6 +203,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     wirePrivacy({ orm: db.orm, deps: filingDeps.privacy!, actions, scheduler, route: (m, p, h) => http.route(m, p, h), log: log.child({ part: 'privacy' }), onCommitted: () => dispatcher.wake() });
     const newsletter = await startNewsletter({ config, db, log, metrics, email, worker, route: (m, p, h) => http.route(m, p, h), actions, scheduler, onCommitted: () => dispatcher.wake() });
     stops.push(() => newsletter.stop());
+    dispatcher.start();
     setupNotices({ config, orm: db.orm, scheduler, actions, clock: systemClock, log: log.child({ part: 'notices' }), onCommitted: () => dispatcher.wake() });
     // After every concern has registered its actions: only those with an onExpire may expire.
     scheduleTaskExpiry({ scheduler, orm: db.orm, actions, config: config.behaviour.tasks, log: log.child({ part: 'tasks' }), onCommitted: () => dispatcher.wake() });

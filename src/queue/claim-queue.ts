@@ -87,6 +87,7 @@ export class ClaimQueue<Row extends QueuedRow> {
   }
 
   start(): void {
+    this.o.worker.starting();
     this.work.start();
   }
 

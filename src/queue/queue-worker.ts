@@ -24,6 +24,7 @@ interface Holders {
 export class QueueWorker {
   readonly inHand: RowsInHand;
   private readonly queues: Holders[] = [];
+  private started = false;
 
   constructor(private readonly o: QueueWorkerOptions) {
     this.inHand = new RowsInHand(() => o.onIdle?.());
@@ -33,9 +34,19 @@ export class QueueWorker {
     return this.o.workerId;
   }
 
-  /** A queue whose rows the journals speak of. */
+  /**
+   * A queue whose rows the journals speak of. Every queue joins before any starts: the first
+   * recovery pass may remove a dead worker's journal, and a queue not yet joined would then
+   * find its rows' fates gone (and resend them in doubt).
+   */
   join(queue: Holders): void {
+    if (this.started) throw new Error('a claim queue joined its worker after another queue had started; construct every queue first');
     this.queues.push(queue);
+  }
+
+  /** A queue of this worker starts: no more may join. */
+  starting(): void {
+    this.started = true;
   }
 
   /** What the journals on this host say became of rows held by dead workers. */
