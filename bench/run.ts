@@ -1,7 +1,7 @@
 // `npm run bench`: one table of figures, each a ratio against a baseline measured in the
 // same run (these machines are shared and noisy; absolute numbers mean little).
-// Select rows with BENCH=outbox,latency,backlog,large,privacy,newsletter,tracking,cli,classify,takeover (default: all);
-// BENCH_OUTBOX and BENCH_BACKLOG set those rows' message counts (2000, 5000).
+// Select rows with BENCH=outbox,latency,backlog,large,privacy,newsletter,tracking,cli,classify,takeover,scaleout (default: all);
+// BENCH_OUTBOX, BENCH_BACKLOG and BENCH_SCALEOUT set those rows' message counts (2000, 5000, 3000).
 import { benchServer, type BenchRow } from './bench-context.ts';
 import { outboxBench } from './outbox-bench.ts';
 import { ingestLatencyBench, ingestBacklogBench, largeMessageBench } from './ingest-bench.ts';
@@ -10,6 +10,7 @@ import { newsletterSendBench, trackingBench } from './newsletter-bench.ts';
 import { cliBench } from './cli-bench.ts';
 import { classifyBench } from './classify-bench.ts';
 import { takeoverBench } from './takeover-bench.ts';
+import { scaleOutBench } from './scaleout-bench.ts';
 
 type Bench = (serverUrl: string) => Promise<BenchRow | BenchRow[]>;
 
@@ -25,6 +26,8 @@ const benches: Record<string, Bench> = {
   cli: () => cliBench(),
   classify: () => classifyBench(),
   takeover: (url) => takeoverBench(url),
+  // Real daemon processes (compiled dist/), one and then two on the same backlog.
+  scaleout: (url) => scaleOutBench(url, Number(process.env.BENCH_SCALEOUT ?? 3000)),
 };
 
 const wanted = (process.env.BENCH ?? Object.keys(benches).join(',')).split(',').map((s) => s.trim());

@@ -33,6 +33,7 @@ import { refreshStateGauges } from '../metrics/state-gauges.ts';
 import { serviceIdentity } from '../http/service-identity.ts';
 import { scheduleTaskExpiry } from '../tasks/task-expiry.ts';
 import { rekeyLegacySuppression } from '../suppression/suppression-list.ts';
+import { ABSENT_CLAIMER_GRACE_MS } from '../db/database-away.ts';
 
 export interface Daemon {
   db: Database;
@@ -63,6 +64,7 @@ export async function createEmailDeliverer(config: Config, instanceId: string, d
         journalFile: DeliveryJournal.file(journalDir(config), instanceId),
         databaseUrl,
         workerId: instanceId,
+        rows: ['outbox_message', 'newsletter_recipient'],
       })
     : new EmlFileDeliverer(path.join(config.dataDir, 'outbox'));
 }
@@ -105,6 +107,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       log: log.child({ part: 'outbox' }),
       metrics,
       ...o,
+      absentGraceMs: ABSENT_CLAIMER_GRACE_MS,
     });
     // Started once the campaign sender has joined the worker too (see queue-worker.ts).
     stops.push(async () => {
@@ -127,6 +130,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       maxAttempts: config.behaviour.ingest.maxAttempts,
       ownDomains: config.behaviour.organisation.ownDomains,
       messageIdDomain: config.messageIdDomain,
+      workerId: instanceId,
       onFiled: () => {
         dispatcher.wake();
         for (const w of watchers) w.requestServerActions();
@@ -135,11 +139,23 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     processor.start();
     stops.push(() => processor.stop());
 
-    for (const mailbox of config.mailboxes) {
-      const watcher = createImapWatcher(config, mailbox, db, log, metrics, instanceId, rawCache, () => processor.wake());
+    for (const [k, mailbox] of config.mailboxes.entries()) {
+      // Instances share the mailboxes: a watcher defers its lock try by one poll per mailbox its
+      // instance already leads, and the k-th starts k polls late so that this counts at start too.
+      const share = {
+        ledElsewhere: () => watchers.filter((w) => w !== watcher && w.status().holdsLock).length,
+        firstTryAfterPolls: k,
+      };
+      const watcher: ImapWatcher = createImapWatcher(config, mailbox, db, log, metrics, instanceId, rawCache, () => processor.wake(), share);
       watchers.push(watcher);
       watcher.start();
       stops.push(() => watcher.stop());
+      // Mail another instance filed gets its after-filing action (keyword or move) from the
+      // mailbox leader, which is not told of it: the leader looks every few seconds (one query
+      // on a partial index when there is nothing to do; a no-op on an instance not leading).
+      const actionsTimer = setInterval(() => watcher.requestServerActions(), 2_000);
+      actionsTimer.unref();
+      stops.push(async () => clearInterval(actionsTimer));
       const mailboxAlerts = startMailboxAlerts({
         orm: db.orm,
         watcher,
@@ -245,6 +261,7 @@ function createImapWatcher(
   instanceId: string,
   rawCache: RawCache,
   onStored: () => void,
+  share: { ledElsewhere: () => number; firstTryAfterPolls: number },
 ): ImapWatcher {
   const i = config.behaviour.ingest;
   return new ImapWatcher({
@@ -269,5 +286,6 @@ function createImapWatcher(
     rawCache,
     lockUrl: db.url,
     instanceName: instanceId,
+    ...share,
   });
 }

@@ -12,6 +12,7 @@ import { bodyText, headerValues, type MailAddress, type MessageFacts } from './m
 import { compileContactForm, detectContactForm, type CompiledContactForm, type ContactFormData } from './contact-form.ts';
 import { detectLanguage, type Language } from './language.ts';
 import { compileTerm, TermSet, TextIndex, type CompiledTerm, type TermLanguage } from './terms.ts';
+import { outweighedBy } from './phrase-overlap.ts';
 import {
   compileGlob,
   effectiveKeywordRules,
@@ -223,6 +224,52 @@ export function decide(scores: Record<Queue, number>, config: RoutingConfig, sen
   return { route: fallback, why: `${fallback === 'triage' ? 'triage' : `route ${fallback}`}: no queue claims it (best ${top} ${scores[top]}); routing.defaultQueue is ${fallback}` };
 }
 
+interface KeywordHit {
+  place: 'subject' | 'body';
+  rule: number;
+  term: CompiledTerm;
+  /** Set when every matching term of the rule is part of a longer phrase of another queue. */
+  outweighedBy?: { rule: number; term: CompiledTerm };
+  /** Whether the quick pass left some of the rule's terms untried. */
+  skipped?: boolean;
+}
+
+/**
+ * The keyword rules that match one place, each with the term it counts through: its first
+ * matching term that stands, else (outweighed) its first matching term. Terms are tried only
+ * if the text holds their anchor word, in rule order. Unless `thorough`, a rule's further
+ * one-word terms are skipped once one of its terms matched: they cannot outweigh anything,
+ * and only matter when everything before them is outweighed.
+ */
+function keywordHits(cc: CompiledConfig, place: 'subject' | 'body', index: TextIndex, thorough: boolean): KeywordHit[] {
+  const matched: Array<{ rule: number; queue: Queue; weight: number; term: CompiledTerm }> = [];
+  const skipped = new Set<number>();
+  for (const t of cc.terms.candidates(index)) {
+    const r = cc.ruleOf[t]!;
+    const { rule } = cc.rules[r]!;
+    if ((place === 'subject' && rule.in === 'body') || (place === 'body' && rule.in === 'subject')) continue;
+    const term = cc.terms.terms[t]!;
+    if (!thorough && term.words.length === 1 && matched.at(-1)?.rule === r) {
+      skipped.add(r);
+      continue;
+    }
+    if (index.matches(term)) matched.push({ rule: r, queue: rule.queue, weight: rule.weight, term });
+  }
+  const outweighed = outweighedBy(index, matched);
+  const out: KeywordHit[] = [];
+  matched.forEach((m, i) => {
+    const last = out.at(-1);
+    if (last?.rule === m.rule && !last.outweighedBy) return;
+    const by = outweighed[i];
+    if (last?.rule === m.rule) {
+      if (!by) out[out.length - 1] = { place, rule: m.rule, term: m.term };
+    } else {
+      out.push(by ? { place, rule: m.rule, term: m.term, outweighedBy: { rule: by.rule, term: by.term }, skipped: skipped.has(m.rule) } : { place, rule: m.rule, term: m.term });
+    }
+  });
+  return out;
+}
+
 export function classifyMessage(facts: MessageFacts, context: ClassifyContext): Classification {
   const { config } = context;
   const cc = compile(config);
@@ -291,24 +338,24 @@ export function classifyMessage(facts: MessageFacts, context: ClassifyContext): 
   // Terms match by stem in their own language only (see TextIndex).
   const stemLanguages = language === 'en' ? STEM_EN : STEM_NO;
   const index = { subject: new TextIndex(facts.subject, stemLanguages), body: new TextIndex(keywordText, stemLanguages) };
-  // The first matching term of each rule and place, found among the terms whose anchor word the
-  // text holds (in rule order, so reasons and scores come out in rule order).
-  const hits: Array<{ place: 'subject' | 'body'; rule: number; term: CompiledTerm }> = [];
+  // A rule counts once per place, through its first matching term that a longer phrase of
+  // another queue over the same words does not outweigh (phrase-overlap.ts).
+  const hits: KeywordHit[] = [];
   for (const place of ['subject', 'body'] as const) {
-    let done = -1;
-    for (const t of cc.terms.candidates(index[place])) {
-      const r = cc.ruleOf[t]!;
-      const where = cc.rules[r]!.rule.in;
-      if (r === done || (place === 'subject' && where === 'body') || (place === 'body' && where === 'subject')) continue;
-      const term = cc.terms.terms[t]!;
-      if (!index[place].matches(term)) continue;
-      hits.push({ place, rule: r, term });
-      done = r;
-    }
+    let found = keywordHits(cc, place, index[place], false);
+    // The quick pass skipped a rule's further one-word terms once one matched; where every
+    // term it found is outweighed, a later term may still stand.
+    if (found.some((h) => h.outweighedBy && h.skipped)) found = keywordHits(cc, place, index[place], true);
+    hits.push(...found);
   }
   hits.sort((a, b) => a.rule - b.rule || (a.place === b.place ? 0 : a.place === 'subject' ? -1 : 1));
-  for (const { place, rule: r, term: hit } of hits) {
+  for (const { place, rule: r, term: hit, outweighedBy: by } of hits) {
     const rule = cc.rules[r]!.rule;
+    if (by) {
+      const phrase = cc.rules[by.rule]!.rule;
+      reasons.push(`outweighed: ${rule.id} "${hit.term}" in ${place} is part of ${phrase.id} "${by.term.term}" (${phrase.queue}): ${rule.queue} not counted`);
+      continue;
+    }
     scores[rule.queue] += rule.weight;
     if (rule.right) rightEvidence.set(rule.right, (rightEvidence.get(rule.right) ?? 0) + rule.weight);
     reasons.push(`${rule.id}: "${hit.term}" in ${place}: ${rule.queue} ${rule.weight > 0 ? '+' : ''}${rule.weight}`);

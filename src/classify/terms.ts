@@ -283,12 +283,35 @@ export class TextIndex {
     return this.starts(first[0]!).some((s) => this.partAt(first, s) && this.restFrom(rest, s + first.length, this.sentences[s]!));
   }
 
-  private restFrom(parts: TermWord[][], from: number, sentence: number): boolean {
+  /**
+   * Where the term occurs: for each place it can start, the positions of the words it
+   * consumes (the first way it fits there; the words a ` .. ` gap skips are not consumed).
+   */
+  occurrences(term: Pick<CompiledTerm, 'parts' | 'words'>): number[][] {
+    for (const w of term.words) if (!this.has(w)) return [];
+    const [first, ...rest] = term.parts;
+    if (!first) return [];
+    const out: number[][] = [];
+    for (const s of [...new Set(this.starts(first[0]!))].sort((a, b) => a - b)) {
+      if (!this.partAt(first, s)) continue;
+      const at: number[] = [];
+      for (let k = 0; k < first.length; k++) at.push(s + k);
+      if (this.restFrom(rest, s + first.length, this.sentences[s]!, at)) out.push(at);
+    }
+    return out;
+  }
+
+  /** Whether the parts fit from `from` on; `at`, when given, collects the positions of their words. */
+  private restFrom(parts: TermWord[][], from: number, sentence: number, at?: number[]): boolean {
     const [part, ...rest] = parts;
     if (!part) return true;
     for (let s = from; s <= from + GAP_WORDS && s < this.length; s++) {
       if (this.sentences[s] !== sentence) return false;
-      if (this.partAt(part, s) && this.restFrom(rest, s + part.length, sentence)) return true;
+      if (!this.partAt(part, s)) continue;
+      const mark = at?.length ?? 0;
+      for (let k = 0; k < part.length; k++) at?.push(s + k);
+      if (this.restFrom(rest, s + part.length, sentence, at)) return true;
+      if (at) at.length = mark;
     }
     return false;
   }

@@ -43,6 +43,8 @@ export const InboundMessage = defineEntity({
     outcome: p.text().nullable(),
     recordRef: p.text().nullable(),
     filedAt: p.datetime().nullable(),
+    /** Instance id (database application_name) of the daemon that filed it. */
+    filedBy: p.text().nullable(),
     serverActionDone: p.boolean().default(false),
   },
 });

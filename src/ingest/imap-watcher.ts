@@ -100,6 +100,10 @@ export interface ImapWatcherDeps {
   rawCache?: RawCache;
   /** Appears in the lock connection's application_name (`mailroom-imap-lock:<name>`). */
   instanceName?: string;
+  /** How many other mailboxes this instance leads (see MailboxLeadership: instances share mailboxes). */
+  ledElsewhere?: () => number;
+  /** Lock polls to wait before the first try (this watcher's place among its instance's mailboxes). */
+  firstTryAfterPolls?: number;
 }
 
 export interface ImapWatcherStatus {
@@ -167,6 +171,8 @@ export class ImapWatcher {
       applicationName: this.lockApplicationName,
       pollMs: this.opts.lockPollMs,
       log: this.log,
+      ...(deps.ledElsewhere ? { ledElsewhere: deps.ledElsewhere } : {}),
+      ...(deps.firstTryAfterPolls ? { firstTryAfterPolls: deps.firstTryAfterPolls } : {}),
       onLost: (why) => {
         this.lastError = `lost the mailbox lock: ${why}`;
         const s = this.session;

@@ -113,6 +113,8 @@ export interface IngestProcessorOptions {
   rawCache?: RawCache;
   /** Called after messages were filed (to apply the mailbox action, wake the outbox). */
   onFiled?: () => void;
+  /** Recorded as the message's filed_by: which of the daemons sharing the database filed it. */
+  workerId?: string;
 }
 
 /**
@@ -296,11 +298,12 @@ export class IngestProcessor {
               from_address = case when v.parsed is null then m.from_address else v.from_address end,
               automated_kind = case when v.parsed is null then m.automated_kind else v.automated_kind end,
               automated_reason = case when v.parsed is null then m.automated_reason else v.automated_reason end,
-              outcome = v.outcome, record_ref = v.record_ref, language = v.language, filed_at = now(), attempts = 0, last_error = null
+              outcome = v.outcome, record_ref = v.record_ref, language = v.language, filed_at = now(), filed_by = ?,
+              attempts = 0, last_error = null
          from jsonb_to_recordset(?::jsonb) as v(id bigint, parsed jsonb, subject text, from_address text, automated_kind text,
               automated_reason text, outcome text, record_ref text, language text)
         where m.id = v.id`,
-      [JSON.stringify(rows)],
+      [this.o.workerId ?? null, JSON.stringify(rows)],
       { name: 'ingest-mark-filed' },
     );
     for (const r of rows) this.o.metrics?.ingestFiled.inc({ outcome: r.outcome });
@@ -322,8 +325,8 @@ export class IngestProcessor {
     const attempts = row?.attempts ?? 0;
     if (e instanceof UnparseableMessageError || attempts >= this.o.maxAttempts) {
       await sql(
-        `update inbound_message set state = 'quarantined', outcome = 'quarantined', filed_at = now() where id = ? and state in ('stored', 'parsed')`,
-        [id],
+        `update inbound_message set state = 'quarantined', outcome = 'quarantined', filed_at = now(), filed_by = ? where id = ? and state in ('stored', 'parsed')`,
+        [this.o.workerId ?? null, id],
       );
       this.o.metrics?.ingestQuarantined.inc();
       this.o.log.warn({ inboundId: id, attempts, reason }, 'message quarantined');
@@ -341,7 +344,7 @@ export async function retryQuarantined(em: EntityManager, id: string): Promise<b
   const rows = await sqlOf(em)(
     `update inbound_message
         set state = case when parsed is null then 'stored' else 'parsed' end, attempts = 0, last_error = null,
-            next_attempt_at = now(), outcome = null, filed_at = null
+            next_attempt_at = now(), outcome = null, filed_at = null, filed_by = null
       where id = ? and state = 'quarantined' returning id`,
     [id],
   );

@@ -18,6 +18,7 @@ import { findCampaign, finishCampaigns, forRender, renderContext } from './campa
 import { suppress } from './subscribers.ts';
 import { stops, suppressionsOf } from '../suppression/suppression-list.ts';
 import { recipientQueueStore, type RecipientRow } from './recipient-queue-store.ts';
+import { ROW_KEY_PREFIX } from '../outbox/transports/agent-handover.ts';
 import type { NewsletterDeps } from './deps.ts';
 
 export { recipientCounts } from './recipient-queue-store.ts';
@@ -34,6 +35,8 @@ export interface CampaignSenderOptions {
    * its owner removes the journal. Without it the sender works alone under `workerId`.
    */
   worker?: QueueWorker;
+  /** How long a claimer's session must be missing before its rows are taken back (default 0; the daemon: ABSENT_CLAIMER_GRACE_MS). */
+  absentGraceMs?: number;
   log: Logger;
   metrics?: Metrics;
   batchSize?: number;
@@ -61,7 +64,8 @@ export class CampaignSender {
       batchSize: o.batchSize ?? c.batchSize,
       pollIntervalMs: o.pollIntervalMs ?? 500,
       claimTimeoutMs: c.claimTimeoutMs,
-      journalPrefix: 'newsletter:',
+      journalPrefix: ROW_KEY_PREFIX.newsletter_recipient,
+      absentGraceMs: o.absentGraceMs,
       backoff: { baseMs: c.backoffBaseMs, maxMs: c.backoffMaxMs },
       giveUp: (row) => Date.now() - new Date(row.created_at).getTime() > c.retryForMs,
       begin: (rows) => this.begin(rows),

@@ -23,6 +23,7 @@ import { ensureLists } from './subscribers.ts';
 import { campaignSummaryMessage } from './summary-message.ts';
 import type { NewsletterDeps } from './deps.ts';
 import { senderDeps } from '../mail/senders.ts';
+import { ABSENT_CLAIMER_GRACE_MS } from '../db/database-away.ts';
 
 export function newsletterDepsFromConfig(config: Config): NewsletterDeps {
   return {
@@ -65,6 +66,7 @@ export async function startNewsletter(w: NewsletterWiring): Promise<{ sender: Ca
     transport: new DelivererTransport(w.email, { shared: true }),
     workerId: w.worker.workerId,
     worker: w.worker,
+    absentGraceMs: ABSENT_CLAIMER_GRACE_MS,
     log,
     metrics: w.metrics,
     onFinished: async (id) => {

@@ -5,6 +5,7 @@ import type { Metrics } from '../metrics/metrics.ts';
 import { ClaimQueue } from '../queue/claim-queue.ts';
 import { QueueWorker } from '../queue/queue-worker.ts';
 import { outboxQueueStore, type OutboxRow } from './outbox-queue-store.ts';
+import { ROW_KEY_PREFIX } from './transports/agent-handover.ts';
 
 export interface DispatcherOptions {
   em: EntityManager;
@@ -27,6 +28,8 @@ export interface DispatcherOptions {
    * its owner removes the journal. Without it the dispatcher works alone under `workerId`.
    */
   worker?: QueueWorker;
+  /** How long a claimer's session must be missing before its rows are taken back (default 0; the daemon: ABSENT_CLAIMER_GRACE_MS). */
+  absentGraceMs?: number;
 }
 
 /**
@@ -55,7 +58,8 @@ export class OutboxDispatcher {
       batchSize: o.batchSize,
       pollIntervalMs: o.pollIntervalMs,
       claimTimeoutMs: o.claimTimeoutMs,
-      journalPrefix: '',
+      journalPrefix: ROW_KEY_PREFIX.outbox_message,
+      absentGraceMs: o.absentGraceMs,
       backoff: { baseMs: o.backoffBaseMs, maxMs: o.backoffMaxMs },
       giveUp: (row) => row.attempts >= o.maxAttempts,
       begin: async () => (row) => this.deliverOne(row),

@@ -16,6 +16,7 @@ import { backoffDelayMs } from './backoff.ts';
 import { DeliveryError } from './delivery-error.ts';
 import type { ClaimStore, QueuedRow, Settlement } from './claim-store.ts';
 import type { QueueWorker } from './queue-worker.ts';
+import { AbsentClaimers, RECONNECT_GRACE_SECONDS, recordOutcome } from '../db/database-away.ts';
 
 /** What became of one row. */
 export type Outcome =
@@ -36,6 +37,8 @@ export interface ClaimQueueOptions<Row extends QueuedRow> {
   batchSize: number;
   pollIntervalMs: number;
   claimTimeoutMs: number;
+  /** How long a claimer's session must be missing before its rows are taken back (default 0; the daemon: ABSENT_CLAIMER_GRACE_MS). */
+  absentGraceMs?: number;
   /**
    * Prefixed to a row's id to name it in the shared journal. The outbox's is empty, so journals
    * written before the queues shared one still read right after an upgrade.
@@ -66,8 +69,10 @@ export interface ClaimQueueOptions<Row extends QueuedRow> {
 export class ClaimQueue<Row extends QueuedRow> {
   private lastRecovery = 0;
   private readonly work: WorkLoop;
+  private readonly absent: AbsentClaimers;
 
   constructor(private readonly o: ClaimQueueOptions<Row>) {
+    this.absent = new AbsentClaimers(o.absentGraceMs ?? 0);
     o.worker.join(o.store);
     // Two batches in flight at once: while one drains, the next is already claimed and
     // sending, so the transport's connections never sit idle at a batch boundary.
@@ -111,7 +116,9 @@ export class ClaimQueue<Row extends QueuedRow> {
    * journal on this host says the peer accepted a row, the row is marked sent instead.
    */
   async recoverOrphans(): Promise<number> {
-    const orphans = await this.o.store.orphans(this.o.claimTimeoutMs);
+    const candidates = await this.o.store.orphans(this.o.claimTimeoutMs, RECONNECT_GRACE_SECONDS);
+    const gone = this.absent.longGone(candidates.filter((r) => r.by_absence).map((r) => r.claimed_by!));
+    const orphans = candidates.filter((r) => !r.by_absence || gone.has(r.claimed_by!));
     if (orphans.length === 0) return 0;
     const { delivered, unsent, inDoubt, workers } = this.o.worker.fates(orphans, (id) => this.journalKey(id));
     await this.o.store.takeBack({ delivered, unsent, inDoubt });
@@ -160,7 +167,10 @@ export class ClaimQueue<Row extends QueuedRow> {
     // One statement per kind of outcome for the whole batch: a round trip per row would cost
     // more than the SMTP transaction. Safe because the transport journals each acceptance the
     // moment it happens, so a crash before this commit does not make these rows look unsent.
-    await this.o.store.settle(this.o.worker.workerId, s);
+    // Written even across a database restart (recordOutcome): dropped, the rows would stay
+    // claimed and later be resent in doubt. Each statement is guarded by status and claimer,
+    // so writing the whole settlement again changes nothing already written.
+    await recordOutcome(() => this.o.store.settle(this.o.worker.workerId, s), { log: this.o.log, what: `${this.o.name} outcomes` });
   }
 
   private async record(s: Settlement, row: Row, outcome: Outcome): Promise<void> {

@@ -15,6 +15,8 @@ export interface QueuedRow {
 export interface HeldRow {
   id: string;
   claimed_by: string | null;
+  /** Taken for its holder's missing session alone (not the claim timeout): see AbsentClaimers. */
+  by_absence?: boolean;
 }
 
 /** Where the rows of dead workers go, as their journals tell it (see delivery-journal.ts). */
@@ -46,8 +48,11 @@ export interface ClaimStore<Row extends QueuedRow> {
    * the worker (its database application_name), attempts + 1.
    */
   claim(workerId: string, limit: number): Promise<Row[]>;
-  /** Rows held by a worker whose database session is gone, or held past `claimTimeoutMs`. */
-  orphans(claimTimeoutMs: number): Promise<HeldRow[]>;
+  /**
+   * Rows held by a worker whose database session is gone (judged only once the server has been
+   * up `reconnectGraceSeconds`), or held past `claimTimeoutMs`.
+   */
+  orphans(claimTimeoutMs: number, reconnectGraceSeconds: number): Promise<HeldRow[]>;
   takeBack(rows: TakeBack): Promise<void>;
   /** The workers among `workers` that still hold rows in 'sending' here. */
   holders(workers: string[]): Promise<string[]>;

@@ -37,14 +37,15 @@ export function tableClaimStore<Row extends QueuedRow>(
   return {
     claim: (workerId, limit) => claim(sql, workerId, limit),
 
-    orphans: (claimTimeoutMs) =>
+    orphans: (claimTimeoutMs, reconnectGraceSeconds) =>
       sql(
-        `select id::text, claimed_by from ${T}
+        `select id::text, claimed_by, (claimed_by is not null and claimed_at >= now() - make_interval(secs => ?)) as by_absence from ${T}
           where status = 'sending'
             and (claimed_by is null
                  or claimed_at < now() - make_interval(secs => ?)
-                 or claimed_by not in (select application_name from pg_stat_activity where application_name is not null))`,
-        [claimTimeoutMs / 1000],
+                 or (claimed_by not in (select application_name from pg_stat_activity where application_name is not null)
+                     and pg_postmaster_start_time() < now() - make_interval(secs => ?)))`,
+        [claimTimeoutMs / 1000, claimTimeoutMs / 1000, reconnectGraceSeconds],
       ),
 
     async takeBack({ delivered, unsent, inDoubt }) {

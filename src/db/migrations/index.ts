@@ -13,6 +13,7 @@ import { Migration20261126000012_quarantine_index } from './Migration20261126000
 import { Migration20261126000013_classification_correction } from './Migration20261126000013_classification_correction.ts';
 import { Migration20261126000014_keyed_suppression } from './Migration20261126000014_keyed_suppression.ts';
 import { Migration20261126000015_notice_cancellation } from './Migration20261126000015_notice_cancellation.ts';
+import { Migration20261126000016_filed_by } from './Migration20261126000016_filed_by.ts';
 
 import { MIGRATION_NAMES } from './names.ts';
 
@@ -36,6 +37,7 @@ export const migrationsList = [
   { name: 'Migration20261126000013_classification_correction', class: Migration20261126000013_classification_correction },
   { name: 'Migration20261126000014_keyed_suppression', class: Migration20261126000014_keyed_suppression },
   { name: 'Migration20261126000015_notice_cancellation', class: Migration20261126000015_notice_cancellation },
+  { name: 'Migration20261126000016_filed_by', class: Migration20261126000016_filed_by },
 ];
 
 if (migrationsList.map((m) => m.name).join() !== MIGRATION_NAMES.join()) {

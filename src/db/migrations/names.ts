@@ -19,4 +19,5 @@ export const MIGRATION_NAMES = [
   'Migration20261126000013_classification_correction',
   'Migration20261126000014_keyed_suppression',
   'Migration20261126000015_notice_cancellation',
+  'Migration20261126000016_filed_by',
 ];

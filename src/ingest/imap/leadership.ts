@@ -24,6 +24,15 @@ export interface LeadershipOptions {
   log: Logger;
   /** The lock is gone (its connection failed): stop touching the mailbox now. */
   onLost: (why: string) => void;
+  /**
+   * How many other mailboxes this instance leads now. Each one defers this mailbox's try by one
+   * poll, so an instance that leads none takes a free mailbox first: two daemons started
+   * together share the mailboxes, and a survivor still takes a dead one's over, a poll later
+   * per mailbox it already holds.
+   */
+  ledElsewhere?: () => number;
+  /** Polls to wait before the very first try (the k-th mailbox of an instance waits k), so ledElsewhere counts at start too. */
+  firstTryAfterPolls?: number;
 }
 
 export class MailboxLeadership {
@@ -31,7 +40,11 @@ export class MailboxLeadership {
   private held = false;
   private checkTimer?: NodeJS.Timeout;
 
-  constructor(private readonly o: LeadershipOptions) {}
+  private firstWait: number;
+
+  constructor(private readonly o: LeadershipOptions) {
+    this.firstWait = o.firstTryAfterPolls ?? 0;
+  }
 
   get holds(): boolean {
     return this.held;
@@ -43,7 +56,15 @@ export class MailboxLeadership {
    */
   async acquire(goOn: () => boolean, sleep: (ms: number) => Promise<void>, onError: (text: string) => void): Promise<boolean> {
     let announced = false;
+    let deferred = -this.firstWait;
+    this.firstWait = 0;
     while (goOn() && !this.held) {
+      if (deferred < (this.o.ledElsewhere?.() ?? 0)) {
+        deferred++;
+        await sleep(this.o.pollMs);
+        continue;
+      }
+      deferred = 0;
       try {
         const client = this.client ?? (await this.open());
         const res = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1::int, hashtext($2)) as ok', [IMAP_LOCK_CLASS, this.o.mailbox]);
