@@ -27,7 +27,7 @@ import { compileCampaign, renderCampaignMail } from '../src/newsletter/render.ts
 import { CampaignSender } from '../src/newsletter/campaign-sender.ts';
 import { DelivererTransport } from '../src/newsletter/transport.ts';
 import { SmtpAgentDeliverer } from '../src/outbox/transports/smtp-agent.ts';
-import { DeliveryJournal } from '../src/outbox/delivery-journal.ts';
+import { DeliveryJournal } from '../src/queue/delivery-journal.ts';
 import { mountNewsletterRoutes } from '../src/newsletter/routes.ts';
 import { signToken } from '../src/newsletter/tokens.ts';
 import { PIXEL_GIF } from '../src/newsletter/tracking.ts';

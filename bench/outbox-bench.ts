@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SmtpAgentDeliverer } from '../src/outbox/transports/smtp-agent.ts';
-import { DeliveryJournal } from '../src/outbox/delivery-journal.ts';
+import { DeliveryJournal } from '../src/queue/delivery-journal.ts';
 import { silentLogger } from '../src/logging/logger.ts';
 import { behaviourSchema } from '../src/config/behaviour-schema.ts';
 import { freshDatabase, alternate, AGENT_WARM_UP, SMTP_ROUNDS, type BenchRow } from './bench-context.ts';

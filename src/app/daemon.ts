@@ -8,7 +8,8 @@ import { OutboxDispatcher } from '../outbox/dispatcher.ts';
 import type { Deliverer } from '../outbox/deliverer.ts';
 import { SmtpAgentDeliverer } from '../outbox/transports/smtp-agent.ts';
 import { EmlFileDeliverer } from '../outbox/transports/eml-file-transport.ts';
-import { DeliveryJournal } from '../outbox/delivery-journal.ts';
+import { DeliveryJournal } from '../queue/delivery-journal.ts';
+import { QueueWorker } from '../queue/queue-worker.ts';
 import { IngestProcessor } from '../ingest/ingest-processor.ts';
 import { RawCache } from '../ingest/raw-cache.ts';
 import { ImapWatcher } from '../ingest/imap-watcher.ts';
@@ -52,17 +53,18 @@ export function journalDir(config: Config): string {
 
 /**
  * SMTP goes through the agent process, which outlives a crash of the daemon long enough to
- * record every message the peer accepted; without SMTP_URL, mail becomes .eml files.
+ * record every message the peer accepted; without SMTP_URL, mail becomes .eml files. One agent
+ * serves the outbox and the campaign sender, with the connections both used to have apart.
  */
 export async function createEmailDeliverer(config: Config, instanceId: string, databaseUrl: string): Promise<Deliverer> {
   return config.env.SMTP_URL
     ? SmtpAgentDeliverer.start({
         smtpUrl: config.env.SMTP_URL,
-        poolSize: config.behaviour.outbox.smtpPoolSize,
+        poolSize: config.behaviour.outbox.smtpPoolSize + config.behaviour.newsletter.smtpPoolSize,
         journalFile: DeliveryJournal.file(journalDir(config), instanceId),
         databaseUrl,
         workerId: instanceId,
-        rows: 'outbox_message',
+        rows: ['outbox_message', 'newsletter_recipient'],
       })
     : new EmlFileDeliverer(path.join(config.dataDir, 'outbox'));
 }
@@ -87,21 +89,31 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     if (slackOn) {
       deliverers.slack = new SlackDeliverer({ orm: db.orm, token: config.env.SLACK_BOT_TOKEN!, apiUrl: config.env.SLACK_API_URL, log: log.child({ part: 'slack' }) });
     }
+    // One worker for both claim queues (outbox, campaign recipients): one agent journal, and
+    // the agent told it may empty that journal only when neither queue holds unmarked rows.
+    const worker = new QueueWorker({
+      workerId: instanceId,
+      journalDir: journalDir(config),
+      onIdle: () => {
+        for (const d of Object.values(deliverers)) d.idle?.();
+      },
+    });
     const o = config.behaviour.outbox;
     const dispatcher = new OutboxDispatcher({
       em: db.orm.em.fork(),
       deliverers,
       workerId: instanceId,
+      worker,
       log: log.child({ part: 'outbox' }),
       metrics,
       ...o,
-      journalDir: journalDir(config),
       absentGraceMs: ABSENT_CLAIMER_GRACE_MS,
     });
-    dispatcher.start();
+    // Started once the campaign sender has joined the worker too (see queue-worker.ts).
     stops.push(async () => {
       await dispatcher.stop();
       for (const d of Object.values(deliverers)) await d.close?.();
+      worker.removeJournal();
     });
     /** What approvals run; the privacy and broadcast concerns register theirs here. */
     const actions = new ActionRegistry();
@@ -205,8 +217,9 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     // job finds its collaborators running.
     const scheduler = new Scheduler({ clock: systemClock, log: log.child({ part: 'scheduler' }) });
     wirePrivacy({ orm: db.orm, deps: filingDeps.privacy!, actions, scheduler, route: (m, p, h) => http.route(m, p, h), log: log.child({ part: 'privacy' }), onCommitted: () => dispatcher.wake() });
-    const newsletter = await startNewsletter({ config, db, log, metrics, instanceId, route: (m, p, h) => http.route(m, p, h), actions, scheduler, onCommitted: () => dispatcher.wake() });
+    const newsletter = await startNewsletter({ config, db, log, metrics, email, worker, route: (m, p, h) => http.route(m, p, h), actions, scheduler, onCommitted: () => dispatcher.wake() });
     stops.push(() => newsletter.stop());
+    dispatcher.start();
     setupNotices({ config, orm: db.orm, scheduler, actions, clock: systemClock, log: log.child({ part: 'notices' }), onCommitted: () => dispatcher.wake() });
     // After every concern has registered its actions: only those with an onExpire may expire.
     scheduleTaskExpiry({ scheduler, orm: db.orm, actions, config: config.behaviour.tasks, log: log.child({ part: 'tasks' }), onCommitted: () => dispatcher.wake() });

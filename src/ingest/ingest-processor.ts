@@ -8,7 +8,7 @@ import type { RawCache } from './raw-cache.ts';
 import { UnparseableMessageError } from './parse-message.ts';
 import type { InboundForFiling, StoredParse } from './inbound-record.ts';
 import { parseStage } from './parse-stage.ts';
-import { backoffDelayMs } from '../outbox/backoff.ts';
+import { backoffDelayMs } from '../queue/backoff.ts';
 import { WorkLoop } from '../scheduler/work-loop.ts';
 
 /**

@@ -12,12 +12,11 @@ import type { RouteHandler } from '../http/http-server.ts';
 import type { ActionRegistry } from '../tasks/action-registry.ts';
 import type { Scheduler } from '../scheduler/scheduler.ts';
 import { TemplateRenderer } from '../templates/render-template.ts';
-import { EmlFileDeliverer } from '../outbox/transports/eml-file-transport.ts';
-import { DeliveryJournal } from '../outbox/delivery-journal.ts';
+import type { Deliverer } from '../outbox/deliverer.ts';
+import type { QueueWorker } from '../queue/queue-worker.ts';
 import { enqueue } from '../outbox/enqueue.ts';
 import { CampaignSender } from './campaign-sender.ts';
-import { DelivererTransport, type CampaignTransport } from './transport.ts';
-import { SmtpAgentDeliverer } from '../outbox/transports/smtp-agent.ts';
+import { DelivererTransport } from './transport.ts';
 import { mountNewsletterRoutes } from './routes.ts';
 import { campaignStats, chartUrl, registerBroadcastAction, startDueCampaigns } from './campaigns.ts';
 import { ensureLists } from './subscribers.ts';
@@ -39,26 +38,15 @@ export function newsletterDepsFromConfig(config: Config): NewsletterDeps {
   };
 }
 
-export async function campaignTransport(config: Config, db: Database, workerId: string): Promise<CampaignTransport> {
-  const n = config.behaviour.newsletter;
-  if (!config.env.SMTP_URL) return new DelivererTransport(new EmlFileDeliverer(path.join(config.dataDir, 'outbox')));
-  return new DelivererTransport(await SmtpAgentDeliverer.start({
-    smtpUrl: config.env.SMTP_URL,
-    poolSize: n.smtpPoolSize,
-    journalFile: DeliveryJournal.file(path.join(config.dataDir, 'newsletter-journal'), workerId),
-    databaseUrl: db.url,
-    workerId,
-    rows: 'newsletter_recipient',
-  }));
-}
-
 export interface NewsletterWiring {
   config: Config;
   db: Database;
   log: Logger;
   metrics?: Metrics;
-  /** The process's worker id (= its database application_name). */
-  instanceId: string;
+  /** The daemon's email deliverer (the one SMTP agent, or .eml files), shared with the outbox. */
+  email: Deliverer;
+  /** The daemon's queue worker, shared with the outbox (one journal, rows in hand across both). */
+  worker: QueueWorker;
   route: (method: string, path: string, handler: RouteHandler) => void;
   actions: ActionRegistry;
   scheduler: Scheduler;
@@ -75,9 +63,9 @@ export async function startNewsletter(w: NewsletterWiring): Promise<{ sender: Ca
   const sender = new CampaignSender({
     em: w.db.orm.em.fork(),
     deps,
-    transport: await campaignTransport(w.config, w.db, w.instanceId),
-    workerId: w.instanceId,
-    journalDir: path.join(w.config.dataDir, 'newsletter-journal'),
+    transport: new DelivererTransport(w.email, { shared: true }),
+    workerId: w.worker.workerId,
+    worker: w.worker,
     absentGraceMs: ABSENT_CLAIMER_GRACE_MS,
     log,
     metrics: w.metrics,

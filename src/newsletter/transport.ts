@@ -1,7 +1,7 @@
 /**
  * How the campaign sender hands one message to SMTP: through an outbox deliverer (the `.eml`
- * default, or the SMTP agent of src/outbox/transports/smtp-agent.ts, which outlives a crash of
- * the sender so that no acceptance is ever unknown).
+ * default, or the daemon's one SMTP agent of src/outbox/transports/smtp-agent.ts, which outlives
+ * a crash of the daemon so that no acceptance is ever unknown).
  */
 import type { Deliverer } from '../outbox/deliverer.ts';
 import type { OutgoingEmail } from '../outbox/outgoing-email.ts';
@@ -14,7 +14,11 @@ export interface CampaignTransport {
 }
 
 export class DelivererTransport implements CampaignTransport {
-  constructor(private readonly d: Deliverer) {}
+  /** `shared`: the deliverer also serves the outbox, and its owner (the daemon) closes it. */
+  constructor(
+    private readonly d: Deliverer,
+    private readonly opts: { shared?: boolean } = {},
+  ) {}
   async send(rowId: string, mail: OutgoingEmail): Promise<Record<string, unknown>> {
     const r = await this.d.deliver({ id: rowId, channel: 'email', payload: mail as unknown as Record<string, unknown>, messageId: mail.messageId, attempts: 1, inDoubt: false, result: null });
     return r.result ?? {};
@@ -23,6 +27,6 @@ export class DelivererTransport implements CampaignTransport {
     this.d.idle?.();
   }
   async close(): Promise<void> {
-    await this.d.close?.();
+    if (!this.opts.shared) await this.d.close?.();
   }
 }

@@ -2,7 +2,7 @@ import { webApi } from '@slack/bolt';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '../logging/logger.ts';
 import type { ClaimedRow, Deliverer, DeliveryResult } from '../outbox/deliverer.ts';
-import { DeliveryError } from '../outbox/delivery-error.ts';
+import { DeliveryError } from '../queue/delivery-error.ts';
 import { sqlOf } from '../db/sql.ts';
 import { appendAudit, findTask, taskAudit } from '../tasks/task-service.ts';
 import type { TaskRecord } from '../tasks/task-types.ts';

@@ -4,7 +4,7 @@ import { openOrm } from '../../src/db/orm.ts';
 import { CampaignSender } from '../../src/newsletter/campaign-sender.ts';
 import { DelivererTransport } from '../../src/newsletter/transport.ts';
 import { SmtpAgentDeliverer } from '../../src/outbox/transports/smtp-agent.ts';
-import { DeliveryJournal } from '../../src/outbox/delivery-journal.ts';
+import { DeliveryJournal } from '../../src/queue/delivery-journal.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
 import { testNewsletterDeps } from './newsletter-helpers.ts';
 

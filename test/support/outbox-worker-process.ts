@@ -3,7 +3,7 @@
 import { openOrm } from '../../src/db/orm.ts';
 import { OutboxDispatcher } from '../../src/outbox/dispatcher.ts';
 import { SmtpAgentDeliverer } from '../../src/outbox/transports/smtp-agent.ts';
-import { DeliveryJournal } from '../../src/outbox/delivery-journal.ts';
+import { DeliveryJournal } from '../../src/queue/delivery-journal.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
 
 const [url, smtpUrl, workerId, journalDir] = process.argv.slice(2) as [string, string, string, string];

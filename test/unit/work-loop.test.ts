@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WorkLoop } from '../../src/scheduler/work-loop.ts';
-import { RowsInHand } from '../../src/outbox/rows-in-hand.ts';
+import { RowsInHand } from '../../src/queue/rows-in-hand.ts';
 
 describe('WorkLoop', () => {
   it('repeats a cycle while it finds work, sleeps when it finds none, and wake() cuts the sleep short', async () => {

@@ -11,6 +11,23 @@
  */
 export type HandoverTable = 'outbox_message' | 'newsletter_recipient';
 
+/**
+ * How a table's rows are named to the one agent and in its journal (its claim queue's
+ * journalPrefix): the two tables' ids overlap. The outbox's is empty, so journals written before
+ * the queues shared an agent still read right.
+ */
+export const ROW_KEY_PREFIX: Record<HandoverTable, string> = { outbox_message: '', newsletter_recipient: 'newsletter:' };
+
+/** The row ids of `table` among an agent's row keys. */
+export function rowsOf(table: HandoverTable, keys: Iterable<string>): string[] {
+  const prefix = ROW_KEY_PREFIX[table];
+  const out: string[] = [];
+  for (const k of keys) {
+    if (prefix ? k.startsWith(prefix) : !k.includes(':')) out.push(k.slice(prefix.length));
+  }
+  return out;
+}
+
 export interface Handover {
   /** Rows the peer accepted since the claimer last said everything was recorded. */
   accepted: string[];

@@ -2,10 +2,10 @@
 // parent; when the parent goes away it finishes what it started, journaled, and exits.
 import pg from 'pg';
 import { SmtpDeliverer } from './smtp-transport.ts';
-import { DeliveryError } from '../delivery-error.ts';
+import { DeliveryError } from '../../queue/delivery-error.ts';
 import type { OutgoingEmail } from '../outgoing-email.ts';
 import type { SmtpAgentOptions } from './smtp-agent.ts';
-import { writeHandover } from './agent-handover.ts';
+import { rowsOf, writeHandover } from './agent-handover.ts';
 
 const o = JSON.parse(process.env.MAILROOM_AGENT ?? '{}') as SmtpAgentOptions;
 const smtp = new SmtpDeliverer(o.smtpUrl, { poolSize: o.poolSize, journalFile: o.journalFile });
@@ -48,18 +48,20 @@ function reconnectSoon(): void {
 }
 await session();
 
-/** Writes what became of the claimed rows, retrying while the database is away (bounded). */
+/** Writes what became of the claimed rows of each table, retrying while the database is away (bounded). */
 async function handover(): Promise<void> {
-  if (!o.rows) return;
-  for (let attempt = 1; attempt <= 30; attempt++) {
-    try {
-      await writeHandover(await session(), o.rows, o.workerId, { accepted: [...accepted], inFlight: [...inFlight] });
-      return;
-    } catch (e) {
-      process.stderr.write(`smtp agent: recording ${o.rows} fates failed (${(e as Error).message}); retrying\n`);
-      db?.end().catch(() => {});
-      db = undefined;
-      await sleep(1_000);
+  for (const table of o.rows ?? []) {
+    const fates = { accepted: rowsOf(table, accepted), inFlight: rowsOf(table, inFlight) };
+    for (let attempt = 1; attempt <= 30; attempt++) {
+      try {
+        await writeHandover(await session(), table, o.workerId, fates);
+        break;
+      } catch (e) {
+        process.stderr.write(`smtp agent: recording ${table} fates failed (${(e as Error).message}); retrying\n`);
+        db?.end().catch(() => {});
+        db = undefined;
+        await sleep(1_000);
+      }
     }
   }
 }

@@ -16,7 +16,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ClaimedRow, Deliverer, DeliveryResult } from '../deliverer.ts';
-import { DeliveryError } from '../delivery-error.ts';
+import { DeliveryError } from '../../queue/delivery-error.ts';
 import type { OutgoingEmail } from '../outgoing-email.ts';
 import type { HandoverTable } from './agent-handover.ts';
 
@@ -30,10 +30,10 @@ export interface SmtpAgentOptions {
   /** The dispatcher's worker id (its database application_name). */
   workerId: string;
   /**
-   * The table whose rows this agent sends: when the claimer dies, the agent itself records
-   * which of them the peer accepted (agent-handover.ts), so no other host has to guess.
+   * The tables whose rows this agent sends (keyed as agent-handover.ts says): when the claimer
+   * dies, the agent itself records which of them the peer accepted, so no other host has to guess.
    */
-  rows?: HandoverTable;
+  rows?: HandoverTable[];
 }
 
 export class SmtpAgentDeliverer implements Deliverer {

@@ -1,10 +1,10 @@
 import { openSync, writeSync, closeSync, ftruncateSync, fstatSync } from 'node:fs';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import type { OutgoingEmail } from '../outgoing-email.ts';
-import { DeliveryError } from '../delivery-error.ts';
+import { DeliveryError } from '../../queue/delivery-error.ts';
 import type { ClaimedRow, Deliverer, DeliveryResult } from '../deliverer.ts';
 import { toNodemailerMessage } from './compose.ts';
-import { JOURNAL_COMPLETE } from '../delivery-journal.ts';
+import { JOURNAL_COMPLETE } from '../../queue/delivery-journal.ts';
 
 interface SmtpError {
   message: string;

@@ -4,12 +4,12 @@ import path from 'node:path';
 /**
  * Closes most of the gap between "the peer accepted the message" and "the database knows".
  *
- * The database update after a send takes a round trip (and is batched); a
- * process killed in between leaves a row that was delivered but looks unsent. So the SMTP
- * deliverer appends the row id to a per-dispatcher file with a synchronous write the
+ * The database update after a send takes a round trip (and is batched); a process killed in
+ * between leaves a row that was delivered but looks unsent. So the SMTP deliverer appends the
+ * row's journal key (see claim-queue.ts) to a per-worker file with a synchronous write the
  * moment the peer accepts. No fsync: kill -9 does not lose the page cache, only a power cut
  * does (and then the row is resent with the same Message-ID). Recovery reads the journals of
- * dead dispatchers on this host and marks their rows sent instead of resending them.
+ * dead workers on this host and marks their rows sent instead of resending them.
  */
 /** Written last by a deliverer that closed with no transaction in flight. */
 export const JOURNAL_COMPLETE = '#complete';
@@ -27,7 +27,7 @@ export const DeliveryJournal = {
     return path.join(dir, Buffer.from(workerId).toString('base64url') + '.journal');
   },
 
-  /** What other dispatchers on this host recorded, keyed by worker id. */
+  /** What other workers on this host recorded, keyed by worker id. */
   readOthers(dir: string, selfId: string): Map<string, JournalContents> {
     const out = new Map<string, JournalContents>();
     let names: string[];
@@ -62,13 +62,21 @@ export interface OrphanFates {
   workers: string[];
 }
 
-/** Decides, from the journals in `dir`, what happened to rows claimed by dead senders. */
-export function orphanFates(orphans: { id: string; claimed_by: string | null }[], dir: string | undefined, selfId: string): OrphanFates {
+/**
+ * Decides, from the journals in `dir`, what happened to rows claimed by dead senders. `keyOf`
+ * gives a row's name in the journal (queues sharing one journal keep their ids apart).
+ */
+export function orphanFates(
+  orphans: { id: string; claimed_by: string | null }[],
+  dir: string | undefined,
+  selfId: string,
+  keyOf: (id: string) => string = (id) => id,
+): OrphanFates {
   const journals = dir ? DeliveryJournal.readOthers(dir, selfId) : new Map<string, JournalContents>();
   const fates: OrphanFates = { delivered: [], unsent: [], inDoubt: [], workers: [] };
   for (const r of orphans) {
     const j = r.claimed_by ? journals.get(r.claimed_by) : undefined;
-    if (j?.delivered.has(r.id)) fates.delivered.push(r.id);
+    if (j?.delivered.has(keyOf(r.id))) fates.delivered.push(r.id);
     else if (j?.complete) fates.unsent.push(r.id);
     else fates.inDoubt.push(r.id);
   }

@@ -1,5 +1,5 @@
 /**
- * How a transport reports failure to the dispatcher: whether trying again can help, and when.
+ * How a transport reports failure to the claim queue: whether trying again can help, and when.
  * Transports translate their own errors (SMTP reply codes, HTTP statuses) into this.
  */
 export class DeliveryError extends Error {
