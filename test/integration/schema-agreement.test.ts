@@ -13,6 +13,7 @@
  *  - objects MikroORM has no notion of (MIGRATION_ONLY below): they exist only in migrations, and
  *    the test fails when the database holds one the list does not name, so each has a reason.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
@@ -64,6 +65,12 @@ describe('schema agreement between src/entities and the migrations', () => {
   it('the schema generator finds nothing to change in a freshly migrated database', async () => {
     const diff = await db.orm.schema.getUpdateSchemaSQL({ wrap: false });
     expect(diff.trim(), `the entities and the migrations disagree; the generator would run:\n${diff}`).toBe('');
+  });
+
+  it('every migration says why it exists (npm run migration:create leaves a WHY: placeholder to replace)', () => {
+    const dir = 'src/db/migrations';
+    const unexplained = readdirSync(dir).filter((f) => f.startsWith('Migration') && readFileSync(`${dir}/${f}`, 'utf8').includes(' * WHY: '));
+    expect(unexplained).toEqual([]);
   });
 
   it('indexes written as SQL in the entities are the ones the migrations created', async () => {
