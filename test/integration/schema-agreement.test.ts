@@ -14,6 +14,7 @@
  *    the test fails when the database holds one the list does not name, so each has a reason.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
@@ -68,8 +69,8 @@ describe('schema agreement between src/entities and the migrations', () => {
   });
 
   it('every migration says why it exists (npm run migration:create leaves a WHY: placeholder to replace)', () => {
-    const dir = 'src/db/migrations';
-    const unexplained = readdirSync(dir).filter((f) => f.startsWith('Migration') && readFileSync(`${dir}/${f}`, 'utf8').includes(' * WHY: '));
+    const dir = fileURLToPath(new URL('../../src/db/migrations/', import.meta.url));
+    const unexplained = readdirSync(dir).filter((f) => f.startsWith('Migration') && readFileSync(dir + f, 'utf8').includes(' * WHY: '));
     expect(unexplained).toEqual([]);
   });
 
