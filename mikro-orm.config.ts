@@ -1,5 +1,6 @@
-// For the MikroORM CLI (e.g. `npx mikro-orm migration:create`); the daemon builds its own
-// configuration in src/db/orm.ts from the validated environment.
+// For the MikroORM CLI, should one be installed (@mikro-orm/cli is not a dependency). Migrations
+// are written with `npm run migration:create` and checked with `npm run migration:check`
+// (src/db/README.md); the daemon builds its own configuration in src/db/orm.ts.
 import { Migrator } from '@mikro-orm/migrations';
 import { ormConfig } from './src/db/orm.ts';
 import { migrationsList } from './src/db/migrations/index.ts';

@@ -1,6 +1,7 @@
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { allEntities } from '../entities/index.ts';
 import { MIGRATION_NAMES } from './migrations/names.ts';
+import { PostgresNamingStrategy } from './naming-strategy.ts';
 
 export type Orm = MikroORM;
 
@@ -16,6 +17,7 @@ export function ormConfig(opts: OrmOptions): Options {
   return {
     clientUrl: opts.url,
     entities: allEntities,
+    namingStrategy: PostgresNamingStrategy,
     debug: opts.debug ?? false,
     allowGlobalContext: false,
     pool: { min: 0, max: opts.poolMax ?? 10, idleTimeoutMillis: 10_000 },

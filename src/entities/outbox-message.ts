@@ -1,18 +1,20 @@
 import { defineEntity, p } from '@mikro-orm/core';
 
-export type OutboxChannel = 'email' | 'slack';
-export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'cancelled';
+const CHANNELS = ['email', 'slack'] as const;
+const STATUSES = ['pending', 'sending', 'sent', 'failed', 'cancelled'] as const;
+export type OutboxChannel = (typeof CHANNELS)[number];
+export type OutboxStatus = (typeof STATUSES)[number];
 
 export const OutboxMessage = defineEntity({
   name: 'OutboxMessage',
   tableName: 'outbox_message',
   properties: {
     id: p.bigint('string').primary().autoincrement(),
-    channel: p.string().$type<OutboxChannel>(),
-    dedupeKey: p.text().nullable(),
+    channel: p.enum([...CHANNELS]),
+    dedupeKey: p.text().nullable().unique(),
     payload: p.json<Record<string, unknown>>(),
     messageId: p.text().nullable(),
-    status: p.string().$type<OutboxStatus>().default('pending'),
+    status: p.enum([...STATUSES]).default('pending'),
     attempts: p.integer().default(0),
     nextAttemptAt: p.datetime().defaultRaw('now()'),
     claimedBy: p.text().nullable(),
@@ -24,4 +26,9 @@ export const OutboxMessage = defineEntity({
     createdAt: p.datetime().defaultRaw('now()'),
     updatedAt: p.datetime().defaultRaw('now()'),
   },
+  indexes: [
+    { name: 'outbox_message_due_idx', expression: `create index outbox_message_due_idx on outbox_message (next_attempt_at, id) where status = 'pending'` },
+    { name: 'outbox_message_sending_idx', expression: `create index outbox_message_sending_idx on outbox_message (claimed_by) where status = 'sending'` },
+    { name: 'outbox_message_status_idx', properties: ['status', 'id'] },
+  ],
 });
