@@ -14,7 +14,7 @@ import { buildAccessPackage, renderPackageHtml } from '../../src/privacy/access-
 import { defaultPrivacyConfig } from '../../src/privacy/config.ts';
 import { privacyActions } from '../../src/privacy/case-service.ts';
 import { runRetention } from '../../src/privacy/jobs.ts';
-import { addressHash } from '../../src/privacy/tokens.ts';
+import { addressHash } from '../../src/mail/address.ts';
 import { ManualClock } from '../../src/scheduler/clock.ts';
 import type { TaskRecord } from '../../src/tasks/task-types.ts';
 import { MARIA, seedPersonEverywhere, testPrivacyDeps } from './privacy-support.ts';
