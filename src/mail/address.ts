@@ -28,11 +28,6 @@ export function isEmailAddress(address: string, o: { dottedDomain?: boolean } = 
   return !o.dottedDomain || address.slice(address.indexOf('@') + 1).includes('.');
 }
 
-/** The domain part of an address (after the last `@`). */
-export function domainOf(address: string): string {
-  return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
-}
-
 /**
  * One RFC 5322 mailbox: a bare address, `Name <address>`, `"Name, with comma" <address>`.
  * Lists, groups and anything that is not exactly one valid address are refused with a reason.

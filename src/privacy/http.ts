@@ -4,6 +4,7 @@
  * POST, so a mail scanner that prefetches links cannot use them up. Tokens are looked up by
  * their hash; responses never say whose case it is.
  */
+import { escapeHtml as esc } from '../http/escape-html.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Orm } from '../db/orm.ts';
 import { peekToken, consumeToken } from './tokens.ts';
@@ -32,7 +33,6 @@ async function formToken(req: IncomingMessage): Promise<string> {
   return (await readForm(req)).get('t') ?? '';
 }
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const FAILED = 'Denne lenken virker ikke lenger (brukt eller utløpt). / This link no longer works (used or expired).';
 
 export function mountPrivacyRoutes(route: Route, o: { orm: Orm; deps: PrivacyDeps; onCommitted?: () => void }): void {

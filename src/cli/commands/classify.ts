@@ -12,15 +12,15 @@ import { filingDepsFromConfig } from '../../app/filing-setup.ts';
 import { listCorrections } from '../../records/corrections.ts';
 import { limitOption } from '../options.ts';
 import { describe } from '../command-index.ts';
-import { domainOf } from '../../mail/address.ts';
+import { domainOf } from '../../threading/normalise-address.ts';
 import { resolveSenders, senderAddresses } from '../../mail/senders.ts';
 
 /** Routing and our own domains from the behaviour file, without the database or secrets. */
 function classifySettings() {
   const env = loadEnv();
   const behaviour = loadBehaviour(env.MAILROOM_CONFIG);
-  const mailDomain = domainOf(env.MAIL_FROM.address);
-  const senderDomains = senderAddresses(resolveSenders(env.MAIL_FROM, behaviour.mail)).map(domainOf);
+  const mailDomain = domainOf(env.MAIL_FROM.address) ?? '';
+  const senderDomains = senderAddresses(resolveSenders(env.MAIL_FROM, behaviour.mail)).flatMap((a) => domainOf(a) ?? []);
   return {
     routing: behaviour.routing,
     parse: { ownDomains: [...new Set([...behaviour.organisation.ownDomains, ...senderDomains])], messageIdDomain: behaviour.mail.messageIdDomain ?? mailDomain },
