@@ -9,7 +9,7 @@ import { classifyMessage } from '../src/classify/classify.ts';
 import { EVAL_LABELS, evaluate, type EvalLabel } from '../src/classify/evaluation.ts';
 import { loadEvaluationSet, runEvaluation } from '../src/classify/evaluation-set.ts';
 import { parseStage } from '../src/ingest/parse-stage.ts';
-import { factsOf } from '../src/handlers/file-message.ts';
+import { factsOf } from '../src/classify/message-facts.ts';
 import type { BenchRow } from './bench-context.ts';
 
 const PARSE = { ownDomains: ['infracomfort.example'], messageIdDomain: 'infracomfort.example' };

@@ -5,7 +5,7 @@ import type { FilingDeps, MailboxFiling } from '../handlers/filing-deps.ts';
 import type { MailboxConfig } from '../config/mailboxes.ts';
 import { createStaffNotifier } from './staff-notifier.ts';
 import { senderAddresses, type Senders } from '../mail/senders.ts';
-import { domainOf } from '../mail/address.ts';
+import { domainOf } from '../threading/normalise-address.ts';
 import { privacyDepsWithEffects } from './privacy-setup.ts';
 
 function formatMailbox(m: { name: string; address: string }): string {
@@ -27,8 +27,8 @@ export function filingDepsFromConfig(config: Config, extra: Partial<FilingDeps> 
     ownDomains: [
       ...new Set([
         ...config.behaviour.organisation.ownDomains,
-        ...senderAddresses(config.senders).map(domainOf),
-        ...config.mailboxes.flatMap((m) => [m.ackFrom, m.replyTo].flatMap((a) => (a ? [domainOf(a.address)] : []))),
+        ...senderAddresses(config.senders).flatMap((a) => domainOf(a) ?? []),
+        ...config.mailboxes.flatMap((m) => [m.ackFrom, m.replyTo].flatMap((a) => (a ? (domainOf(a.address) ?? []) : []))),
       ]),
     ],
     mailboxes: Object.fromEntries(config.mailboxes.map((m) => [m.name, mailboxFiling(m, config.senders)])),

@@ -1,9 +1,9 @@
 import type { ReplyFn, ReclassifyFn } from '../tasks/task-service.ts';
 import type { FilingDeps } from '../handlers/filing-deps.ts';
 import { replyToTicket } from '../records/staff-reply.ts';
-import { resolveTriage } from '../records/triage-actions.ts';
-import { TRIAGE_ROUTES, isTriageRoute, parseTriageRef } from '../records/triage-routes.ts';
-import { reclassifyRecord, ReclassifyError } from '../records/reclassify-record.ts';
+import { resolveTriage } from '../handlers/triage-actions.ts';
+import { TRIAGE_ROUTES, isTriageRoute, parseTriageRef } from '../tasks/triage-routes.ts';
+import { reclassifyRecord, ReclassifyError } from '../handlers/reclassify-record.ts';
 
 /**
  * What a staff task's Reply and Reclassify buttons do, shared by Slack and the CLI so both

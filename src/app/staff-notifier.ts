@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createTask, type SlackChannels } from '../tasks/task-service.ts';
 import type { StaffEvent } from '../handlers/filing-deps.ts';
-import { triageRef } from '../records/triage-routes.ts';
+import { triageRef } from '../tasks/triage-routes.ts';
 
 /**
  * Turns what filing found into staff tasks (Slack messages when Slack is on; the CLI lists

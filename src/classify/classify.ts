@@ -29,7 +29,7 @@ import { splitReply, type SplitReply } from '../threading/quote-split.ts';
 
 export type { ContactFormData } from './contact-form.ts';
 import { domainOf, normaliseAddress } from '../threading/normalise-address.ts';
-import { isNoReplyAddress } from '../handlers/ack-policy.ts';
+import { isNoReplyAddress } from '../mail/address.ts';
 
 export type Route = Queue | 'triage';
 

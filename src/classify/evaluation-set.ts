@@ -16,7 +16,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { parseStage } from '../ingest/parse-stage.ts';
-import { factsOf } from '../handlers/file-message.ts';
+import { factsOf } from './message-facts.ts';
 import { classifyMessage, type Classification } from './classify.ts';
 import type { Language } from './language.ts';
 import { PRIVACY_RIGHTS, type PrivacyRight, type RoutingConfig } from './routing-rules.ts';

@@ -4,6 +4,7 @@
  * plain lets those decisions be unit-tested from literals, without MIME or a database.
  */
 import type { AddressObject, EmailAddress, ParsedMail } from 'mailparser';
+import type { StoredParse } from '../ingest/inbound-record.ts';
 
 export interface MailAddress {
   address: string;
@@ -146,5 +147,24 @@ export function factsFromParsedMail(mail: ParsedMail): MessageFacts {
       contentType: a.contentType,
       size: a.size,
     })),
+  };
+}
+
+/** The facts of a message as the parse stage stored it (inbound_message.parsed). */
+export function factsOf(p: StoredParse): MessageFacts {
+  return {
+    messageId: p.messageId,
+    inReplyTo: p.inReplyTo,
+    references: p.references ?? [],
+    from: p.from ?? { address: '' },
+    replyTo: p.replyTo ?? [],
+    to: p.to ?? [],
+    cc: p.cc ?? [],
+    subject: p.subject ?? '',
+    text: p.text ?? '',
+    html: p.html,
+    date: p.date ? new Date(p.date) : undefined,
+    headers: p.headers ?? {},
+    attachments: p.attachments,
   };
 }

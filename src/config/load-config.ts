@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { envSchema, cleanEnv, type Env } from './env-schema.ts';
 import { behaviourSchema, type Behaviour } from './behaviour-schema.ts';
 import { resolveSenders, type Senders } from '../mail/senders.ts';
-import { domainOf } from '../mail/address.ts';
+import { domainOf } from '../threading/normalise-address.ts';
 import { resolveMailboxes, MailboxConfigProblem, type MailboxConfig } from './mailboxes.ts';
 
 export interface Config {
@@ -123,7 +123,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('SLACK_SIGNING_SECRET', 'is required with SLACK_BOT_TOKEN (or set SLACK_APP_TOKEN for Socket Mode)');
   }
   const secret = env.MAILROOM_SECRET ?? embeddedSecret(dataDir);
-  const messageIdDomain = behaviour.mail.messageIdDomain ?? domainOf(env.MAIL_FROM.address);
+  const messageIdDomain = behaviour.mail.messageIdDomain ?? (domainOf(env.MAIL_FROM.address) ?? '');
   const senders = resolveSenders(env.MAIL_FROM, behaviour.mail);
   let mailboxes: MailboxConfig[];
   try {

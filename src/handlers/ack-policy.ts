@@ -6,7 +6,8 @@
  * The rules exist to stop mail loops and noise: an acknowledgement to a robot can start
  * an endless exchange (RFC 3834), and a chatty customer should not get one per reply.
  */
-import { localPartOf, normaliseAddress } from '../threading/normalise-address.ts';
+import { normaliseAddress } from '../threading/normalise-address.ts';
+import { isNoReplyAddress } from '../mail/address.ts';
 
 export type AutomatedKind = 'bounce' | 'auto-reply' | 'list' | 'loop' | 'none' | null | undefined;
 
@@ -32,22 +33,6 @@ export interface AckDecision {
 }
 
 export const DEFAULT_MAX_ACKS_PER_HOUR = 3;
-
-// Local parts of mailboxes no person reads. Matched on the local part without its
-// +tag; a separator-delimited "noreply" anywhere counts ("shop-noreply@", "noreply.eu@").
-const NO_REPLY_LOCAL = [
-  /^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|dont[-_.]?reply|mailer[-_.]?daemon|post[-_.]?master|bounces?|notifications?|notify|auto[-_.]?reply|autoresponder|listserv|majordomo|daemon)(?:[-_.].*)?$/,
-  /(?:^|[-_.])(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|bounces?)(?:[-_.]|$)/,
-  /^owner-/,
-  /-(?:request|bounces?|owner)$/,
-];
-
-export function isNoReplyAddress(address: string | null | undefined): boolean {
-  const local = localPartOf(address);
-  if (!local) return false;
-  const bare = local.split('+')[0];
-  return NO_REPLY_LOCAL.some((re) => re.test(bare));
-}
 
 export function shouldAcknowledge(input: AckInput): AckDecision {
   const address = normaliseAddress(input.fromAddress);

@@ -2,8 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf, pgArray } from '../db/sql.ts';
 import type { Filer, FilingOutcome } from '../ingest/ingest-processor.ts';
 import { FileLaterError } from '../ingest/ingest-processor.ts';
-import type { InboundForFiling, StoredParse } from '../ingest/inbound-record.ts';
-import type { MessageFacts } from '../classify/message-facts.ts';
+import type { InboundForFiling } from '../ingest/inbound-record.ts';
+import { factsOf, type MessageFacts } from '../classify/message-facts.ts';
 import { classifyMessage, findRequester, type Classification, type ClassifyContext } from '../classify/classify.ts';
 import { resolveThread, threadLookupKeys, normaliseMessageId, messageIdsIn } from '../threading/resolve-thread.ts';
 import { splitReplyLines, splitReplyWithLines, type BodySplit, type SplitReply } from '../threading/quote-split.ts';
@@ -12,7 +12,7 @@ import { findContactWithOrganisation, findContactsWithOrganisation, organisation
 import { lookupMessageIds, lookupRecords } from '../records/threads.ts';
 import { recordOnTimeline } from '../records/timeline.ts';
 import { prefixOf } from '../records/record-ids.ts';
-import { triageRef } from '../records/triage-routes.ts';
+import { triageRef } from '../tasks/triage-routes.ts';
 import { createTickets, findTicket, addParticipant } from '../records/tickets.ts';
 import { createLead, findLead } from '../records/leads.ts';
 import { acknowledge, acknowledgeAll } from './acknowledge.ts';
@@ -20,24 +20,6 @@ import type { FilingDeps } from './filing-deps.ts';
 import { handlePrivacyRequest } from '../privacy/case-service.ts';
 import { handleNewsletterReply } from '../newsletter/reply-handler.ts';
 import { markNewsletterBounces, markNewsletterComplaints } from '../newsletter/bounces.ts';
-
-export function factsOf(p: StoredParse): MessageFacts {
-  return {
-    messageId: p.messageId,
-    inReplyTo: p.inReplyTo,
-    references: p.references ?? [],
-    from: p.from ?? { address: '' },
-    replyTo: p.replyTo ?? [],
-    to: p.to ?? [],
-    cc: p.cc ?? [],
-    subject: p.subject ?? '',
-    text: p.text ?? '',
-    html: p.html,
-    date: p.date ? new Date(p.date) : undefined,
-    headers: p.headers ?? {},
-    attachments: p.attachments,
-  };
-}
 
 /**
  * The handler stage: one parsed message in, records and outbox rows out, all in the caller's

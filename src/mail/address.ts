@@ -4,8 +4,10 @@
  * header. Header syntax (display names, quoting, comments, groups) is nodemailer's addressparser,
  * the same parser nodemailer uses when it sends, so what we accept is what goes out.
  */
+import { createHmac } from 'node:crypto';
 import addressparser from 'nodemailer/lib/addressparser';
 import { z } from 'zod';
+import { localPartOf, normaliseAddress } from '../threading/normalise-address.ts';
 
 export interface Mailbox {
   /** Display name, '' when there is none. */
@@ -24,11 +26,6 @@ const ADDR_SPEC = /^[\p{L}\p{N}.!#$%&'*+/=?^_`{|}~-]+@[\p{L}\p{N}](?:[\p{L}\p{N}
 export function isEmailAddress(address: string, o: { dottedDomain?: boolean } = {}): boolean {
   if (address.length > 254 || !ADDR_SPEC.test(address)) return false;
   return !o.dottedDomain || address.slice(address.indexOf('@') + 1).includes('.');
-}
-
-/** The domain part of an address (after the last `@`). */
-export function domainOf(address: string): string {
-  return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
 }
 
 /**
@@ -80,4 +77,25 @@ export interface Sender {
 /** The From and Reply-To header values of a sender (Reply-To only when one is set). */
 export function senderHeaders(s: Sender): { from: string; replyTo?: string } {
   return { from: formatMailbox(s.from), ...(s.replyTo ? { replyTo: formatMailbox(s.replyTo) } : {}) };
+}
+
+// Local parts of mailboxes no person reads. Matched on the local part without its
+// +tag; a separator-delimited "noreply" anywhere counts ("shop-noreply@", "noreply.eu@").
+const NO_REPLY_LOCAL = [
+  /^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|dont[-_.]?reply|mailer[-_.]?daemon|post[-_.]?master|bounces?|notifications?|notify|auto[-_.]?reply|autoresponder|listserv|majordomo|daemon)(?:[-_.].*)?$/,
+  /(?:^|[-_.])(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|bounces?)(?:[-_.]|$)/,
+  /^owner-/,
+  /-(?:request|bounces?|owner)$/,
+];
+
+export function isNoReplyAddress(address: string | null | undefined): boolean {
+  const local = localPartOf(address);
+  if (!local) return false;
+  const bare = local.split('+')[0];
+  return NO_REPLY_LOCAL.some((re) => re.test(bare));
+}
+
+/** A keyed hash of an address for suppression lists: recognises it again, cannot be reversed. */
+export function addressHash(address: string, secret: string): string {
+  return createHmac('sha256', secret).update(normaliseAddress(address), 'utf8').digest('hex');
 }

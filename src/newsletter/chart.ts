@@ -1,5 +1,5 @@
 import type { CampaignStats } from './campaigns.ts';
-import { esc } from './pages.ts';
+import { escapeHtml as esc } from '../http/escape-html.ts';
 
 export const CHART_WIDTH = 640;
 export const CHART_HEIGHT = 280;

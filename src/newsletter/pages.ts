@@ -5,6 +5,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Lang } from './deps.ts';
+import { escapeHtml as esc } from '../http/escape-html.ts';
 
 export const T = {
   nb: {
@@ -78,10 +79,6 @@ export const T = {
 } as const;
 
 export type Strings = { [K in keyof (typeof T)['nb']]: string };
-
-export function esc(s: unknown): string {
-  return String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
 
 const CSS = `
 *{box-sizing:border-box}

@@ -1,7 +1,7 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf } from '../db/sql.ts';
-import { ensureContact } from '../records/contacts.ts';
+import { ensureContact, organisationNamed } from '../records/contacts.ts';
 import { normaliseAddress, domainOf, isFreeMailDomain } from '../threading/normalise-address.ts';
 import { isEmailAddress } from '../mail/address.ts';
 
@@ -223,7 +223,15 @@ export async function importOpsContacts(em: EntityManager, parsed: { rows: OpsCo
       const emailDomain = domainOf(row.email);
       const domain = row.domain ?? (emailDomain && !isFreeMailDomain(emailDomain) ? emailDomain : undefined);
       let [org] = domain ? await sql<{ id: string }>(`select id from organisation where domain = ?`, [domain]) : [];
-      if (!org && row.organisation) [org] = await sql<{ id: string }>(`select id from organisation where lower(name) = lower(?) order by id limit 1`, [row.organisation]);
+      if (!org && row.organisation) {
+        const named = await organisationNamed(sql, row.organisation);
+        if (named === 'ambiguous') {
+          summary.rejected++;
+          summary.problems.push({ line: row.line, field: 'organisation', message: `more than one organisation is named ${JSON.stringify(row.organisation)}; give its domain` });
+          continue;
+        }
+        if (named) org = named;
+      }
       if (!org) {
         if (!row.organisation) {
           summary.rejected++;

@@ -7,7 +7,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import Handlebars from 'handlebars';
 import { sqlOf } from '../db/sql.ts';
-import { allCoverage, type CoverageEntry } from './coverage.ts';
+import type { CoverageEntry } from './coverage.ts';
 import { bindNamed, type SubjectKeys } from './subject.ts';
 import type { PrivacyConfig } from './config.ts';
 
@@ -83,7 +83,7 @@ function clean(v: unknown): unknown {
   return v;
 }
 
-export async function collectSections(em: EntityManager, keys: SubjectKeys, entries: CoverageEntry[] = allCoverage()): Promise<AccessSection[]> {
+export async function collectSections(em: EntityManager, keys: SubjectKeys, entries: CoverageEntry[]): Promise<AccessSection[]> {
   const sql = sqlOf(em);
   const sections: AccessSection[] = [];
   for (const e of entries) {
@@ -98,9 +98,9 @@ export async function collectSections(em: EntityManager, keys: SubjectKeys, entr
 
 export async function buildAccessPackage(
   em: EntityManager,
-  input: { keys: SubjectKeys; config: PrivacyConfig; language: 'nb' | 'nn' | 'en'; now: Date },
+  input: { keys: SubjectKeys; config: PrivacyConfig; language: 'nb' | 'nn' | 'en'; now: Date; coverage: CoverageEntry[] },
 ): Promise<AccessPackage> {
-  const sections = await collectSections(em, input.keys);
+  const sections = await collectSections(em, input.keys, input.coverage);
   return {
     generatedAt: input.now.toISOString(),
     subject: { email: input.keys.emails[0] ?? '' },

@@ -35,7 +35,7 @@ import { recogniseRights, type CaseRight } from './recognise.ts';
 import { applyImmediate, suppress, type ImmediateRight, type PrivacyEffects } from './effects.ts';
 import { countForPlan, executeErasure, planErasure, planSummary, type ErasurePlan } from './erasure.ts';
 import { applyChanges, describeChange, extractRequestedChanges, type RequestedChange } from './rectification.ts';
-import { allCoverage } from './coverage.ts';
+import type { CoverageEntry } from './coverage.ts';
 import { formatMailbox } from '../mail/address.ts';
 
 export interface PrivacyDeps {
@@ -57,6 +57,8 @@ export interface PrivacyDeps {
   senderCheck?: SenderCheckOptions;
   /** What other concerns do on an opt-out, erasure or rectification (the composition root hands them in). */
   effects?: PrivacyEffects[];
+  /** Every table that holds personal data and how access and erasure treat it (coverage.ts; the composition root merges the other concerns' entries). */
+  coverage: CoverageEntry[];
 }
 
 export interface CaseRow {
@@ -167,12 +169,12 @@ export function effectiveDueDate(c: Pick<CaseRow, 'due_date' | 'extended_due_at'
  * Whether anything holds the address, through the coverage registry (contacts, orders, portal,
  * projects, newsletter, …); mail and privacy records do not count (every sender is in them).
  */
-export async function isOnFile(em: EntityManager, email: string): Promise<{ onFile: boolean; contactId: string | null }> {
+export async function isOnFile(em: EntityManager, email: string, coverage: CoverageEntry[]): Promise<{ onFile: boolean; contactId: string | null }> {
   const sql = sqlOf(em);
   const [c] = await sql<{ id: string }>(`select id from contact where email = ?`, [email]);
   if (c) return { onFile: true, contactId: String(c.id) };
   const { bindNamed } = await import('./subject.ts');
-  for (const e of allCoverage()) {
+  for (const e of coverage) {
     if (!e.match || !e.personal || ['mail', 'privacy', 'staff', 'crm', 'support'].includes(e.system)) continue;
     const q = bindNamed(`select 1 from ${e.table} where ${e.match} limit 1`, { contacts: [], emails: [email], cases: [] });
     if ((await sql(q.sql, q.params)).length) return { onFile: true, contactId: null };
@@ -188,7 +190,7 @@ export async function handlePrivacyRequest(em: EntityManager, message: InboundFo
 
   // The address the request came from (From only: never Reply-To, never a form field).
   const from = normaliseAddress(facts.from.address);
-  const { onFile, contactId } = from ? await isOnFile(em, from) : { onFile: false, contactId: null };
+  const { onFile, contactId } = from ? await isOnFile(em, from, deps.coverage) : { onFile: false, contactId: null };
   let dmarc: DmarcResult = 'unknown';
   try {
     dmarc = await checkSenderAuthentication(await readRawBuffer(em, message.id), deps.senderCheck);
@@ -344,8 +346,8 @@ export async function proposeApprovals(em: EntityManager, kase: CaseRow, deps: P
         { channels: deps.channels, postToSlack: deps.postToSlack },
       );
     } else if (r.right === 'erasure') {
-      const counts = await countForPlan(em, keys, { now: deps.clock.now(), orderYears: deps.config.retention.orderYears, fyEndMonth: deps.config.retention.financialYearEndMonth });
-      const plan = planErasure(allCoverage(), counts, deps.config.erasure.crm);
+      const counts = await countForPlan(em, keys, { now: deps.clock.now(), orderYears: deps.config.retention.orderYears, fyEndMonth: deps.config.retention.financialYearEndMonth }, deps.coverage);
+      const plan = planErasure(deps.coverage, counts, deps.config.erasure.crm);
       await sql(`update privacy_right set detail = ? where id = ?`, [JSON.stringify({ plan }), r.id]);
       task = await createTask(
         em,
@@ -435,8 +437,8 @@ export function privacyActions(deps: PrivacyDeps) {
       const now = deps.clock.now();
       const opts = { now, orderYears: deps.config.retention.orderYears, fyEndMonth: deps.config.retention.financialYearEndMonth };
       // The plan as it stands now (data may have changed since it was proposed).
-      const plan = planErasure(allCoverage(), await countForPlan(em, keys, opts), deps.config.erasure.crm);
-      const report = await executeErasure(em, keys, { ...opts, policy: deps.config.erasure.crm });
+      const plan = planErasure(deps.coverage, await countForPlan(em, keys, opts, deps.coverage), deps.config.erasure.crm);
+      const report = await executeErasure(em, keys, { ...opts, policy: deps.config.erasure.crm }, deps.coverage);
       const effects: { name: string; changed: number }[] = [];
       for (const e of deps.effects ?? []) {
         if (e.erase) effects.push({ name: e.name, ...(await e.erase(em, { email: kase.subject_email, caseRef: kase.ref, now })) });

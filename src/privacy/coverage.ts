@@ -6,10 +6,12 @@
  * with personal-looking columns (email, name, phone, address, …) has no entry here, so a new
  * entity cannot silently escape access and erasure.
  *
- * Other concerns register their own entries in their folder and add them to
- * `privacyCoverageExtensions` below with one import line, e.g. src/newsletter/privacy-coverage.ts:
+ * Other concerns keep their own entries in their folder, e.g. src/newsletter/privacy-coverage.ts:
  *
  *   export const newsletterCoverage: CoverageEntry[] = [{ entity: 'Subscriber', table: 'newsletter_subscriber', … }];
+ *
+ * and the composition root (src/app/privacy-setup.ts) merges them with `coreCoverage` into
+ * PrivacyDeps.coverage: privacy never imports the folders it covers.
  *
  * SQL in `match` and `erase.sql` may use these placeholders (bound as parameters):
  *   :contacts  bigint[] — the person's contact ids      :emails  text[] — their normalised addresses
@@ -301,20 +303,9 @@ export const coreCoverage: CoverageEntry[] = [
   { entity: 'thread_message_id', table: 'thread_message_id', system: 'mail', personal: false, erase: { action: 'none' }, note: 'Message-ID → record ref' },
 ];
 
-/**
- * Other concerns' coverage, merged with the core entries. Add ONE import and ONE spread line:
- *   import { newsletterCoverage } from '../newsletter/privacy-coverage.ts';
- *   ...newsletterCoverage,
- */
-export const privacyCoverageExtensions: CoverageEntry[][] = [];
-
-/** Registers another concern's entries at run time (alternative to editing the list above). */
-export function registerCoverage(entries: CoverageEntry[]): void {
-  privacyCoverageExtensions.push(entries);
-}
-
-export function allCoverage(): CoverageEntry[] {
-  const all = [...coreCoverage, ...privacyCoverageExtensions.flat()];
+/** The core entries and other concerns' entries as one list; an entity named twice is an error. */
+export function mergeCoverage(...lists: CoverageEntry[][]): CoverageEntry[] {
+  const all = [coreCoverage, ...lists].flat();
   const seen = new Set<string>();
   for (const e of all) {
     if (seen.has(e.entity)) throw new Error(`privacy coverage: ${e.entity} is registered twice`);
@@ -325,5 +316,3 @@ export function allCoverage(): CoverageEntry[] {
 
 /** Column names that look like they hold personal data (the coverage test's heuristic). */
 export const PERSONAL_COLUMN = /(^|_|[a-z])(e-?mail|name|phone|mobile|address|recipient|username)($|_|[A-Z])/i;
-import { noticesCoverage } from '../notices/privacy-coverage.ts'; privacyCoverageExtensions.push(noticesCoverage);
-import { newsletterCoverage } from '../newsletter/privacy-coverage.ts'; privacyCoverageExtensions.push(newsletterCoverage);

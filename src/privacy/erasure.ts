@@ -4,7 +4,7 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf } from '../db/sql.ts';
-import { allCoverage, ORDER_KEPT_UNTIL, type CoverageEntry, type EraseAction } from './coverage.ts';
+import { ORDER_KEPT_UNTIL, type CoverageEntry, type EraseAction } from './coverage.ts';
 import { bindNamed, type BindValues, type SubjectKeys } from './subject.ts';
 
 export interface PlanLine {
@@ -74,7 +74,7 @@ export async function countForPlan(
   em: EntityManager,
   keys: SubjectKeys,
   opts: { now: Date; orderYears: number; fyEndMonth: number },
-  entries: CoverageEntry[] = allCoverage(),
+  entries: CoverageEntry[],
 ): Promise<Record<string, EntryCounts>> {
   const sql = sqlOf(em);
   const values: BindValues = { ...keys, now: opts.now, orderYears: opts.orderYears, fyEndMonth: opts.fyEndMonth };
@@ -127,7 +127,7 @@ export async function executeErasure(
   em: EntityManager,
   keys: SubjectKeys,
   opts: { now: Date; policy: 'delete' | 'anonymise'; orderYears: number; fyEndMonth: number },
-  entries: CoverageEntry[] = allCoverage(),
+  entries: CoverageEntry[],
 ): Promise<ExecutionReport> {
   const runner = (em.getTransactionContext() ?? em.getConnection().getKnex()) as { raw(sql: string, b: unknown[]): Promise<{ rowCount?: number }> };
   const report: ExecutionReport = { statements: [] };

@@ -4,6 +4,7 @@
  * POST, so a mail scanner that prefetches links cannot use them up. Tokens are looked up by
  * their hash; responses never say whose case it is.
  */
+import { escapeHtml as esc } from '../http/escape-html.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Orm } from '../db/orm.ts';
 import { peekToken, consumeToken } from './tokens.ts';
@@ -32,7 +33,6 @@ async function formToken(req: IncomingMessage): Promise<string> {
   return (await readForm(req)).get('t') ?? '';
 }
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const FAILED = 'Denne lenken virker ikke lenger (brukt eller utløpt). / This link no longer works (used or expired).';
 
 export function mountPrivacyRoutes(route: Route, o: { orm: Orm; deps: PrivacyDeps; onCommitted?: () => void }): void {
@@ -60,7 +60,7 @@ export function mountPrivacyRoutes(route: Route, o: { orm: Orm; deps: PrivacyDep
       const r = await consumeToken(em, t, 'package', o.deps.clock.now());
       if (!r.ok) return null;
       const kase = (await findCase(em, { id: r.caseId }))!;
-      const pkg = await buildAccessPackage(em, { keys: await subjectKeys(em, kase.subject_email), config: o.deps.config, language: kase.language as 'nb', now: o.deps.clock.now() });
+      const pkg = await buildAccessPackage(em, { keys: await subjectKeys(em, kase.subject_email), config: o.deps.config, language: kase.language as 'nb', now: o.deps.clock.now(), coverage: o.deps.coverage });
       if (r.rightId) await sqlOf(em)(`update privacy_right set state = 'completed', updated_at = now() where id = ?`, [r.rightId]);
       await audit(em, kase.id, { kind: 'subject', id: 'link', name: 'the person (download link)' }, 'package-downloaded', { records: pkg.totalRecords, format }, r.rightId);
       return pkg;

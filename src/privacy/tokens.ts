@@ -3,20 +3,14 @@
  * SHA-256. A token is consumed (used_at set) in the same statement that checks it, so a link
  * works once even when clicked twice at the same moment.
  */
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf } from '../db/sql.ts';
-import { normaliseAddress } from '../threading/normalise-address.ts';
 
 export type TokenPurpose = 'verify' | 'package';
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
-}
-
-/** A keyed hash of an address for suppression lists: recognises it again, cannot be reversed. */
-export function addressHash(address: string, secret: string): string {
-  return createHmac('sha256', secret).update(normaliseAddress(address), 'utf8').digest('hex');
 }
 
 export async function issueToken(

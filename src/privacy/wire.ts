@@ -15,8 +15,16 @@ import { mountPrivacyRoutes } from './http.ts';
 import { runReminders, runRetention } from './jobs.ts';
 import type { Resolver } from './identity.ts';
 import { senderDeps } from '../mail/senders.ts';
+import { mergeCoverage, type CoverageEntry } from './coverage.ts';
 
-export function privacyDepsFromConfig(config: Config, over: { clock?: Clock; resolver?: Resolver; templates?: TemplateRenderer } = {}): PrivacyDeps {
+/**
+ * The privacy concern's deps from the configuration. `coverage` is the other concerns' entries
+ * (src/app/privacy-setup.ts hands them in); without them only the core tables are covered.
+ */
+export function privacyDepsFromConfig(
+  config: Config,
+  over: { clock?: Clock; resolver?: Resolver; templates?: TemplateRenderer; coverage?: CoverageEntry[][] } = {},
+): PrivacyDeps {
   const b = config.behaviour;
   return {
     config: b.privacy,
@@ -30,6 +38,7 @@ export function privacyDepsFromConfig(config: Config, over: { clock?: Clock; res
     channels: b.slack.channels,
     postToSlack: !!config.env.SLACK_BOT_TOKEN,
     clock: over.clock ?? systemClock,
+    coverage: mergeCoverage(...(over.coverage ?? [])),
     senderCheck: { trustedAuthservId: b.privacy.trustedAuthservId, ...(over.resolver ? { resolver: over.resolver } : {}) },
   };
 }

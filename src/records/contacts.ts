@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sqlOf, pgArray } from '../db/sql.ts';
+import { sqlOf, pgArray, type Sql } from '../db/sql.ts';
 import { normaliseAddress, domainOf, isFreeMailDomain } from '../threading/normalise-address.ts';
 
 export interface ContactRow {
@@ -118,6 +118,15 @@ export function contactUpsertSql(source: string): string {
        phone = coalesce(contact.phone, excluded.phone),
        updated_at = now()
      returning id, email, name, organisation_id, roles`;
+}
+
+/**
+ * The one organisation with this name (any case), or 'ambiguous' when two or more share it:
+ * a name alone never picks one of several (give the domain or external ref instead).
+ */
+export async function organisationNamed(sql: Sql, name: string): Promise<{ id: string } | 'ambiguous' | null> {
+  const rows = await sql<{ id: string }>('select id from organisation where lower(name) = lower(?) limit 2', [name]);
+  return rows.length > 1 ? 'ambiguous' : (rows[0] ?? null);
 }
 
 /** A prospect organisation for a lead's company, reused by domain or exact name. */

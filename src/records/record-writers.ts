@@ -7,6 +7,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf, type Sql } from '../db/sql.ts';
 import { normaliseAddress, domainOf, isFreeMailDomain } from '../threading/normalise-address.ts';
 import { RowError, type RowOutcome } from '../table-import/import-rows.ts';
+import { organisationNamed } from './contacts.ts';
 import { upsert } from './record-upsert.ts';
 import type { ContactRecord, ImportKind, ImportRecord, OrderRecord, OrganisationRecord, PortalUserRecord, ProjectParticipantRecord } from './record-schemas.ts';
 
@@ -16,9 +17,9 @@ export async function resolveOrganisation(sql: Sql, ref: string, field: string):
   if (byRef) return byRef.id;
   const [byDomain] = await sql<{ id: string }>('select id from organisation where domain = ?', [ref.toLowerCase().replace(/^@/, '')]);
   if (byDomain) return byDomain.id;
-  const byName = await sql<{ id: string }>('select id from organisation where lower(name) = lower(?) limit 2', [ref]);
-  if (byName.length === 1) return byName[0]!.id;
-  if (byName.length > 1) throw new RowError(field, `more than one organisation is named ${JSON.stringify(ref)}; use its external ref or domain`);
+  const byName = await organisationNamed(sql, ref);
+  if (byName && byName !== 'ambiguous') return byName.id;
+  if (byName === 'ambiguous') throw new RowError(field, `more than one organisation is named ${JSON.stringify(ref)}; use its external ref or domain`);
   throw new RowError(field, `no organisation with name, external ref or domain ${JSON.stringify(ref)}`);
 }
 

@@ -4,7 +4,7 @@
  * piece of user-supplied text escaped so an email subject cannot ping a channel.
  */
 import type { TaskButton, TaskRecord } from '../tasks/task-types.ts';
-import { RECORD_ROUTES, TRIAGE_ROUTES } from '../records/triage-routes.ts';
+import { RECORD_ROUTES, TRIAGE_ROUTES } from '../tasks/triage-routes.ts';
 
 export type Block = Record<string, unknown>;
 export interface SlackMessageContent {

@@ -6,7 +6,7 @@
  * address discloses nothing, so none of these waits for identity verification.
  *
  * Rows hold a keyed hash of the address (HMAC-SHA256 with MAILROOM_SECRET, see
- * privacy/tokens.ts), never the address: an erased address cannot be recovered by guessing.
+ * mail/address.ts), never the address: an erased address cannot be recovered by guessing.
  * Rows written before the keyed scheme ('sha256-legacy', a plain SHA-256 of
  * "mailroom-suppression:" + address) are still honoured, and re-keyed as soon as the address
  * is known (see migration 0014).
@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf, pgArray } from '../db/sql.ts';
-import { addressHash } from '../privacy/tokens.ts';
+import { addressHash } from '../mail/address.ts';
 import { normaliseAddress } from '../threading/normalise-address.ts';
 
 export const SUPPRESSION_KINDS = ['objection', 'unsubscribe', 'do-not-track', 'complaint', 'hard-bounce', 'soft-bounces', 'erasure'] as const;

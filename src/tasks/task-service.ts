@@ -1,11 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf, type Sql } from '../db/sql.ts';
 import { enqueue } from '../outbox/enqueue.ts';
-import { taskMessage } from '../slack/block-kit.ts';
 import type { Behaviour } from '../config/behaviour-schema.ts';
 import { ActionRegistry } from './action-registry.ts';
 import { allowListKey, isAllowed, type SlackApprovers } from './approvers.ts';
-import { TRIAGE_ROUTES } from '../records/triage-routes.ts';
+import { TRIAGE_ROUTES } from './triage-routes.ts';
 import {
   type Actor,
   type ChannelKey,
@@ -185,9 +184,12 @@ export async function appendAudit(
   return String(row!.id);
 }
 
-/** The outbox payload that posts a task (blocks are a snapshot; the deliverer renders the latest state). */
+/**
+ * The outbox payload that posts a task. It names the task, not a rendering of it: the Slack
+ * deliverer renders the task's latest state when it posts (src/slack/block-kit.ts), so tasks
+ * never depend on the transport that shows them.
+ */
 export function postPayload(task: TaskRecord): Record<string, unknown> {
-  const { text, blocks } = taskMessage(task);
   return {
     op: 'post',
     kind: task.kind,
@@ -195,8 +197,6 @@ export function postPayload(task: TaskRecord): Record<string, unknown> {
     publicId: task.publicId,
     recordRef: task.recordRef,
     channel: task.channel,
-    text,
-    blocks,
     metadata: { event_type: 'mailroom_task', event_payload: { task_id: task.publicId } },
   };
 }

@@ -7,13 +7,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { sqlOf } from '../../src/db/sql.ts';
-import { allCoverage, PERSONAL_COLUMN } from '../../src/privacy/coverage.ts';
+import { PERSONAL_COLUMN } from '../../src/privacy/coverage.ts';
+import { privacyCoverage } from '../../src/app/privacy-setup.ts';
 import { subjectKeys } from '../../src/privacy/subject.ts';
 import { buildAccessPackage, renderPackageHtml } from '../../src/privacy/access-package.ts';
 import { defaultPrivacyConfig } from '../../src/privacy/config.ts';
 import { privacyActions } from '../../src/privacy/case-service.ts';
 import { runRetention } from '../../src/privacy/jobs.ts';
-import { addressHash } from '../../src/privacy/tokens.ts';
+import { addressHash } from '../../src/mail/address.ts';
 import { ManualClock } from '../../src/scheduler/clock.ts';
 import type { TaskRecord } from '../../src/tasks/task-types.ts';
 import { MARIA, seedPersonEverywhere, testPrivacyDeps } from './privacy-support.ts';
@@ -33,10 +34,10 @@ afterAll(async () => {
 
 describe('coverage registry against the entity metadata and the tables', () => {
   it('every entity with personal-looking columns has an access and erasure entry', () => {
-    const byEntity = new Map(allCoverage().map((e) => [e.entity, e]));
+    const byEntity = new Map(privacyCoverage().map((e) => [e.entity, e]));
     // Entries written before their table had an entity are named by the table; the name labels
     // a section of the access package, so renaming it would change what people receive.
-    const byTable = new Map(allCoverage().map((e) => [e.table, e]));
+    const byTable = new Map(privacyCoverage().map((e) => [e.table, e]));
     const uncovered: string[] = [];
     for (const meta of db.orm.getMetadata().getAll() ? Object.values(db.orm.getMetadata().getAll()) : []) {
       const cols = Object.values(meta.properties).flatMap((p) => [p.name, ...(p.fieldNames ?? [])]);
@@ -54,7 +55,7 @@ describe('coverage registry against the entity metadata and the tables', () => {
     const cols = await q<{ table_name: string; column_name: string }>(
       `select table_name, column_name from information_schema.columns where table_schema = 'public' and table_name not like 'mikro_orm%'`,
     );
-    const tables = new Set(allCoverage().map((e) => e.table));
+    const tables = new Set(privacyCoverage().map((e) => e.table));
     const missing = [...new Set(cols.filter((c) => PERSONAL_COLUMN.test(c.column_name) && !tables.has(c.table_name)).map((c) => c.table_name))];
     expect(missing).toEqual([]);
   });
@@ -65,9 +66,9 @@ describe('access package for a person in every system', () => {
     expect(missed).toEqual([]);
     const em = db.orm.em.fork();
     const keys = await subjectKeys(em, MARIA.email);
-    const pkg = await buildAccessPackage(em, { keys, config: defaultPrivacyConfig, language: 'en', now: clock.now() });
+    const pkg = await buildAccessPackage(em, { keys, config: defaultPrivacyConfig, language: 'en', now: clock.now(), coverage: privacyCoverage() });
     const have = new Set(pkg.sections.map((s) => s.entity));
-    const expected = allCoverage().filter((e) => e.personal && e.match && !e.table.startsWith('privacy_') && e.table !== 'newsletter_suppression');
+    const expected = privacyCoverage().filter((e) => e.personal && e.match && !e.table.startsWith('privacy_') && e.table !== 'newsletter_suppression');
     const absent = expected.filter((e) => !have.has(e.entity)).map((e) => e.entity);
     expect(absent).toEqual([]);
     const json = JSON.stringify(pkg);
@@ -108,7 +109,7 @@ describe('approved erasure', () => {
       );
       if (row!.n) hits.set(`${col.table_name}.${col.column_name}`, row!.n);
     }
-    const entries = new Map(allCoverage().map((e) => [e.table, e]));
+    const entries = new Map(privacyCoverage().map((e) => [e.table, e]));
     const unjustified = [...hits.keys()].filter((k) => {
       const e = entries.get(k.split('.')[0]!);
       return !e || !['keep', 'retention', 'mixed'].includes(e.erase.action) || !e.erase.ground;

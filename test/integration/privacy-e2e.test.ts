@@ -34,6 +34,7 @@ import { filingDepsFromConfig } from '../../src/app/filing-setup.ts';
 import { ActionRegistry } from '../../src/tasks/action-registry.ts';
 import { ACTION_IDS, buttonValue } from '../../src/slack/block-kit.ts';
 import { privacyDepsFromConfig, wirePrivacy } from '../../src/privacy/wire.ts';
+import { otherCoverage } from '../../src/app/privacy-setup.ts';
 import { computeDue } from '../../src/privacy/due-date.ts';
 import { formatDay } from '../../src/templates/human-date.ts';
 import { offlineResolver } from './privacy-support.ts';
@@ -161,7 +162,7 @@ beforeAll(async () => {
   dispatcher.start();
   stops.push(() => dispatcher.stop());
   const actions = new ActionRegistry();
-  const privacy = privacyDepsFromConfig(config, { resolver: offlineResolver });
+  const privacy = privacyDepsFromConfig(config, { resolver: offlineResolver, coverage: otherCoverage });
   const filingDeps = filingDepsFromConfig(config, { privacy });
   const rawCache = new RawCache();
   let watcher: ImapWatcher | undefined;

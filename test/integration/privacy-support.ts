@@ -5,6 +5,7 @@ import type { Orm } from '../../src/db/orm.ts';
 import { TemplateRenderer } from '../../src/templates/render-template.ts';
 import { defaultPrivacyConfig } from '../../src/privacy/config.ts';
 import type { PrivacyDeps } from '../../src/privacy/case-service.ts';
+import { privacyCoverage } from '../../src/app/privacy-setup.ts';
 import type { Clock } from '../../src/scheduler/clock.ts';
 import { systemClock } from '../../src/scheduler/clock.ts';
 
@@ -31,6 +32,7 @@ export function testPrivacyDeps(over: Partial<PrivacyDeps> = {}, clock: Clock = 
     clock,
     senderCheck: { trustedAuthservId: 'mx.infracomfort.example', resolver: offlineResolver, timeoutMs: 2000 },
     effects: [],
+    coverage: privacyCoverage(),
     ...over,
   };
 }

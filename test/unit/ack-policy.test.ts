@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isNoReplyAddress, shouldAcknowledge, type AckInput } from '../../src/handlers/ack-policy.ts';
+import { shouldAcknowledge, type AckInput } from '../../src/handlers/ack-policy.ts';
+import { isNoReplyAddress } from '../../src/mail/address.ts';
 
 const base: AckInput = {
   automatedKind: 'none',

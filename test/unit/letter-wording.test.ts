@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatDateTime, formatDay } from '../../src/templates/human-date.ts';
 import { CATEGORY_NAMES, KEPT_REASONS, categoryOf, erasureLetter, keptReason } from '../../src/privacy/letter-categories.ts';
-import { allCoverage } from '../../src/privacy/coverage.ts';
+import { privacyCoverage } from '../../src/app/privacy-setup.ts';
 import { planErasure } from '../../src/privacy/erasure.ts';
 import type { TemplateLanguage } from '../../src/templates/render-template.ts';
 
@@ -39,7 +39,7 @@ describe('dates in customer mail', () => {
 
 describe('categories in privacy letters', () => {
   it('every table that holds a person’s data has a category of the privacy statement, named in every language', () => {
-    const personal = allCoverage().filter((e) => e.personal && e.erase.action !== 'none');
+    const personal = privacyCoverage().filter((e) => e.personal && e.erase.action !== 'none');
     expect(personal.length).toBeGreaterThan(10);
     for (const e of personal) {
       const c = categoryOf(e.table, e.system);
@@ -49,7 +49,7 @@ describe('categories in privacy letters', () => {
   });
 
   it('every category that can be kept has its own reason in every language', () => {
-    const keepable = allCoverage().filter((e) => e.personal && ['keep', 'retention', 'mixed'].includes(e.erase.action));
+    const keepable = privacyCoverage().filter((e) => e.personal && ['keep', 'retention', 'mixed'].includes(e.erase.action));
     for (const e of keepable) {
       const c = categoryOf(e.table, e.system);
       expect(KEPT_REASONS[c], `${e.table}: no reason for ${c}`).toBeDefined();
@@ -66,7 +66,7 @@ describe('categories in privacy letters', () => {
   });
 
   it('an erasure letter lists categories once each, with reasons and dates in the letter’s language and no table names', () => {
-    const entries = allCoverage();
+    const entries = privacyCoverage();
     const counts: Record<string, { found: number; expired?: number; keptUntil?: string | null; kept?: number }> = {};
     for (const e of entries) if (e.personal && e.match) counts[e.entity] = { found: 2, kept: 1 };
     counts.CustomerOrder = { found: 2, expired: 1, keptUntil: '2031-12-31' };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import iconv from 'iconv-lite';
 import { decodeTable, detectDelimiter, readCsv } from '../../src/table-import/read-table.ts';
-import { parseTriageRef } from '../../src/records/triage-routes.ts';
+import { parseTriageRef } from '../../src/tasks/triage-routes.ts';
 import { rowIdFromRef } from '../../src/cli/refs.ts';
 import { approvalLifetimeMs, tasksConfigSchema } from '../../src/tasks/task-expiry.ts';
 

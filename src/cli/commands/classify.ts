@@ -6,20 +6,21 @@ import { printRecords } from '../output.ts';
 import { evaluate, formatMisses, formatReport } from '../../classify/evaluation.ts';
 import { classifyRaw, EvaluationSetError, loadEvaluationSet, runEvaluation } from '../../classify/evaluation-set.ts';
 import { parseStage } from '../../ingest/parse-stage.ts';
-import { classify, factsOf } from '../../handlers/file-message.ts';
+import { classify } from '../../handlers/file-message.ts';
+import { factsOf } from '../../classify/message-facts.ts';
 import { filingDepsFromConfig } from '../../app/filing-setup.ts';
 import { listCorrections } from '../../records/corrections.ts';
 import { limitOption } from '../options.ts';
 import { describe } from '../command-index.ts';
-import { domainOf } from '../../mail/address.ts';
+import { domainOf } from '../../threading/normalise-address.ts';
 import { resolveSenders, senderAddresses } from '../../mail/senders.ts';
 
 /** Routing and our own domains from the behaviour file, without the database or secrets. */
 function classifySettings() {
   const env = loadEnv();
   const behaviour = loadBehaviour(env.MAILROOM_CONFIG);
-  const mailDomain = domainOf(env.MAIL_FROM.address);
-  const senderDomains = senderAddresses(resolveSenders(env.MAIL_FROM, behaviour.mail)).map(domainOf);
+  const mailDomain = domainOf(env.MAIL_FROM.address) ?? '';
+  const senderDomains = senderAddresses(resolveSenders(env.MAIL_FROM, behaviour.mail)).flatMap((a) => domainOf(a) ?? []);
   return {
     routing: behaviour.routing,
     parse: { ownDomains: [...new Set([...behaviour.organisation.ownDomains, ...senderDomains])], messageIdDomain: behaviour.mail.messageIdDomain ?? mailDomain },

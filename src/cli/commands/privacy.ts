@@ -13,7 +13,7 @@ import { slackApproversSchema } from '../../tasks/approvers.ts';
 import { ActionRegistry } from '../../tasks/action-registry.ts';
 import { decideTask } from '../../tasks/task-service.ts';
 import { registerPrivacyActions } from '../../privacy/wire.ts';
-import { privacyDepsWithEffects } from '../../app/privacy-setup.ts';
+import { privacyCoverage, privacyDepsWithEffects } from '../../app/privacy-setup.ts';
 import { effectiveDueDate, extendCase, findCase, rightsOf } from '../../privacy/case-service.ts';
 import { subjectKeys } from '../../privacy/subject.ts';
 import { buildAccessPackage, renderPackageHtml } from '../../privacy/access-package.ts';
@@ -133,7 +133,7 @@ export function registerPrivacyCommands(program: Command): void {
       if (!isEmailAddress(o.email.trim(), { dottedDomain: true })) return fail(`--email: not an email address: ${o.email}`);
       await withDatabase(async (ctx) => {
         const em = ctx.db.orm.em.fork();
-        const pkg = await buildAccessPackage(em, { keys: await subjectKeys(em, normaliseAddress(o.email)), config: ctx.config.behaviour.privacy, language: o.language === 'en' ? 'en' : 'nb', now: new Date() });
+        const pkg = await buildAccessPackage(em, { keys: await subjectKeys(em, normaliseAddress(o.email)), config: ctx.config.behaviour.privacy, language: o.language === 'en' ? 'en' : 'nb', now: new Date(), coverage: privacyCoverage() });
         if (o.html) {
           try {
             writeFileSync(o.html, renderPackageHtml(pkg), { mode: 0o600 });

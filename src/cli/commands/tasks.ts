@@ -18,9 +18,9 @@ import {
 } from '../../tasks/task-service.ts';
 import type { Actor, TaskRecord } from '../../tasks/task-types.ts';
 import { describe } from '../command-index.ts';
-import { TRIAGE_ROUTES, TRIAGE_ROUTE_MEANING } from '../../records/triage-routes.ts';
-import { TriageError } from '../../records/triage-actions.ts';
-import { ReclassifyError } from '../../records/reclassify-record.ts';
+import { TRIAGE_ROUTES, TRIAGE_ROUTE_MEANING } from '../../tasks/triage-routes.ts';
+import { TriageError } from '../../handlers/triage-actions.ts';
+import { ReclassifyError } from '../../handlers/reclassify-record.ts';
 import { expectErrors } from './records.ts';
 
 /** What the CLI needs from the other concerns to run approved actions and triage (the lead wires it). */

@@ -7,13 +7,14 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf } from '../db/sql.ts';
-import { factsOf, classify, openTicket, openLead } from '../handlers/file-message.ts';
-import type { FilingDeps } from '../handlers/filing-deps.ts';
+import { classify, openTicket, openLead } from './file-message.ts';
+import { factsOf } from '../classify/message-facts.ts';
+import type { FilingDeps } from './filing-deps.ts';
 import type { InboundForFiling, StoredParse } from '../ingest/inbound-record.ts';
 import { handlePrivacyRequest } from '../privacy/case-service.ts';
 import { closeTasksOfRecord } from '../tasks/task-endings.ts';
-import { TRIAGE_ROUTES, isTriageRoute, parseTriageRef, triageRef, type TriageRoute } from './triage-routes.ts';
-import { recordCorrection } from './corrections.ts';
+import { TRIAGE_ROUTES, isTriageRoute, parseTriageRef, triageRef, type TriageRoute } from '../tasks/triage-routes.ts';
+import { recordCorrection } from '../records/corrections.ts';
 
 export { TRIAGE_ROUTES, type TriageRoute };
 

@@ -1,6 +1,6 @@
 /**
  * Where staff can send a triage item: the one list behind the Slack buttons, the CLI's
- * `--route` choices and help, and the staff actions. resolveTriage (triage-actions.ts) files
+ * `--route` choices and help, and the staff actions. resolveTriage (src/handlers/triage-actions.ts) files
  * each of them; a route is added here and there, nowhere else.
  */
 export const TRIAGE_ROUTES = ['support', 'sales', 'privacy', 'spam'] as const;
@@ -10,7 +10,7 @@ export function isTriageRoute(route: string): route is TriageRoute {
   return (TRIAGE_ROUTES as readonly string[]).includes(route);
 }
 
-/** Where staff can move a ticket or lead that landed in the wrong queue (reclassify-record.ts). */
+/** Where staff can move a ticket or lead that landed in the wrong queue (src/handlers/reclassify-record.ts). */
 export const RECORD_ROUTES = ['support', 'sales', 'spam'] as const satisfies readonly TriageRoute[];
 export type RecordRoute = (typeof RECORD_ROUTES)[number];
 

@@ -8,14 +8,15 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf } from '../db/sql.ts';
-import { classify, factsOf, openLead, openTicket } from '../handlers/file-message.ts';
-import type { FilingDeps } from '../handlers/filing-deps.ts';
+import { classify, openLead, openTicket } from './file-message.ts';
+import { factsOf } from '../classify/message-facts.ts';
+import type { FilingDeps } from './filing-deps.ts';
 import type { InboundForFiling, StoredParse } from '../ingest/inbound-record.ts';
-import { findTicket } from './tickets.ts';
-import { findLead } from './leads.ts';
-import { recordCorrection } from './corrections.ts';
+import { findTicket } from '../records/tickets.ts';
+import { findLead } from '../records/leads.ts';
+import { recordCorrection } from '../records/corrections.ts';
 
-import { RECORD_ROUTES, type RecordRoute } from './triage-routes.ts';
+import { RECORD_ROUTES, type RecordRoute } from '../tasks/triage-routes.ts';
 
 export { RECORD_ROUTES, type RecordRoute };
 
