@@ -209,11 +209,12 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     weight: 2,
     in: 'any',
     terms: {
-      nb: ['interessert i', 'ønsker å kjøpe', 'leveranse*', 'leveringstid', 'rekkehus', 'eneboliger', 'enebolig', 'nybygg*', 'nytt hus', 'bygger', 'byggestart', 'prosjekt*', 'skisseprosjekt*', 'totalrenover*', 'renover*', 'befaring', 'vurderer', 'bytte ut', 'erstatte', 'montert', 'montering', 'installert', 'installasjon', 'oljefyr*', 'hytte*', 'kvm', 'kampanje*', 'enova', 'energieffektiv*', 'forslag', 'fast leverandør', 'bygg vi forvalter', 'eier .. bygg'],
-      nn: ['interessert i', 'ønskjer å kjøpe', 'leveranse*', 'rekkjehus', 'einebustad', 'byggjer', 'byggje', 'byggjestart', 'nytt hus', 'nytt fjøs', 'samfunnshus', 'synfaring', 'byte ut', 'byte', 'montert', 'montering', 'hytta', 'kvadrat*', 'kampanje*', 'haustkampanje', 'forslag', 'redusere straumrekninga', 'samanlikne'],
-      en: ['interested in', 'would like to buy', 'new build*', 'new house', 'developing', 'development', 'project', 'refurbish*', 'renovat*', 'replace', 'replacing', 'installed', 'installation', 'holiday home', 'cabin', 'm²', 'campaign', 'offer', 'evaluating', 'compare', 'concept', 'partner for'],
-      // Plural only: one flat is where a tenant has a fault, forty are a project.
-      all: ['leiligheter', 'leilegheiter', 'apartments', 'boliger', 'bustader'],
+      nb: ['interessert i', 'ønsker å kjøpe', 'leveranse*', 'leveringstid', 'rekkehus', 'eneboliger', 'enebolig', 'nybygg*', 'nytt hus', 'byggestart', 'prosjekt*', 'skisseprosjekt*', 'totalrenover*', 'renover*', 'befaring', 'vurderer', 'bytte ut', 'erstatte', 'montert', 'montering', 'installert', 'installasjon', 'oljefyr*', 'hytte*', 'kvm', 'kampanje*', 'enova', 'energieffektiv*', 'forslag', 'fast leverandør', 'bygg vi forvalter', 'eier .. bygg'],
+      nn: ['interessert i', 'ønskjer å kjøpe', 'leveranse*', 'rekkjehus', 'einebustad', 'byggjer', 'byggje', 'byggjestart', 'nytt hus', 'vurderer', 'skal byte', 'nytt fjøs', 'samfunnshus', 'synfaring', 'byte ut', 'montert', 'montering', 'hytta', 'kvadrat*', 'kampanje*', 'haustkampanje', 'forslag', 'redusere straumrekninga', 'samanlikne'],
+      en: ['interested in', 'would like to buy', 'new build*', 'new house', 'developing', 'development', 'project', 'refurbish*', 'renovat*', 'replace', 'replacing', 'installed', 'installation', 'holiday home', 'cabin', 'm²', 'campaign', 'offer', 'evaluating', 'compare', 'concept', 'partner for', 'survey', 'site visit', 'considering', 'planning to'],
+      // Plural only: one flat is where a tenant has a fault, forty are a project. "bygger" exact:
+      // its stem is that of "bygget", the building where a fault is.
+      all: ['leiligheter', 'leilegheiter', 'apartments', 'boliger', 'bustader', 'buildings', 'bygger', 'bygge', 'skal bytte'],
     },
   },
   {
@@ -222,9 +223,9 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     weight: 3,
     in: 'any',
     terms: {
-      nb: ['tilbud på', 'gi oss et tilbud', 'gi oss en pris', 'pris på', 'prisoverslag på', 'hva vil det koste', 'hva koster det å', 'regne på', 'heller bytte', 'bytte det ut'],
-      nn: ['tilbod på', 'gje oss ein pris', 'pris på', 'kva vil det koste', 'kva kostar det å', 'rekne på', 'heller byte', 'byte det ut'],
-      en: ['quote for', 'quotation for', 'pricing for', 'price for', 'proposal for', 'estimate for', 'offer us', 'what would .. cost', 'what would it cost', 'rather replace'],
+      nb: ['tilbud på', 'gi oss et tilbud', 'gi oss en pris', 'pris på', 'prisoverslag på', 'hva vil det koste', 'hva koster det å', 'regne på', 'heller bytte', 'bytte det ut', 'heller bytte .. enn .. reparere', 'levere tilbud', 'gi tilbud', 'gi oss en pris', 'konkurransegrunnlag*'],
+      nn: ['tilbod på', 'gje oss ein pris', 'pris på', 'kva vil det koste', 'kva kostar det å', 'rekne på', 'heller byte', 'byte det ut', 'heller byte .. enn .. reparere', 'levere tilbod', 'gje tilbod'],
+      en: ['quote for', 'quotation for', 'pricing for', 'price for', 'proposal for', 'estimate for', 'offer us', 'what would .. cost', 'what would it cost', 'rather replace', 'replace .. rather than repair*', 'invite .. to submit', 'submit a proposal', 'submit a quote', 'submit an offer', 'submit a bid', 'tender documents', 'invitation to tender', 'give us a number', 'give us a price', 'give us a figure'],
     },
   },
   {
