@@ -95,20 +95,33 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     weight: 3,
     in: 'any',
     terms: {
-      nb: ['vi har serviceavtale*', 'vi har en serviceavtale', 'vår serviceavtale', 'serviceavtalen vår', 'betaler for .. serviceavtale*', 'inkludert i .. avtalen', 'inkludert i .. serviceavtalen', 'dekket av .. avtalen', 'dekker .. avtalen', 'står i serviceavtalen', 'med i .. avtalen', 'levert av dere', 'montert av dere', 'installert av dere', 'kjøpt av dere', 'kjøpt hos dere', 'ble montert', 'ble installert', 'ble levert', 'vi fikk .. montert', 'vi fikk varmepumpa', 'vi fikk varmepumpen'],
-      nn: ['vi har serviceavtale*', 'vi har ein serviceavtale', 'serviceavtalen vår', 'betalar for .. serviceavtale*', 'med i .. avtalen', 'med i .. serviceavtalen', 'dekkjer avtalen', 'kva dekkjer', 'kva som er med', 'levert av dykk', 'montert av dykk', 'kjøpt hjå dykk', 'vart montert', 'blei montert', 'vart installert', 'blei installert'],
-      en: ['we have a service agreement', 'our service agreement', 'our agreement', 'our maintenance contract', 'pay .. for a service agreement', 'included in .. agreement', 'covered by .. agreement', 'agreement cover', 'what it includes', 'was installed', 'were installed', 'installed by you', 'supplied by you', 'delivered by you', 'bought from you'],
+      nb: ['vi har serviceavtale*', 'vi har en serviceavtale', 'vår serviceavtale', 'serviceavtalen vår', 'betaler for .. serviceavtale*', 'inkludert i .. avtalen', 'inkludert i .. serviceavtalen', 'dekket av .. avtalen', 'dekker .. avtalen', 'står i serviceavtalen', 'med i .. avtalen'],
+      nn: ['vi har serviceavtale*', 'vi har ein serviceavtale', 'serviceavtalen vår', 'betalar for .. serviceavtale*', 'med i .. avtalen', 'med i .. serviceavtalen', 'dekkjer avtalen', 'kva dekkjer', 'kva som er med'],
+      en: ['we have a service agreement', 'our service agreement', 'our maintenance contract', 'pay .. for a service agreement', 'included in .. agreement', 'covered by .. agreement', 'agreement cover', 'what it includes'],
+    },
+  },
+  {
+    // Equipment we delivered or mounted some time ago: a hint they own it, weaker than an
+    // agreement (a replacement enquiry also says when the old unit went in).
+    id: 'support.delivered',
+    queue: 'support',
+    weight: 2,
+    in: 'any',
+    terms: {
+      nb: ['levert av dere', 'montert av dere', 'installert av dere', 'kjøpt av dere', 'kjøpt hos dere', 'ble montert', 'ble installert', 'ble levert', 'vi fikk .. montert', 'vi fikk varmepumpa', 'vi fikk varmepumpen'],
+      nn: ['levert av dykk', 'montert av dykk', 'kjøpt hjå dykk', 'vart montert', 'blei montert', 'vart installert', 'blei installert', 'vi fekk .. montert'],
+      en: ['was installed', 'were installed', 'installed by you', 'supplied by you', 'delivered by you', 'bought from you', 'we got the heat pump'],
     },
   },
   {
     // Consumables and spare parts for a unit they own: "hvilke filter passer til aggregatet".
     id: 'support.parts',
     queue: 'support',
-    weight: 2,
+    weight: 3,
     in: 'any',
     terms: {
-      nb: ['hvilke filter*', 'hvilket filter', 'nye filter*', 'reservedel*', 'gjøre det selv'],
-      nn: ['kva filter', 'nye filter', 'reservedel*', 'gjere det sjølv'],
+      nb: ['hvilke filter*', 'hvilke filtr*', 'hvilket filter', 'nye filter*', 'nye filtr*', 'reservedel*', 'gjøre det selv'],
+      nn: ['kva filter', 'kva filtr*', 'nye filter', 'nye filtr*', 'reservedel*', 'gjere det sjølv'],
       en: ['replacement filter*', 'which filter*', 'spare part*', 'fit my', 'fits my', 'do it myself'],
     },
   },
@@ -151,7 +164,7 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     weight: 1,
     in: 'any',
     terms: {
-      nb: ['serienummer*', 'oppdatering*', 'oppgradering*', 'termostat*', 'kontroller*', 'sentralen', 'sikring*', 'strømbrudd*', 'strømstans*', 'fjernkontroll*', 'display*', 'displayet', 'innedel*', 'utedel*', 'filter*', 'føler*', 'sensor*', 'fastvare*', 'programvare*', 'modell*', 'brakett*', 'koblingsskjema', 'bruksanvisning*', 'manual*', 'dokumentasjon', 'fdv', 'innstilling*', 'stille inn', 'settpunkt*', 'nattsenking', 'frostsikring', 'modus', 'lampa', 'lampen', 'lyset'],
+      nb: ['serienummer*', 'oppdatering*', 'oppgradering*', 'termostat*', 'kontroller*', 'sentralen', 'sikring*', 'strømbrudd*', 'strømstans*', 'fjernkontroll*', 'display*', 'displayet', 'innedel*', 'utedel*', 'filter*', 'filtr*', 'føler*', 'sensor*', 'fastvare*', 'programvare*', 'modell*', 'brakett*', 'koblingsskjema', 'bruksanvisning*', 'manual*', 'dokumentasjon', 'fdv', 'innstilling*', 'stille inn', 'settpunkt*', 'nattsenking', 'frostsikring', 'modus', 'lampa', 'lampen', 'lyset'],
       nn: ['serienummer*', 'oppdatering*', 'straumbrot*', 'straumen', 'fjernkontroll*', 'innedel*', 'utedel*', 'skjermen', 'rettleiing*', 'monteringsrettleiing', 'innstilling*', 'stiller .. inn', 'sensor*', 'føleren', 'sentralen', 'styringa', 'styringssystem*'],
       en: ['serial number', 'firmware', 'update', 'upgrade*', 'controller', 'thermostat*', 'power cut', 'power outage', 'remote', 'display', 'indoor unit', 'outdoor unit', 'filter*', 'sensor*', 'bracket*', 'wiring diagram', 'manual', 'instructions', 'settings', 'setpoint', 'setback', 'modbus'],
     },
@@ -223,9 +236,9 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     weight: 3,
     in: 'any',
     terms: {
-      nb: ['tilbud på', 'gi oss et tilbud', 'gi oss en pris', 'pris på', 'prisoverslag på', 'hva vil det koste', 'hva koster det å', 'regne på', 'heller bytte', 'bytte det ut', 'heller bytte .. enn .. reparere', 'levere tilbud', 'gi tilbud', 'gi oss en pris', 'konkurransegrunnlag*'],
-      nn: ['tilbod på', 'gje oss ein pris', 'pris på', 'kva vil det koste', 'kva kostar det å', 'rekne på', 'heller byte', 'byte det ut', 'heller byte .. enn .. reparere', 'levere tilbod', 'gje tilbod'],
-      en: ['quote for', 'quotation for', 'pricing for', 'price for', 'proposal for', 'estimate for', 'offer us', 'what would .. cost', 'what would it cost', 'rather replace', 'replace .. rather than repair*', 'invite .. to submit', 'submit a proposal', 'submit a quote', 'submit an offer', 'submit a bid', 'tender documents', 'invitation to tender', 'give us a number', 'give us a price', 'give us a figure'],
+      nb: ['tilbud på', 'gi oss et tilbud', 'gi oss en pris', 'pris på', 'prisoverslag på', 'hva vil det koste', 'hva koster det å', 'regne på', 'heller bytte', 'bytte det ut', 'heller bytte .. enn .. reparere', 'utvide .. avtale*', 'utvide .. serviceavtale*', 'levere tilbud', 'gi tilbud', 'gi oss en pris', 'konkurransegrunnlag*'],
+      nn: ['tilbod på', 'gje oss ein pris', 'pris på', 'kva vil det koste', 'kva kostar det å', 'rekne på', 'heller byte', 'byte det ut', 'heller byte .. enn .. reparere', 'utvide .. avtale*', 'utvide .. serviceavtale*', 'levere tilbod', 'gje tilbod'],
+      en: ['quote for', 'quotation for', 'pricing for', 'price for', 'proposal for', 'estimate for', 'offer us', 'what would .. cost', 'what would it cost', 'rather replace', 'replace .. rather than repair*', 'extend .. agreement', 'expand .. agreement', 'add .. to .. agreement', 'invite .. to submit', 'submit a proposal', 'submit a quote', 'submit an offer', 'submit a bid', 'tender documents', 'invitation to tender', 'give us a number', 'give us a price', 'give us a figure'],
     },
   },
   {
