@@ -238,6 +238,13 @@ describe('other routing signals', () => {
     expect(r.route).toBe('support');
   });
 
+  it('a reply that says it passes a colleague\'s question on is classified on the question', () => {
+    const text = 'Hei, eg sender dette vidare, for eg kan ikkje svare på det sjølv.\n\n> Frå: Ola Vik\n> Vifta på aggregatet på loftet durar og har stoppa to gonger i veka. Kan nokon sjå på det?\n';
+    const r = classifyMessage(facts({ subject: 'SV: loftet', text }), unknown);
+    expect(r.route).toBe('support');
+    expect(r.reasons.some((x) => x.startsWith('support.fault'))).toBe(true);
+  });
+
   it('keywords quoted from our own acknowledgement do not count', () => {
     const r = classifyMessage(
       facts({
