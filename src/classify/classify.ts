@@ -133,6 +133,12 @@ const MAX_KEYWORD_TEXT = 20_000;
 const LANGUAGE_SAMPLE_CHARS = 5_000;
 
 const FORWARD_SUBJECT = /^\s*(fwd?|vs|wg|tr)\s*:/i;
+/**
+ * A writer who says they pass something on ("eg vidaresender spørsmålet frå kollegaen min",
+ * "forwarding this from our caretaker") under a plain "SV:"/"Re:" subject: the quoted mail is
+ * the question.
+ */
+const FORWARD_SAID = /\b(videresend\w*|vidaresend\w*|sender (?:den |denne |dette )?videre|sender (?:han |ho |dette )?vidare|forwarding|forwarded (?:this|it|you)|passing (?:this|it) on)\b/iu;
 
 const STEM_NO: ReadonlySet<TermLanguage> = new Set(['no']);
 const STEM_EN: ReadonlySet<TermLanguage> = new Set(['en']);
@@ -284,7 +290,7 @@ export function classifyMessage(facts: MessageFacts, context: ClassifyContext): 
   // Keywords look at what the sender wrote now, not at the history they quoted (which
   // is often our own acknowledgement). A forward's point is the forwarded mail, though.
   let keywordText = split.newText;
-  if (FORWARD_SUBJECT.test(facts.subject) || split.newText.length < 20) {
+  if (FORWARD_SUBJECT.test(facts.subject) || split.newText.length < 20 || (split.quoted && FORWARD_SAID.test(split.newText.slice(0, 2_000)))) {
     keywordText = [split.newText, split.quoted.replace(/^\s*>+ ?/gm, '')].filter(Boolean).join('\n');
   }
   if (contactForm?.message) keywordText = `${keywordText}\n${contactForm.message}`;

@@ -81,9 +81,48 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     weight: 4,
     in: 'any',
     terms: {
-      nb: ['bestille .. servicebesøk', 'bestille service', 'koste .. reparasjon*', 'reparasjon* .. koste*', 'få den fikset', 'få den reparert'],
-      nn: ['tinge .. service', 'kostar .. reparasjon*', 'få han fiksa', 'få han reparert'],
-      en: ['book a service visit', 'book .. service', 'repair .. cost', 'cost .. repair*', 'what would a repair', 'get it fixed', 'get it repaired'],
+      nb: ['bestille .. servicebesøk', 'bestille service', 'flytte .. besøk*', 'flytte .. servicebesøk*', 'utsette .. besøk*', 'utsette .. servicebesøk*', 'avlyse .. besøk*', 'ny dato for .. besøk*', 'dato for .. servicebesøk*', 'koste .. reparasjon*', 'reparasjon* .. koste*', 'få den fikset', 'få den reparert'],
+      nn: ['tinge .. service', 'flytte .. besøk*', 'flytte .. servicebesøk*', 'utsetje .. besøk*', 'flyttast til', 'kostar .. reparasjon*', 'få han fiksa', 'få han reparert'],
+      en: ['book a service visit', 'book .. service', 'reschedule*', 'move the visit', 'move .. appointment', 'date for .. service visit', 'repair .. cost', 'cost .. repair*', 'what would a repair', 'get it fixed', 'get it repaired'],
+    },
+  },
+  {
+    // They already have it: an agreement they pay for, equipment we delivered or mounted.
+    // Questions about what that covers are support even when they say "serviceavtale" or
+    // "order", which otherwise point to sales (they want it).
+    id: 'support.existing',
+    queue: 'support',
+    weight: 3,
+    in: 'any',
+    terms: {
+      nb: ['vi har serviceavtale*', 'vi har en serviceavtale', 'vår serviceavtale', 'serviceavtalen vår', 'betaler for .. serviceavtale*', 'inkludert i .. avtalen', 'inkludert i .. serviceavtalen', 'dekket av .. avtalen', 'dekker .. avtalen', 'står i serviceavtalen', 'med i .. avtalen'],
+      nn: ['vi har serviceavtale*', 'vi har ein serviceavtale', 'serviceavtalen vår', 'betalar for .. serviceavtale*', 'med i .. avtalen', 'med i .. serviceavtalen', 'dekkjer avtalen', 'kva dekkjer', 'kva som er med'],
+      en: ['we have a service agreement', 'our service agreement', 'our maintenance contract', 'pay .. for a service agreement', 'included in .. agreement', 'covered by .. agreement', 'agreement cover', 'what it includes'],
+    },
+  },
+  {
+    // Equipment we delivered or mounted some time ago: a hint they own it, weaker than an
+    // agreement (a replacement enquiry also says when the old unit went in).
+    id: 'support.delivered',
+    queue: 'support',
+    weight: 2,
+    in: 'any',
+    terms: {
+      nb: ['levert av dere', 'montert av dere', 'installert av dere', 'kjøpt av dere', 'kjøpt hos dere', 'ble montert', 'ble installert', 'ble levert', 'vi fikk .. montert', 'vi fikk varmepumpa', 'vi fikk varmepumpen'],
+      nn: ['levert av dykk', 'montert av dykk', 'kjøpt hjå dykk', 'vart montert', 'blei montert', 'vart installert', 'blei installert', 'vi fekk .. montert'],
+      en: ['was installed', 'were installed', 'installed by you', 'supplied by you', 'delivered by you', 'bought from you', 'we got the heat pump'],
+    },
+  },
+  {
+    // Consumables and spare parts for a unit they own: "hvilke filter passer til aggregatet".
+    id: 'support.parts',
+    queue: 'support',
+    weight: 3,
+    in: 'any',
+    terms: {
+      nb: ['hvilke filter*', 'hvilke filtr*', 'hvilket filter', 'nye filter*', 'nye filtr*', 'reservedel*', 'gjøre det selv'],
+      nn: ['kva filter', 'kva filtr*', 'nye filter', 'nye filtr*', 'reservedel*', 'gjere det sjølv'],
+      en: ['replacement filter*', 'which filter*', 'spare part*', 'fit my', 'fits my', 'do it myself'],
     },
   },
   {
@@ -104,7 +143,7 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     in: 'any',
     terms: {
       nb: ['garanti*', 'reklamasjon*', 'reklamere', 'reparasjon*', 'reparere', 'servicebesøk*', 'servicerapport*', 'montøren', 'tekniker*', 'befaring .. kom', 'kreditnota', 'retur*', 'manglende deler', 'mangler .. deler', 'mangler .. fester', 'feil deler', 'fikset'],
-      nn: ['garanti*', 'reklamasjon*', 'reparasjon*', 'montøren', 'servicerapport*', 'garantikrav'],
+      nn: ['garanti*', 'reklamasjon*', 'reparasjon*', 'montøren', 'teknikar*', 'servicerapport*', 'garantikrav'],
       en: ['warranty', 'guarantee', 'repair*', 'rma', 'service visit', 'service report', 'technician', 'engineer', 'credit note', 'are missing', 'is missing', 'wrong ones', 'replacement part'],
     },
   },
@@ -125,7 +164,7 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     weight: 1,
     in: 'any',
     terms: {
-      nb: ['serienummer*', 'oppdatering*', 'oppgradering*', 'termostat*', 'kontroller*', 'sentralen', 'sikring*', 'strømbrudd*', 'strømstans*', 'fjernkontroll*', 'display*', 'displayet', 'innedel*', 'utedel*', 'filter*', 'føler*', 'sensor*', 'fastvare*', 'programvare*', 'modell*', 'brakett*', 'koblingsskjema', 'bruksanvisning*', 'manual*', 'dokumentasjon', 'fdv', 'innstilling*', 'stille inn', 'settpunkt*', 'nattsenking', 'frostsikring', 'modus', 'lampa', 'lampen', 'lyset'],
+      nb: ['serienummer*', 'oppdatering*', 'oppgradering*', 'termostat*', 'kontroller*', 'sentralen', 'sikring*', 'strømbrudd*', 'strømstans*', 'fjernkontroll*', 'display*', 'displayet', 'innedel*', 'utedel*', 'filter*', 'filtr*', 'føler*', 'sensor*', 'fastvare*', 'programvare*', 'modell*', 'brakett*', 'koblingsskjema', 'bruksanvisning*', 'manual*', 'dokumentasjon', 'fdv', 'innstilling*', 'stille inn', 'settpunkt*', 'nattsenking', 'frostsikring', 'modus', 'lampa', 'lampen', 'lyset'],
       nn: ['serienummer*', 'oppdatering*', 'straumbrot*', 'straumen', 'fjernkontroll*', 'innedel*', 'utedel*', 'skjermen', 'rettleiing*', 'monteringsrettleiing', 'innstilling*', 'stiller .. inn', 'sensor*', 'føleren', 'sentralen', 'styringa', 'styringssystem*'],
       en: ['serial number', 'firmware', 'update', 'upgrade*', 'controller', 'thermostat*', 'power cut', 'power outage', 'remote', 'display', 'indoor unit', 'outdoor unit', 'filter*', 'sensor*', 'bracket*', 'wiring diagram', 'manual', 'instructions', 'settings', 'setpoint', 'setback', 'modbus'],
     },
@@ -136,8 +175,8 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     weight: 1,
     in: 'any',
     terms: {
-      nb: ['hvordan', 'hva gjør', 'hva kan det være', 'er det normalt', 'er det meningen', 'hva betyr', 'betyr det'],
-      nn: ['korleis', 'kva tyder', 'kva kan vi gjere', 'er det vanleg', 'kva gjer'],
+      nb: ['hvordan', 'hvor ofte', 'hva gjør', 'hva kan det være', 'er det normalt', 'er det meningen', 'hva betyr', 'betyr det'],
+      nn: ['korleis', 'kor ofte', 'kva tyder', 'kva kan vi gjere', 'er det vanleg', 'kva gjer'],
       en: ['how do i', 'how can i', 'how often', 'is that normal', 'is it normal', 'what does it mean', 'any idea*', 'what should i do', 'is there a way'],
     },
   },
@@ -147,8 +186,8 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     weight: 1,
     in: 'any',
     terms: {
-      nb: ['hjelp', 'brukerstøtte', 'kundeservice', 'support', 'snarest', 'haster', 'ringe meg', 'ring meg', 'se på', 'ta en titt', 'sjekke', 'komme .. se'],
-      nn: ['hjelp', 'brukarstøtte', 'snarast', 'snøggast', 'hastar', 'ringje meg', 'ringe meg', 'sjå på', 'sende nokon', 'sende ein montør'],
+      nb: ['hjelp', 'setter pris på', 'sette pris på', 'brukerstøtte', 'kundeservice', 'support', 'snarest', 'haster', 'ringe meg', 'ring meg', 'se på', 'ta en titt', 'sjekke', 'komme .. se'],
+      nn: ['hjelp', 'set pris på', 'setje pris på', 'brukarstøtte', 'snarast', 'snøggast', 'hastar', 'ringje meg', 'ringe meg', 'sjå på', 'sende nokon', 'sende ein montør'],
       en: ['help', 'support', 'assistance', 'troubleshoot*', 'urgent', 'asap', 'call me', 'ring me', 'look at', 'look into', 'send someone', 'send a technician', 'someone .. come', 'investigate'],
     },
   },
@@ -183,11 +222,12 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     weight: 2,
     in: 'any',
     terms: {
-      nb: ['interessert i', 'ønsker å kjøpe', 'leveranse*', 'leveringstid', 'rekkehus', 'eneboliger', 'enebolig', 'nybygg*', 'nytt hus', 'bygger', 'byggestart', 'prosjekt*', 'skisseprosjekt*', 'totalrenover*', 'renover*', 'befaring', 'vurderer', 'bytte ut', 'erstatte', 'montert', 'montering', 'installert', 'installasjon', 'oljefyr*', 'hytte*', 'kvm', 'kampanje*', 'enova', 'energieffektiv*', 'forslag', 'fast leverandør', 'bygg vi forvalter', 'eier .. bygg'],
-      nn: ['interessert i', 'ønskjer å kjøpe', 'leveranse*', 'rekkjehus', 'einebustad', 'byggjer', 'byggje', 'byggjestart', 'nytt hus', 'nytt fjøs', 'samfunnshus', 'synfaring', 'byte ut', 'byte', 'montert', 'montering', 'hytta', 'kvadrat*', 'kampanje*', 'haustkampanje', 'forslag', 'redusere straumrekninga', 'samanlikne'],
-      en: ['interested in', 'would like to buy', 'new build*', 'new house', 'developing', 'development', 'project', 'refurbish*', 'renovat*', 'replace', 'replacing', 'installed', 'installation', 'holiday home', 'cabin', 'm²', 'campaign', 'offer', 'evaluating', 'compare', 'concept', 'partner for'],
-      // Plural only: one flat is where a tenant has a fault, forty are a project.
-      all: ['leiligheter', 'leilegheiter', 'apartments', 'boliger', 'bustader'],
+      nb: ['interessert i', 'ønsker å kjøpe', 'leveranse*', 'leveringstid', 'rekkehus', 'eneboliger', 'enebolig', 'nybygg*', 'nytt hus', 'byggestart', 'prosjekt*', 'skisseprosjekt*', 'totalrenover*', 'renover*', 'befaring', 'vurderer', 'bytte ut', 'erstatte', 'montert', 'montering', 'installert', 'installasjon', 'oljefyr*', 'hytte*', 'kvm', 'kampanje*', 'enova', 'energieffektiv*', 'forslag', 'fast leverandør', 'bygg vi forvalter', 'eier .. bygg'],
+      nn: ['interessert i', 'ønskjer å kjøpe', 'leveranse*', 'rekkjehus', 'einebustad', 'byggjer', 'byggje', 'byggjestart', 'nytt hus', 'vurderer', 'skal byte', 'nytt fjøs', 'samfunnshus', 'synfaring', 'byte ut', 'montert', 'montering', 'hytta', 'kvadrat*', 'kampanje*', 'haustkampanje', 'forslag', 'redusere straumrekninga', 'samanlikne'],
+      en: ['interested in', 'would like to buy', 'new build*', 'new house', 'developing', 'development', 'project', 'refurbish*', 'renovat*', 'replace', 'replacing', 'installed', 'installation', 'holiday home', 'cabin', 'm²', 'campaign', 'offer', 'evaluating', 'compare', 'concept', 'partner for', 'survey', 'site visit', 'considering', 'planning to'],
+      // Plural only: one flat is where a tenant has a fault, forty are a project. "bygger" exact:
+      // its stem is that of "bygget", the building where a fault is.
+      all: ['leiligheter', 'leilegheiter', 'apartments', 'boliger', 'bustader', 'buildings', 'bygger', 'bygge', 'skal bytte'],
     },
   },
   {
@@ -196,9 +236,9 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     weight: 3,
     in: 'any',
     terms: {
-      nb: ['tilbud på', 'gi oss et tilbud', 'gi oss en pris', 'pris på', 'prisoverslag på', 'hva vil det koste', 'hva koster det å', 'regne på', 'heller bytte', 'bytte det ut'],
-      nn: ['tilbod på', 'gje oss ein pris', 'pris på', 'kva vil det koste', 'kva kostar det å', 'rekne på', 'heller byte', 'byte det ut'],
-      en: ['quote for', 'quotation for', 'pricing for', 'price for', 'proposal for', 'estimate for', 'offer us', 'what would .. cost', 'what would it cost', 'rather replace'],
+      nb: ['tilbud på', 'gi oss et tilbud', 'gi oss en pris', 'pris på', 'prisoverslag på', 'hva vil det koste', 'hva koster det å', 'regne på', 'heller bytte', 'bytte det ut', 'heller bytte .. enn .. reparere', 'utvide .. avtale*', 'utvide .. serviceavtale*', 'levere tilbud', 'gi tilbud', 'gi oss en pris', 'konkurransegrunnlag*'],
+      nn: ['tilbod på', 'gje oss ein pris', 'pris på', 'kva vil det koste', 'kva kostar det å', 'rekne på', 'heller byte', 'byte det ut', 'heller byte .. enn .. reparere', 'utvide .. avtale*', 'utvide .. serviceavtale*', 'levere tilbod', 'gje tilbod'],
+      en: ['quote for', 'quotation for', 'pricing for', 'price for', 'proposal for', 'estimate for', 'offer us', 'what would .. cost', 'what would it cost', 'rather replace', 'replace .. rather than repair*', 'extend .. agreement', 'expand .. agreement', 'add .. to .. agreement', 'invite .. to submit', 'submit a proposal', 'submit a quote', 'submit an offer', 'submit a bid', 'tender documents', 'invitation to tender', 'give us a number', 'give us a price', 'give us a figure'],
     },
   },
   {
@@ -254,9 +294,9 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     weight: 2,
     in: 'any',
     terms: {
-      nb: ['personopplysning*', 'personlige opplysninger', 'persondata', 'personvern*', 'opplysningene mine', 'mine opplysninger', 'mine data', 'dataene mine', 'kundeprofil*', 'kunderegister*', 'registeret', 'registrene'],
-      nn: ['personopplysning*', 'personlege opplysningar', 'personvern*', 'opplysningane mine', 'mine opplysningar', 'registera', 'registeret', 'kunderegister*'],
-      en: ['personal data', 'personal information', 'personal info', 'personal details', 'data protection', 'privacy', 'my details', 'my data', 'my information', 'my records', 'your records', 'on file', 'your database*', 'your systems', 'my personal'],
+      nb: ['personopplysning*', 'personlige opplysninger', 'persondata', 'personvern*', 'opplysningene mine', 'mine opplysninger', 'mine data', 'dataene mine', 'kundeprofil*', 'kunderegister*', 'registeret', 'registrene', 'ordrehistorikk*', 'kjøpshistorikk*', 'kundehistorikk*', 'historikken min'],
+      nn: ['personopplysning*', 'personlege opplysningar', 'personvern*', 'opplysningane mine', 'mine opplysningar', 'registera', 'registeret', 'kunderegister*', 'ordrehistorikk*', 'kjøpshistorikk*', 'historikken min'],
+      en: ['personal data', 'personal information', 'personal info', 'personal details', 'data protection', 'privacy', 'my details', 'my data', 'my information', 'my records', 'your records', 'on file', 'your database*', 'your systems', 'my personal', 'order history', 'purchase history', 'my history'],
     },
   },
   {
@@ -325,8 +365,8 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     weight: 3,
     in: 'any',
     terms: {
-      nb: [...pairs(['rette', 'endre', 'oppdatere', 'korrigere', 'fikse', 'bytte'], NO_DETAILS, ' .. '), ...pairs(['feil'], NO_DETAILS, ' '), ...pairs(NO_DETAILS, ['er feil', 'stemmer ikke', 'skal være', 'er endret', 'endret til', 'er nå'], ' .. ')],
-      nn: [...pairs(['retta', 'endra', 'oppdatera', 'byte'], NO_DETAILS, ' .. '), ...pairs(NO_DETAILS, ['stemmer ikkje', 'skal vere', 'er endra', 'endra til', 'er no'], ' .. ')],
+      nb: [...pairs(['rette', 'endre', 'oppdatere', 'korrigere', 'fikse', 'bytte'], NO_DETAILS, ' .. '), ...pairs(['feil'], NO_DETAILS, ' '), ...pairs(NO_DETAILS, ['er feil', 'stemmer ikke', 'skal være', 'er endret', 'endret til', 'er nå', 'rettet til', 'blir rettet', 'korrigert til'], ' .. ')],
+      nn: [...pairs(['retta', 'endra', 'oppdatera', 'byte'], NO_DETAILS, ' .. '), ...pairs(NO_DETAILS, ['stemmer ikkje', 'skal vere', 'er endra', 'endra til', 'er no', 'retta til', 'vert retta', 'blir retta'], ' .. ')],
       en: [...pairs(['correct', 'change', 'update', 'fix', 'amend', 'replace'], EN_DETAILS.filter((d) => !['name', 'email', 'number'].includes(d)), ' .. '), ...pairs(['wrong', 'outdated', 'incorrect'], EN_DETAILS, ' '), ...pairs(EN_DETAILS, ['is wrong', 'are wrong', 'is outdated', 'is misspelled', 'is incorrect', 'has changed', 'changed to', 'is now'], ' .. ')],
     },
   },
@@ -362,9 +402,10 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     weight: 2,
     in: 'any',
     terms: {
-      nb: ['retting', 'rette det', 'rette opp', 'har flyttet', 'endre det', 'vennligst oppdater', 'vennligst endre', 'i stedet', 'det riktige er'],
-      nn: ['retting', 'rette det', 'rette opp', 'flytta', 'endre det', 'oppdatere det', 'i staden'],
-      en: ['correct it', 'update your records', "i've moved", 'i have moved', 'instead', 'delete the old one', 'remove the old one'],
+      nb: ['retting', 'rette det', 'rette opp', 'rett opp', 'har flyttet', 'pikenavn*', 'giftet meg', 'byttet etternavn', 'nytt etternavn', 'endre det', 'vennligst oppdater', 'vennligst endre', 'i stedet', 'det riktige er'],
+      nn: ['retting', 'rette det', 'rette opp', 'har flytta', 'nyleg flytta', 'endre det', 'oppdatere det', 'i staden'],
+      all: ['flyttet fra', 'flytta fra', 'flytta frå', 'moved from', 'moved out of'],
+      en: ['correct it', 'update your records', 'update them to', 'maiden name', 'married name', 'records still show', 'still .. on file', "i've moved", 'i have moved', 'instead', 'delete the old one', 'remove the old one'],
     },
   },
   // ----- completion
@@ -403,6 +444,33 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     },
   },
   {
+    // Wanting it deleted, in the passive: "vil ha historikken min sletta", "opplysningane om meg
+    // vert sletta", "I want my account deleted".
+    id: 'privacy.erasure.want',
+    queue: 'privacy',
+    right: 'erasure',
+    weight: 3,
+    in: 'any',
+    terms: {
+      nb: ['vil .. ha .. slettet', 'ønsker .. slettet', 'ber om at .. slettes', 'ber om sletting', 'krever sletting', ...pairs(['opplysning*', 'personopplysning*', 'kontoen min', 'brukeren min', 'profilen min', 'mine data', 'dataene mine'], ['slettes', 'slettet', 'fjernes', 'fjernet'], ' .. ')],
+      nn: ['vil .. ha .. sletta', 'ønskjer .. sletta', 'ynskjer .. sletta', 'ber om at .. sletta', 'ber om sletting', ...pairs(['opplysning*', 'personopplysning*', 'kontoen min', 'brukaren min', 'profilen min', 'dataa mine'], ['sletta', 'slettast', 'fjerna', 'fjernast'], ' .. ')],
+      en: ['want it deleted', 'want them deleted', 'want .. history deleted', 'have it deleted', 'have them deleted', 'like it deleted', 'like them deleted', ...pairs(['my data', 'my information', 'my details', 'my account', 'my personal', 'my history'], ['deleted', 'erased', 'removed'], ' .. ')],
+    },
+  },
+  {
+    // What the law makes them keep: only said when asking for the rest to go.
+    id: 'privacy.erasure.retention',
+    queue: 'privacy',
+    right: 'erasure',
+    weight: 2,
+    in: 'any',
+    terms: {
+      nb: ['pliktige til å', 'plikt til å oppbevare', 'pålagt å oppbevare', 'pålagt å lagre', 'lovpålagt å lagre', 'lovpålagt å oppbevare', 'oppbevaringsplikt*', 'oppbevaringstid*', 'lagringstid*', 'slettes etter'],
+      nn: ['pliktige til å', 'plikt til å ta vare', 'pålagt å ta vare', 'lovpålagt å lagre', 'oppbevaringsplikt*', 'lagringstid*', 'sletta etter'],
+      en: ['required to keep', 'required to retain', 'obliged to keep', 'obliged to retain', 'retention period', 'deleted after'],
+    },
+  },
+  {
     id: 'privacy.erasure.word',
     queue: 'privacy',
     right: 'erasure',
@@ -417,8 +485,8 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     weight: 3,
     in: 'any',
     terms: {
-      nb: pairs(['slett*', 'fjerne'], ['opplysning*', 'informasjon*', 'mine data', 'kontoen min', 'profil*', 'kundeprofil*', 'meg fra', 'meg frå', 'alt dere har'], ' .. '),
-      nn: pairs(['slett*', 'fjerne'], ['opplysningar', 'kontoen min', 'brukarkonto*', 'alt de har'], ' .. '),
+      nb: pairs(['slett*', 'fjerne'], ['opplysning*', 'informasjon*', 'mine data', 'kontoen min', 'brukeren min', 'profil*', 'kundeprofil*', 'meg fra', 'meg frå', 'alt dere har'], ' .. '),
+      nn: pairs(['slett*', 'fjerne'], ['opplysningar', 'kontoen min', 'brukaren min', 'brukarkonto*', 'alt de har'], ' .. '),
       en: pairs(['delete', 'remove', 'erase', 'wipe'], ['my data', 'my information', 'my details', 'my personal', 'my account', 'my contact details', 'all my', 'everything', 'from your database', 'from your systems', 'from your records', 'from your customer database', 'from your register'], ' .. '),
     },
   },
@@ -430,8 +498,8 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     weight: 5,
     in: 'any',
     terms: {
-      nb: ['reserver* meg mot', 'reservasjon mot', 'reservasjonsrett*', 'motsetter meg', 'protesterer mot', 'ikke kontakt meg', 'ikke bli kontaktet', 'ikke bli ringt', 'ikke ringes', 'slutt å ringe', 'ikke .. markedsføring', 'ikke .. reklame', 'ikke .. telefonsalg', 'ikke .. salgsformål', 'ikke .. til salg', 'ikke motta .. markedsføring', 'ikke send meg .. reklame', 'slutt å sende .. reklame', 'ingen mer reklame'],
-      nn: ['reserverer meg mot', 'ikkje kontakt meg', 'ikkje bli ringt', 'ikkje .. marknadsføring', 'ikkje .. reklame', 'ikkje .. telefonsal', 'ikkje .. til sal', 'ønskjer ikkje .. marknadsføring', 'ynskjer ikkje .. marknadsføring'],
+      nb: ['reserver* meg mot', 'reservasjon mot', 'reservasjonsrett*', 'motsetter meg', 'setter meg imot', 'setter meg mot', 'protesterer mot', 'ikke kontakt meg', 'ikke bli kontaktet', 'ikke bli ringt', 'ikke ringes', 'slutt å ringe', 'ikke .. markedsføring', 'ikke .. reklame', 'ikke .. telefonsalg', 'ikke .. salgsformål', 'ikke .. til salg', 'ikke motta .. markedsføring', 'ikke send meg .. reklame', 'slutt å sende .. reklame', 'ingen mer reklame'],
+      nn: ['reserverer meg mot', 'set meg imot', 'set meg mot', 'motset meg', 'protesterer mot', 'ikkje kontakt meg', 'ikkje bli ringt', 'ikkje .. marknadsføring', 'ikkje .. reklame', 'ikkje .. telefonsal', 'ikkje .. til sal', 'ønskjer ikkje .. marknadsføring', 'ynskjer ikkje .. marknadsføring'],
       en: ['object to', 'objection', 'opt out of .. marketing', 'stop .. direct marketing', 'stop the sales calls', 'do not contact me', "don't contact me", 'do not want my details used', 'not .. use my details for', 'no longer wish to receive marketing', 'no more marketing', 'stop using my details for marketing', 'stop sending .. advertising', 'stop sending .. ads', 'no more advertising', 'no more ads', 'article 21'],
       all: ['art. 21', 'art 21'],
     },
@@ -466,9 +534,9 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     weight: 5,
     in: 'any',
     terms: {
-      nb: ['ikke spor* meg', 'ikke .. sporing', 'ønsker ikke sporing', 'ingen sporing', 'slå av sporing*', 'skru av sporing*', 'stopp sporing*', 'reserver* .. mot sporing', 'ikke .. registrerer .. åpner', 'uten at dere registrerer', 'sporer hvilke lenker', 'åpningssporing', 'lenkesporing', 'ikke .. spores', 'ikke bli sporet'],
-      nn: ['ikkje spor* meg', 'ikkje .. sporing', 'ingen sporing', 'slå av sporinga', 'ikkje .. sporar', 'ikkje .. spor kva', 'ikkje .. registrere når eg opnar'],
-      en: ['do not track', 'do-not-track', "don't track", 'stop tracking', 'no tracking', 'disable tracking', 'opt out of tracking', 'without the tracking', 'tracking pixel*', 'open pixel*', 'click tracking', 'stop recording when i open', 'not .. tracked', 'not .. be tracked'],
+      nb: ['ikke spor* meg', 'ikke .. sporing', 'ønsker ikke sporing', 'ingen sporing', 'slå av sporing*', 'skru av sporing*', 'stopp sporing*', 'reserver* .. mot sporing', 'ikke .. registrerer .. åpner', 'uten at dere registrerer', 'sporer hvilke lenker', 'åpningssporing', 'lenkesporing', 'ikke .. spores', 'ikke bli sporet', 'uten sporing'],
+      nn: ['ikkje spor* meg', 'ikkje .. sporing', 'ingen sporing', 'slå av sporinga', 'ikkje .. sporar', 'ikkje .. spor kva', 'ikkje .. registrere når eg opnar', 'utan sporing'],
+      en: ['do not track', 'do-not-track', "don't track", 'stop tracking', 'no tracking', 'disable tracking', 'opt out of tracking', 'without the tracking', 'tracking pixel*', 'open pixel*', 'click tracking', 'stop recording when i open', 'not .. tracked', 'not .. be tracked', 'without tracking'],
       all: ['dnt'],
     },
   },

@@ -238,6 +238,13 @@ describe('other routing signals', () => {
     expect(r.route).toBe('support');
   });
 
+  it('a reply that says it passes a colleague\'s question on is classified on the question', () => {
+    const text = 'Hei, eg sender dette vidare, for eg kan ikkje svare på det sjølv.\n\n> Frå: Ola Vik\n> Vifta på aggregatet på loftet durar og har stoppa to gonger i veka. Kan nokon sjå på det?\n';
+    const r = classifyMessage(facts({ subject: 'SV: loftet', text }), unknown);
+    expect(r.route).toBe('support');
+    expect(r.reasons.some((x) => x.startsWith('support.fault'))).toBe(true);
+  });
+
   it('keywords quoted from our own acknowledgement do not count', () => {
     const r = classifyMessage(
       facts({
@@ -432,6 +439,35 @@ describe('issue 16: every ordinary first-contact mail gets the record a person w
   it('privacy evidence below privacy.triageScore is ignored; from it up, alone, it goes to triage', () => {
     expect(first('Anlegget', 'Ring meg på nummeret mitt, 41234567. Anlegget står.').route).toBe('support');
     expect(first('Slett', 'Kan dere slette den?').route).toBe('triage');
+  });
+
+  it('what they already have is support, what they want is sales', () => {
+    // An agreement they pay for: a question about what it covers is no sale.
+    expect(first('Avtalen', 'Vi har serviceavtale på varmepumpa i kjelleren. Er det inkludert i avtalen at dere skifter viftemotoren, eller er det ekstra?').route).toBe('support');
+    expect(first('Our contract', 'We have a service agreement with you for the two heat pumps at the school. Is the annual leak check covered by the agreement?').route).toBe('support');
+    // Filters for the unit they own, bought to fit it themselves.
+    expect(first('Filtre', 'Hvilke filtre skal jeg kjøpe til aggregatet i boden? Vil gjøre det selv denne gangen.').route).toBe('support');
+    // Moving a booked visit is neither a sale nor someone who has moved house.
+    const moved = first('Besøket på fredag', 'Vi er på hytta fredag. Kan de flytte servicebesøket til måndag?');
+    expect(moved.route).toBe('support');
+    expect(moved.scores.privacy).toBe(0);
+    // Extending an agreement to more buildings, or replacing rather than repairing, is sales.
+    expect(first('Tre nye bygg', 'Vi ønsker å utvide serviceavtalen til også å gjelde tre nye skolebygg. Hva vil det koste per år?').route).toBe('sales');
+    expect(first('Old boiler', 'The boiler keeps failing. We would replace it rather than repair it again; could you quote for a heat pump?').route).toBe('sales');
+  });
+
+  it('idioms and stems that are not what they look like', () => {
+    // "setter pris på" is thanks, not a price; "bygget" is the building, not building one.
+    expect(first('Varmen', 'Radiatorene i bygget er lunkne siden mandag. Setter pris på om noen ser på det.').route).toBe('support');
+  });
+
+  it('a privacy request in the passive, or naming what the law lets them keep, is an erasure', () => {
+    const nn = first('Kundehistorikk', 'Eg har ikkje vore kunde sidan 2017 og vil ha ordrehistorikken min sletta.');
+    expect(nn).toMatchObject({ route: 'privacy', privacyRights: ['erasure'] });
+    const en = first('Data', "Please erase anything about me that you are not required to keep, and stop the advertising.");
+    expect(en.route).toBe('privacy');
+    expect(en.privacyRights).toEqual(expect.arrayContaining(['erasure', 'objection']));
+    expect(first('Kontaktperson', 'Eg har slutta i firmaet. Eg ber om at kontoen min og opplysningane om meg vert sletta.').privacyRights).toEqual(['erasure']);
   });
 
   it('a legal footer that says delete and personal data does not make a fault report private', () => {
