@@ -25,6 +25,30 @@ function pairs(as: string[], bs: string[], sep: string): string[] {
   return as.flatMap((a) => bs.map((b) => `${a}${sep}${b}`));
 }
 
+// "They have it" against "they want it": the same equipment words are support when the writer
+// owns the thing (a possessive, when it went in, cancelling or being billed for it) and sales
+// when they want one (a wish with a price, an offer or something new). Built from small word
+// classes rather than sentences, so that phrasings nobody listed are still covered.
+/** Equipment and agreements we deliver and look after (stems cover varmepumpa, anlegget). */
+const NO_UNITS = ['varmepumpe', 'varmepumper', 'luft-til-luft-varmepumpe', 'anlegg', 'anlegget', 'varmeanlegg', 'ventilasjonsanlegg', 'ventilasjon', 'aggregat', 'ventilasjonsaggregat', 'styring', 'styringssystem', 'sentralen', 'fjernkontroll', 'termostat', 'innedel', 'utedel', 'pumpe', 'pumpa', 'serviceavtale', 'avtale', 'løsning'];
+const EN_UNITS = ['heat pump', 'heat pumps', 'unit', 'units', 'system', 'systems', 'installation', 'ventilation', 'air handling unit', 'air-handling unit', 'air handling units', 'controller', 'thermostat', 'remote', 'indoor unit', 'outdoor unit', 'service agreement', 'maintenance contract', 'agreement', 'contract'];
+const NO_OURS = ['vår', 'vårt', 'våre', 'min', 'mitt', 'mine', 'mi'];
+const EN_OURS = ['our', 'my'];
+/** Agreements one can cancel or be billed for. */
+const NO_AGREEMENTS = ['avtale*', 'serviceavtale*', 'abonnement*', 'vedlikeholdsavtale*'];
+const EN_AGREEMENTS = ['agreement', 'contract', 'subscription', 'service agreement', 'maintenance contract'];
+const NO_BILLS = ['faktura*', 'årsfaktura*', 'fakturer*', 'fakturaen'];
+const EN_BILLS = ['invoice*', 'billed', 'billing', 'charged'];
+/** Wanting something: a wish verb … */
+const NB_WANT = ['vil ha', 'vil gjerne ha', 'ønsker', 'ønsker oss', 'trenger', 'ser etter', 'skal ha', 'skaffe oss'];
+const NN_WANT = ['vil ha', 'vil gjerne ha', 'ønskjer', 'ynskjer', 'treng', 'ser etter', 'skal ha', 'skaffe oss'];
+const EN_WANT = ["we'd like", 'we would like', "i'd like", 'i would like', 'we want', 'we are looking for', "we're looking for", 'looking for', 'we need', 'we will need'];
+/** … and what is wanted: a price, an offer, or something new. */
+const NO_OFFER = ['tilbud', 'tilbod', 'pristilbud', 'pristilbod', 'prisoverslag', 'prisindikasjon*', 'budsjett*', 'overslag'];
+const EN_OFFER = ['a quote', 'a price', 'prices', 'an offer', 'a proposal', 'an estimate', 'a budget*', 'pricing'];
+const NO_NEW = ['en ny', 'ei ny', 'et nytt', 'ein ny', 'eit nytt', 'nytt anlegg', 'ny varmepumpe', 'nye varmepumper', ...['en', 'ei', 'et', 'ein', 'eit'].flatMap((a) => ['varmepumpe', 'anlegg', 'løsning', 'løysing', 'system', 'aggregat', 'styringssystem'].map((u) => `${a} ${u}`))];
+const EN_NEW = ['a new', 'new', 'a heat pump', 'heat pumps', 'a system', 'a solution', 'this for'];
+
 export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
   // ======================================================================================
   // support
@@ -191,6 +215,20 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
       en: ['help', 'support', 'assistance', 'troubleshoot*', 'urgent', 'asap', 'call me', 'ring me', 'look at', 'look into', 'send someone', 'send a technician', 'someone .. come', 'investigate'],
     },
   },
+  {
+    // They own it: "varmepumpa vår", "our units", "the unit you installed in 2021", cancelling or
+    // being billed for an agreement. Longer than the sales words it overlaps ("installed",
+    // "serviceavtale"), so it outweighs them (phrase-overlap.ts).
+    id: 'support.ours',
+    queue: 'support',
+    weight: 2,
+    in: 'any',
+    terms: {
+      nb: [...pairs(NO_UNITS, NO_OURS, ' '), ...pairs(NO_OURS, NO_UNITS, ' '), 'dere installerte', 'dere monterte', 'dere leverte', 'installert i fjor', 'montert i fjor', 'installert i 20*', 'montert i 20*', 'kjøpt i 20*', 'installert for .. år siden', 'montert for .. år siden', ...pairs(['si opp', 'sier opp', 'oppsigelse av', 'avslutte'], NO_AGREEMENTS, ' .. '), ...pairs(NO_BILLS, NO_AGREEMENTS, ' .. ')],
+      nn: [...pairs(NO_UNITS, NO_OURS, ' '), ...pairs(NO_OURS, NO_UNITS, ' '), 'de installerte', 'de monterte', 'de leverte', 'installert i fjor', 'montert i fjor', 'installert i 20*', 'montert i 20*', 'montert for .. år sidan', ...pairs(['seie opp', 'seier opp', 'oppseiing av', 'avslutte'], NO_AGREEMENTS, ' .. '), ...pairs(NO_BILLS, NO_AGREEMENTS, ' .. ')],
+      en: [...pairs(EN_OURS, EN_UNITS, ' '), 'you installed', 'you supplied', 'you fitted', 'you put in', 'installed last year', 'installed .. in 20*', 'installed .. years ago', 'from your company', ...pairs(['cancel', 'terminate', 'end'], EN_AGREEMENTS.map((a) => `our ${a}`), ' '), ...pairs(EN_BILLS, EN_AGREEMENTS, ' .. ')],
+    },
+  },
   // ======================================================================================
   // sales
   // ======================================================================================
@@ -239,6 +277,19 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
       nb: ['tilbud på', 'gi oss et tilbud', 'gi oss en pris', 'pris på', 'prisoverslag på', 'hva vil det koste', 'hva koster det å', 'regne på', 'heller bytte', 'bytte det ut', 'heller bytte .. enn .. reparere', 'utvide .. avtale*', 'utvide .. serviceavtale*', 'levere tilbud', 'gi tilbud', 'gi oss en pris', 'konkurransegrunnlag*'],
       nn: ['tilbod på', 'gje oss ein pris', 'pris på', 'kva vil det koste', 'kva kostar det å', 'rekne på', 'heller byte', 'byte det ut', 'heller byte .. enn .. reparere', 'utvide .. avtale*', 'utvide .. serviceavtale*', 'levere tilbod', 'gje tilbod'],
       en: ['quote for', 'quotation for', 'pricing for', 'price for', 'proposal for', 'estimate for', 'offer us', 'what would .. cost', 'what would it cost', 'rather replace', 'replace .. rather than repair*', 'extend .. agreement', 'expand .. agreement', 'add .. to .. agreement', 'invite .. to submit', 'submit a proposal', 'submit a quote', 'submit an offer', 'submit a bid', 'tender documents', 'invitation to tender', 'give us a number', 'give us a price', 'give us a figure'],
+    },
+  },
+  {
+    // They want it: a wish for a price, an offer or something new ("vil ha pris på en ny",
+    // "treng eit budsjettoverslag", "we'd like a quote").
+    id: 'sales.want',
+    queue: 'sales',
+    weight: 2,
+    in: 'any',
+    terms: {
+      nb: [...pairs(NB_WANT, NO_OFFER, ' .. '), ...pairs(NB_WANT, NO_NEW, ' '), ...pairs(NB_WANT, ['pris på en ny', 'pris på et nytt', 'pris på ny'], ' '), 'hva vil .. koste', 'hva ville .. koste'],
+      nn: [...pairs(NN_WANT, NO_OFFER, ' .. '), ...pairs(NN_WANT, NO_NEW, ' '), 'kva vil .. koste', 'kva ville .. koste', 'kva kostar ei', 'kva kostar eit', 'kva kostar ein'],
+      en: [...pairs(EN_WANT, EN_OFFER, ' .. '), ...pairs(EN_WANT, EN_NEW, ' '), 'what does it cost', 'what would it cost'],
     },
   },
   {
