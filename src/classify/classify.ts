@@ -198,7 +198,38 @@ export function findRequester(facts: MessageFacts, config: RoutingConfig): MailA
  *     else goes to routing.defaultQueue (a human wrote to us and nothing says it is not a
  *     support case), unless the sender is a system address (post_master@, noreply@): triage.
  */
-export function decide(scores: Record<Queue, number>, config: RoutingConfig, sender: { robot?: string } = {}): { route: Route; why: string } {
+/**
+ * What kind of evidence support and sales have, beyond how much: a split between the two is
+ * settled by it when only one side has its decisive kind (see `settleSupportSales`).
+ */
+export interface EvidenceKinds {
+  /** An explicit request for a price, an offer or something new (sales.quote, sales.request, sales.want). */
+  salesAsk: boolean;
+  /** A fault or symptom (support.fault, support.symptom). */
+  fault: boolean;
+  /** The writer has it already (support.ours, support.existing, support.delivered, support.parts, support.billing, support.warranty). */
+  owned: boolean;
+}
+
+/** Rule ids whose hits say which kind of evidence a mail has (shipped rules; config rules may reuse the ids). */
+const SALES_ASK_RULES: ReadonlySet<string> = new Set(['sales.quote', 'sales.request', 'sales.want']);
+const FAULT_RULES: ReadonlySet<string> = new Set(['support.fault', 'support.symptom']);
+const OWNED_RULES: ReadonlySet<string> = new Set(['support.ours', 'support.existing', 'support.delivered', 'support.parts', 'support.billing', 'support.warranty']);
+
+/**
+ * Support and sales both strong and close: the kind of evidence decides where only one side
+ * has its decisive kind. An explicit ask for a price or an offer, and no fault, is sales (an
+ * owner wanting an add-on is still buying); a fault, or something they have, and no explicit
+ * ask is support (an order confirmation in a billing question, a part for their unit). A fault
+ * and an explicit ask in one mail are two requests: staff decide.
+ */
+function settleSupportSales(kinds: EvidenceKinds): { route: Queue; because: string } | undefined {
+  if (kinds.salesAsk && !kinds.fault) return { route: 'sales', because: 'an explicit ask for a price or an offer, and no fault' };
+  if (!kinds.salesAsk && (kinds.fault || kinds.owned)) return { route: 'support', because: `${kinds.fault ? 'a fault' : 'something they have already'}, and no explicit ask for a price or an offer` };
+  return undefined;
+}
+
+export function decide(scores: Record<Queue, number>, config: RoutingConfig, sender: { robot?: string } = {}, kinds?: EvidenceKinds): { route: Route; why: string } {
   const { minScore, margin } = config.thresholds;
   const privacyMin = config.privacy.minScore;
   if (scores.privacy >= privacyMin) {
@@ -215,6 +246,13 @@ export function decide(scores: Record<Queue, number>, config: RoutingConfig, sen
     return { route: top, why: `route ${top}: ${scores[top]}, ahead of ${second} by ${lead}` };
   }
   if (strong.length > 1) {
+    const third = ranked[2]!;
+    const pair = new Set([top, second]);
+    // Only a split between exactly support and sales, with no privacy evidence worth a look.
+    if (kinds && pair.has('support') && pair.has('sales') && scores[third] < minScore && scores.privacy < config.privacy.triageScore) {
+      const settled = settleSupportSales(kinds);
+      if (settled) return { route: settled.route, why: `route ${settled.route}: support ${scores.support} and sales ${scores.sales} within margin ${margin}, settled by the kind of evidence: ${settled.because}` };
+    }
     return { route: 'triage', why: `triage: split evidence, ${top} ${scores[top]} and ${second} ${scores[second]} both ≥ minScore ${minScore}, lead ${lead} < margin ${margin}` };
   }
   if (scores.privacy >= config.privacy.triageScore && scores.privacy >= scores[top]) {
@@ -391,7 +429,13 @@ export function classifyMessage(facts: MessageFacts, context: ClassifyContext): 
   for (const q of QUEUES) scores[q] = round(scores[q]);
 
   // --- decision
-  const { route, why } = decide(scores, config, { robot: isNoReplyAddress(requester.address) ? requester.address : undefined });
+  const counted = hits.filter((h) => !h.outweighedBy).map((h) => cc.rules[h.rule]!.rule);
+  const kinds: EvidenceKinds = {
+    salesAsk: counted.some((r) => r.queue === 'sales' && r.weight > 0 && SALES_ASK_RULES.has(r.id)),
+    fault: counted.some((r) => r.queue === 'support' && r.weight > 0 && FAULT_RULES.has(r.id)),
+    owned: counted.some((r) => r.queue === 'support' && r.weight > 0 && OWNED_RULES.has(r.id)),
+  };
+  const { route, why } = decide(scores, config, { robot: isNoReplyAddress(requester.address) ? requester.address : undefined }, kinds);
   reasons.push(why);
   if (scores.privacy > 0 && scores.privacy < config.privacy.minScore && route !== 'triage') {
     reasons.push(`privacy evidence ${scores.privacy} < privacy.minScore ${config.privacy.minScore}: not a privacy request`);
