@@ -246,10 +246,11 @@ export function decide(scores: Record<Queue, number>, config: RoutingConfig, sen
     return { route: top, why: `route ${top}: ${scores[top]}, ahead of ${second} by ${lead}` };
   }
   if (strong.length > 1) {
-    const third = ranked[2]!;
     const pair = new Set([top, second]);
-    // Only a split between exactly support and sales, with no privacy evidence worth a look.
-    if (kinds && pair.has('support') && pair.has('sales') && scores[third] < minScore && scores.privacy < config.privacy.triageScore) {
+    // Only a split between exactly support and sales, with no privacy evidence worth a look
+    // (spam below spam.minScore was judged not spam above).
+    const others = ranked.slice(2).filter((q) => q !== 'spam');
+    if (kinds && pair.has('support') && pair.has('sales') && others.every((q) => scores[q] < minScore) && scores.privacy < config.privacy.triageScore) {
       const settled = settleSupportSales(kinds);
       if (settled) return { route: settled.route, why: `route ${settled.route}: support ${scores.support} and sales ${scores.sales} within margin ${margin}, settled by the kind of evidence: ${settled.because}` };
     }

@@ -44,6 +44,10 @@ const NB_WANT = ['vil ha', 'vil gjerne ha', 'ønsker', 'ønsker oss', 'trenger',
 const NN_WANT = ['vil ha', 'vil gjerne ha', 'ønskjer', 'ynskjer', 'treng', 'ser etter', 'skal ha', 'skaffe oss'];
 const EN_WANT = ["we'd like", 'we would like', "i'd like", 'i would like', 'we want', 'we are looking for', "we're looking for", 'looking for', 'we need', 'we will need'];
 /** … and what is wanted: a price, an offer, or something new. */
+/** … or an ask: "send oss et tilbud", "could we get a price". */
+const NB_ASK = ['send oss', 'sende oss', 'gi oss', 'kan vi få', 'ber om', 'be om'];
+const NN_ASK = ['send oss', 'sende oss', 'gje oss', 'kan vi få', 'ber om', 'be om'];
+const EN_ASK = ['send us', 'send me', 'give us', 'can we get', 'could we get', 'could you provide', 'request'];
 const NO_OFFER = ['tilbud', 'tilbod', 'pristilbud', 'pristilbod', 'prisoverslag', 'prisindikasjon*', 'budsjett*', 'overslag'];
 const EN_OFFER = ['a quote', 'a price', 'prices', 'an offer', 'a proposal', 'an estimate', 'a budget*', 'pricing'];
 const NO_NEW = ['en ny', 'ei ny', 'et nytt', 'ein ny', 'eit nytt', 'nytt anlegg', 'ny varmepumpe', 'nye varmepumper', ...['en', 'ei', 'et', 'ein', 'eit'].flatMap((a) => ['varmepumpe', 'anlegg', 'løsning', 'løysing', 'system', 'aggregat', 'styringssystem'].map((u) => `${a} ${u}`))];
@@ -287,9 +291,9 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     weight: 2,
     in: 'any',
     terms: {
-      nb: [...pairs(NB_WANT, NO_OFFER, ' .. '), ...pairs(NB_WANT, NO_NEW, ' '), ...pairs(NB_WANT, ['pris på en ny', 'pris på et nytt', 'pris på ny'], ' '), 'hva vil .. koste', 'hva ville .. koste'],
-      nn: [...pairs(NN_WANT, NO_OFFER, ' .. '), ...pairs(NN_WANT, NO_NEW, ' '), 'kva vil .. koste', 'kva ville .. koste', 'kva kostar ei', 'kva kostar eit', 'kva kostar ein'],
-      en: [...pairs(EN_WANT, EN_OFFER, ' .. '), ...pairs(EN_WANT, EN_NEW, ' '), 'what does it cost', 'what would it cost'],
+      nb: [...pairs([...NB_WANT, ...NB_ASK], NO_OFFER, ' .. '), ...pairs(NB_WANT, NO_NEW, ' '), ...pairs(NB_WANT, ['pris på en ny', 'pris på et nytt', 'pris på ny'], ' '), 'hva vil .. koste', 'hva ville .. koste'],
+      nn: [...pairs([...NN_WANT, ...NN_ASK], NO_OFFER, ' .. '), ...pairs(NN_WANT, NO_NEW, ' '), 'kva vil .. koste', 'kva ville .. koste', 'kva kostar ei', 'kva kostar eit', 'kva kostar ein'],
+      en: [...pairs([...EN_WANT, ...EN_ASK], EN_OFFER, ' .. '), ...pairs(EN_WANT, EN_NEW, ' '), 'what does it cost', 'what would it cost'],
     },
   },
   {
