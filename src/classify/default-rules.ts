@@ -18,6 +18,8 @@ import type { KeywordRule } from './routing-rules.ts';
 
 /** Details about a person that people ask to have corrected (stems cover navnet, adressa, …). */
 const NO_DETAILS = ['navn', 'namn', 'etternavn', 'etternamn', 'fornavn', 'adresse', 'postadresse', 'e-postadresse', 'epostadresse', 'e-post', 'telefonnummer', 'mobilnummer', 'nummer', 'fødselsdato'];
+/** The writer's data as a whole: what an action on it is about. */
+const EN_OWN_DATA = ['my details', 'my data', 'my information', 'my info', 'my records', 'my entry', 'my contact details', 'my profile'];
 const EN_DETAILS = ['name', 'surname', 'last name', 'address', 'email', 'email address', 'e-mail address', 'phone number', 'mobile number', 'number', 'date of birth'];
 
 /** Every `a<sep>b` for a in `as`, b in `bs`. */
@@ -351,7 +353,7 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     terms: {
       nb: ['personopplysning*', 'personlige opplysninger', 'persondata', 'personvern*', 'opplysningene mine', 'mine opplysninger', 'mine data', 'dataene mine', 'kundeprofil*', 'kunderegister*', 'registeret', 'registrene', 'ordrehistorikk*', 'kjøpshistorikk*', 'kundehistorikk*', 'historikken min'],
       nn: ['personopplysning*', 'personlege opplysningar', 'personvern*', 'opplysningane mine', 'mine opplysningar', 'registera', 'registeret', 'kunderegister*', 'ordrehistorikk*', 'kjøpshistorikk*', 'historikken min'],
-      en: ['personal data', 'personal information', 'personal info', 'personal details', 'data protection', 'privacy', 'my details', 'my data', 'my information', 'my records', 'your records', 'on file', 'your database*', 'your systems', 'my personal', 'order history', 'purchase history', 'my history'],
+      en: ['personal data', 'personal information', 'personal info', 'personal details', 'data protection', 'privacy', 'my details', 'my data', 'my information', 'my records', 'your records', 'on file', 'your database*', 'your systems', 'my personal', 'my info', 'my entry', 'order history', 'purchase history', 'my history'],
     },
   },
   {
@@ -422,7 +424,7 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     terms: {
       nb: [...pairs(['rette', 'endre', 'oppdatere', 'korrigere', 'fikse', 'bytte'], NO_DETAILS, ' .. '), ...pairs(['feil'], NO_DETAILS, ' '), ...pairs(NO_DETAILS, ['er feil', 'stemmer ikke', 'skal være', 'er endret', 'endret til', 'er nå', 'rettet til', 'blir rettet', 'korrigert til'], ' .. ')],
       nn: [...pairs(['retta', 'endra', 'oppdatera', 'byte'], NO_DETAILS, ' .. '), ...pairs(NO_DETAILS, ['stemmer ikkje', 'skal vere', 'er endra', 'endra til', 'er no', 'retta til', 'vert retta', 'blir retta'], ' .. ')],
-      en: [...pairs(['correct', 'change', 'update', 'fix', 'amend', 'replace'], EN_DETAILS.filter((d) => !['name', 'email', 'number'].includes(d)), ' .. '), ...pairs(['wrong', 'outdated', 'incorrect'], EN_DETAILS, ' '), ...pairs(EN_DETAILS, ['is wrong', 'are wrong', 'is outdated', 'is misspelled', 'is incorrect', 'has changed', 'changed to', 'is now'], ' .. ')],
+      en: [...pairs(['correct', 'change', 'update', 'fix', 'amend', 'replace'], EN_DETAILS.filter((d) => !['name', 'email', 'number'].includes(d)), ' .. '), ...pairs(['wrong', 'outdated', 'incorrect'], EN_DETAILS, ' '), ...pairs(EN_DETAILS, ['is wrong', 'are wrong', 'is outdated', 'is misspelled', 'is incorrect', 'has changed', 'changed to', 'is now'], ' .. '), ...pairs(['correct', 'update', 'change', 'fix', 'amend'], EN_OWN_DATA, ' .. ')],
     },
   },
   {
@@ -492,9 +494,9 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     weight: 5,
     in: 'any',
     terms: {
-      nb: ['slett* .. personopplysning*', 'slett* .. opplysning* .. om meg', 'slett* meg', 'slett* .. mine data', 'slett* .. om meg', 'slett* alle opplysning*', 'slett* kontoen min', 'slett* kundeprofilen', 'slett* .. lagret på meg', 'slett* .. lagret om meg', 'fjerne .. personopplysning*', 'fjerne .. om meg', 'fjern alt', 'fjerne all informasjon', 'sletting av .. personopplysning*', 'rett til sletting', 'retten til sletting', 'bli glemt', 'anonymiser* .. meg', 'ikke stå i .. register*', 'personopplysninger om meg slettes', 'alt slettes'],
-      nn: ['slett* .. opplysningar', 'slett* meg', 'slett* .. om meg', 'slett* kontoen min', 'slett* brukarkontoen', 'slettar alle', 'fjerne .. opplysningar .. om meg', 'fjern alt', 'fjern meg'],
-      en: ['delete my .. data', 'delete my .. information', 'delete all .. data', 'delete all information', 'delete everything', 'erase .. personal data', 'erase my', 'erase all', 'erasure', 'right to be forgotten', 'remove my .. personal data', 'remove my personal details', 'remove me from your systems', 'wipe me', 'wipe my', 'my data deleted', 'data deletion', 'article 17'],
+      nb: ['slett* .. personopplysning*', 'slett* .. opplysning* .. om meg', 'slett* meg', 'slett* .. mine data', 'slett* .. om meg', 'slett* alle opplysning*', 'slett* kontoen min', 'slett* kundeprofilen', 'slett* .. lagret på meg', 'slett* .. lagret om meg', 'fjerne .. personopplysning*', 'fjerne .. om meg', 'fjern alt', 'fjerne all informasjon', 'sletting av .. personopplysning*', 'rett til sletting', 'retten til sletting', 'bli glemt', 'glem meg', 'glemme meg', 'anonymiser* .. meg', 'ikke stå i .. register*', 'personopplysninger om meg slettes', 'alt slettes'],
+      nn: ['slett* .. opplysningar', 'slett* meg', 'slett* .. om meg', 'slett* kontoen min', 'slett* brukarkontoen', 'slettar alle', 'fjerne .. opplysningar .. om meg', 'fjern alt', 'fjern meg', 'gløym meg', 'gløyme meg', 'bli gløymd'],
+      en: ['delete my .. data', 'delete my .. information', 'delete all .. data', 'delete all information', 'delete everything', 'erase .. personal data', 'erase my', 'erase all', 'erasure', 'right to be forgotten', 'forget me', 'forget about me', 'forget everything about me', 'remove my .. personal data', 'remove my personal details', 'remove me from your systems', 'wipe me', 'wipe my', 'my data deleted', 'data deletion', 'article 17'],
       all: ['art. 17', 'art 17'],
     },
   },
@@ -555,7 +557,7 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     terms: {
       nb: ['reserver* meg mot', 'reservasjon mot', 'reservasjonsrett*', 'motsetter meg', 'setter meg imot', 'setter meg mot', 'protesterer mot', 'ikke kontakt meg', 'ikke bli kontaktet', 'ikke bli ringt', 'ikke ringes', 'slutt å ringe', 'ikke .. markedsføring', 'ikke .. reklame', 'ikke .. telefonsalg', 'ikke .. salgsformål', 'ikke .. til salg', 'ikke motta .. markedsføring', 'ikke send meg .. reklame', 'slutt å sende .. reklame', 'ingen mer reklame'],
       nn: ['reserverer meg mot', 'set meg imot', 'set meg mot', 'motset meg', 'protesterer mot', 'ikkje kontakt meg', 'ikkje bli ringt', 'ikkje .. marknadsføring', 'ikkje .. reklame', 'ikkje .. telefonsal', 'ikkje .. til sal', 'ønskjer ikkje .. marknadsføring', 'ynskjer ikkje .. marknadsføring'],
-      en: ['object to', 'objection', 'opt out of .. marketing', 'stop .. direct marketing', 'stop the sales calls', 'do not contact me', "don't contact me", 'do not want my details used', 'not .. use my details for', 'no longer wish to receive marketing', 'no more marketing', 'stop using my details for marketing', 'stop sending .. advertising', 'stop sending .. ads', 'no more advertising', 'no more ads', 'article 21'],
+      en: ['object to', 'objection', 'opt out of .. marketing', 'stop .. direct marketing', 'stop the sales calls', 'do not contact me', "don't contact me", 'do not want my details used', 'not .. use my details for', 'no longer wish to receive marketing', 'no more marketing', 'stop using my details for marketing', ...pairs(['stop using', "don't use", 'do not use', 'not to use', 'no longer use'], EN_OWN_DATA, ' '), ...pairs(['stop using', 'not use'], ['my data', 'my info', 'my details', 'my information'], ' .. for ads'), 'stop sending .. advertising', 'stop sending .. ads', 'no more advertising', 'no more ads', 'article 21'],
       all: ['art. 21', 'art 21'],
     },
   },
@@ -568,7 +570,7 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     weight: 2,
     in: 'any',
     terms: {
-      all: ['ringt meg', 'ringde meg', 'oppringt', 'oppringninger', 'telefonsalg', 'telefonsal', 'telefonar', 'selgerne', 'seljarane', 'selgere', 'reklame', 'markedsføring', 'marknadsføring', 'called me', 'phoned me', 'sales calls', 'salespeople', 'sales team', 'marketing', 'advertising'],
+      all: ['ringt meg', 'ringde meg', 'oppringt', 'oppringninger', 'telefonsalg', 'telefonsal', 'telefonar', 'selgerne', 'seljarane', 'selgere', 'reklame', 'markedsføring', 'marknadsføring', 'called me', 'phoned me', 'sales calls', 'salespeople', 'sales team', 'marketing', 'advertising', 'ads', 'targeting', 'retargeting', 'annonser', 'målretting', 'målrettet reklame'],
     },
   },
   {
