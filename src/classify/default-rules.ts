@@ -22,6 +22,15 @@ const NO_DETAILS = ['navn', 'namn', 'etternavn', 'etternamn', 'fornavn', 'adress
 const EN_OWN_DATA = ['my details', 'my data', 'my information', 'my info', 'my records', 'my entry', 'my contact details', 'my profile'];
 const EN_DETAILS = ['name', 'surname', 'last name', 'address', 'email', 'email address', 'e-mail address', 'phone number', 'mobile number', 'number', 'date of birth'];
 
+/**
+ * `list` without the terms of `listed`: nb and nn terms share a stemmer, so a term listed
+ * under both is compiled once anyway; listing it twice only makes the lists longer.
+ */
+function besides(list: string[], listed: string[]): string[] {
+  const seen = new Set(listed);
+  return list.filter((t) => !seen.has(t));
+}
+
 /** Every `a<sep>b` for a in `as`, b in `bs`. */
 function pairs(as: string[], bs: string[], sep: string): string[] {
   return as.flatMap((a) => bs.map((b) => `${a}${sep}${b}`));
@@ -45,15 +54,21 @@ const EN_BILLS = ['invoice*', 'billed', 'billing', 'charged'];
 const NB_WANT = ['vil ha', 'vil gjerne ha', 'ønsker', 'ønsker oss', 'trenger', 'ser etter', 'skal ha', 'skaffe oss'];
 const NN_WANT = ['vil ha', 'vil gjerne ha', 'ønskjer', 'ynskjer', 'treng', 'ser etter', 'skal ha', 'skaffe oss'];
 const EN_WANT = ["we'd like", 'we would like', "i'd like", 'i would like', 'we want', 'we are looking for', "we're looking for", 'looking for', 'we need', 'we will need'];
-/** … and what is wanted: a price, an offer, or something new. */
+/** … and what is wanted: a budget figure, a price of something new, or something new. Offer words
+ * of their own ("tilbud", "quote") count in sales.quote already: a wish for them adds nothing. */
 /** … or an ask: "send oss et tilbud", "could we get a price". */
 const NB_ASK = ['send oss', 'sende oss', 'gi oss', 'kan vi få', 'ber om', 'be om'];
 const NN_ASK = ['send oss', 'sende oss', 'gje oss', 'kan vi få', 'ber om', 'be om'];
 const EN_ASK = ['send us', 'send me', 'give us', 'can we get', 'could we get', 'could you provide', 'request'];
-const NO_OFFER = ['tilbud', 'tilbod', 'pristilbud', 'pristilbod', 'prisoverslag', 'prisindikasjon*', 'budsjett*', 'overslag'];
-const EN_OFFER = ['a quote', 'a price', 'prices', 'an offer', 'a proposal', 'an estimate', 'a budget*', 'pricing'];
+const NO_OFFER = ['prisindikasjon*', 'budsjett*', 'pris på ny', 'pris på en ny', 'pris på et nytt', 'pris på ei ny'];
+const EN_OFFER = ['an offer', 'a budget*', 'a price', 'prices'];
 const NO_NEW = ['en ny', 'ei ny', 'et nytt', 'ein ny', 'eit nytt', 'nytt anlegg', 'ny varmepumpe', 'nye varmepumper', ...['en', 'ei', 'et', 'ein', 'eit'].flatMap((a) => ['varmepumpe', 'anlegg', 'løsning', 'løysing', 'system', 'aggregat', 'styringssystem'].map((u) => `${a} ${u}`))];
 const EN_NEW = ['a new', 'new', 'a heat pump', 'heat pumps', 'a system', 'a solution', 'this for'];
+
+const OURS_NB = [...pairs(NO_UNITS, NO_OURS, ' '), ...pairs(NO_OURS, NO_UNITS, ' '), 'dere installerte', 'dere monterte', 'dere leverte', 'installert i fjor', 'montert i fjor', 'installert i 20*', 'montert i 20*', 'kjøpt i 20*', 'installert for .. år siden', 'montert for .. år siden', ...pairs(['si opp', 'sier opp', 'oppsigelse av', 'avslutte'], NO_AGREEMENTS, ' .. '), ...pairs(NO_BILLS, NO_AGREEMENTS, ' .. ')];
+const OURS_NN = besides([...pairs(NO_UNITS, NO_OURS, ' '), ...pairs(NO_OURS, NO_UNITS, ' '), 'de installerte', 'de monterte', 'de leverte', 'installert i fjor', 'montert i fjor', 'installert i 20*', 'montert i 20*', 'montert for .. år sidan', ...pairs(['seie opp', 'seier opp', 'oppseiing av', 'avslutte'], NO_AGREEMENTS, ' .. '), ...pairs(NO_BILLS, NO_AGREEMENTS, ' .. ')], OURS_NB);
+const WANT_NB = [...pairs([...NB_WANT, ...NB_ASK], NO_OFFER, ' .. '), ...pairs(NB_WANT, NO_NEW, ' '), 'hva vil .. koste', 'hva ville .. koste'];
+const WANT_NN = besides([...pairs([...NN_WANT, ...NN_ASK], NO_OFFER, ' .. '), ...pairs(NN_WANT, NO_NEW, ' '), 'kva vil .. koste', 'kva ville .. koste', 'kva kostar ei', 'kva kostar eit', 'kva kostar ein'], WANT_NB);
 
 export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
   // ======================================================================================
@@ -230,8 +245,8 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     weight: 2,
     in: 'any',
     terms: {
-      nb: [...pairs(NO_UNITS, NO_OURS, ' '), ...pairs(NO_OURS, NO_UNITS, ' '), 'dere installerte', 'dere monterte', 'dere leverte', 'installert i fjor', 'montert i fjor', 'installert i 20*', 'montert i 20*', 'kjøpt i 20*', 'installert for .. år siden', 'montert for .. år siden', ...pairs(['si opp', 'sier opp', 'oppsigelse av', 'avslutte'], NO_AGREEMENTS, ' .. '), ...pairs(NO_BILLS, NO_AGREEMENTS, ' .. ')],
-      nn: [...pairs(NO_UNITS, NO_OURS, ' '), ...pairs(NO_OURS, NO_UNITS, ' '), 'de installerte', 'de monterte', 'de leverte', 'installert i fjor', 'montert i fjor', 'installert i 20*', 'montert i 20*', 'montert for .. år sidan', ...pairs(['seie opp', 'seier opp', 'oppseiing av', 'avslutte'], NO_AGREEMENTS, ' .. '), ...pairs(NO_BILLS, NO_AGREEMENTS, ' .. ')],
+      nb: OURS_NB,
+      nn: OURS_NN,
       en: [...pairs(EN_OURS, EN_UNITS, ' '), 'you installed', 'you supplied', 'you fitted', 'you put in', 'installed last year', 'installed .. in 20*', 'installed .. years ago', 'from your company', ...pairs(['cancel', 'terminate', 'end'], EN_AGREEMENTS.map((a) => `our ${a}`), ' '), ...pairs(EN_BILLS, EN_AGREEMENTS, ' .. ')],
     },
   },
@@ -293,8 +308,8 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     weight: 2,
     in: 'any',
     terms: {
-      nb: [...pairs([...NB_WANT, ...NB_ASK], NO_OFFER, ' .. '), ...pairs(NB_WANT, NO_NEW, ' '), ...pairs(NB_WANT, ['pris på en ny', 'pris på et nytt', 'pris på ny'], ' '), 'hva vil .. koste', 'hva ville .. koste'],
-      nn: [...pairs([...NN_WANT, ...NN_ASK], NO_OFFER, ' .. '), ...pairs(NN_WANT, NO_NEW, ' '), 'kva vil .. koste', 'kva ville .. koste', 'kva kostar ei', 'kva kostar eit', 'kva kostar ein'],
+      nb: WANT_NB,
+      nn: WANT_NN,
       en: [...pairs([...EN_WANT, ...EN_ASK], EN_OFFER, ' .. '), ...pairs(EN_WANT, EN_NEW, ' '), 'what does it cost', 'what would it cost'],
     },
   },
