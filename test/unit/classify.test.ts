@@ -227,6 +227,31 @@ describe('other routing signals', () => {
     expect(r.route).toBe('triage');
   });
 
+  // Support and sales close: the kind of evidence settles it where only one side has its kind.
+  it('a support/sales split is settled by the kind of evidence: an explicit ask without a fault is sales, something they own without an ask is support', () => {
+    const ask = classifyMessage(
+      facts({ subject: 'Tillegg til portalen', text: 'Vi bruker kundeportalen for varmepumpene våre i dag. Kan vi få et tilbud på modulen for luftkvalitet til tre bygg?' }),
+      unknown,
+    );
+    expect(ask.route).toBe('sales');
+    const owned = classifyMessage(
+      facts({ subject: 'Ordre og faktura', text: 'Vi bestilte reservedeler til aggregatet vårt i mars og har fått ordrebekreftelse, men ingen faktura. Kan dere sende den?' }),
+      unknown,
+    );
+    expect(owned.route).toBe('support');
+  });
+
+  it('"they have it" outweighs a sales word over the same words: the unit you installed last year', () => {
+    const r = classifyMessage(facts({ subject: 'odd noise', text: 'The heat pump you installed last year makes a rattling sound at start-up. Could someone have a look?' }), unknown);
+    expect(r.route).toBe('support');
+    expect(r.reasons.join('\n')).toMatch(/outweighed: sales\.project "installed"/);
+  });
+
+  it('an action on the writer\'s own data as a whole is privacy: "please correct my details", "forget me"', () => {
+    expect(classifyMessage(facts({ subject: 'Records', text: 'My job title changed last month. Please update my details wherever you keep them.' }), unknown).route).toBe('privacy');
+    expect(classifyMessage(facts({ subject: 'glem meg', text: 'Glem meg, takk.' }), unknown).route).not.toBe('support');
+  });
+
   it('forwarded mail is classified on what was forwarded', () => {
     const r = classifyMessage(
       facts({
