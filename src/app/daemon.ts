@@ -34,6 +34,7 @@ import { serviceIdentity } from '../http/service-identity.ts';
 import { scheduleTaskExpiry } from '../tasks/task-expiry.ts';
 import { rekeyLegacySuppression } from '../suppression/suppression-list.ts';
 import { ABSENT_CLAIMER_GRACE_MS } from '../db/database-away.ts';
+import { pingDatabase } from '../db/database-probes.ts';
 
 export interface Daemon {
   db: Database;
@@ -177,7 +178,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         {
           name: 'database',
           check: async () => {
-            await db.orm.em.fork().getConnection().execute('select 1');
+            await pingDatabase(db.orm.em.fork());
             return { ok: true };
           },
         },

@@ -10,7 +10,7 @@
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '../logging/logger.ts';
-import { sqlOf } from '../db/sql.ts';
+import { openMailboxAlertTasks } from '../tasks/task-store.ts';
 import { createTask, decideTask, type SlackChannels } from '../tasks/task-service.ts';
 import type { Actor, TaskRecord } from '../tasks/task-types.ts';
 
@@ -47,10 +47,7 @@ export interface MailboxAlerts {
 export const MAILBOX_ALERT_ACTOR: Actor = { kind: 'system', id: 'mailbox-alerts', name: 'Mailroom' };
 
 async function openAlerts(orm: MikroORM, mailbox: string): Promise<{ id: string; public_id: string }[]> {
-  return sqlOf(orm.em.fork())<{ id: string; public_id: string }>(
-    `select id, public_id from task where kind = 'mailbox-alert' and state = 'open' and details->>'mailbox' = ? order by id`,
-    [mailbox],
-  );
+  return openMailboxAlertTasks(orm.em.fork(), mailbox);
 }
 
 export function startMailboxAlerts(o: MailboxAlertsOptions): MailboxAlerts {

@@ -301,3 +301,15 @@ export async function readRawBuffer(em: EntityManager, inboundId: string): Promi
   );
   return Buffer.concat(rows.map((r) => r.bytes));
 }
+
+/** Where a stored message stands: its state, how it was filed and on what, or why it failed. */
+export async function inboundOutcome(
+  em: EntityManager,
+  inboundId: string,
+): Promise<{ state: string; outcome: string | null; record_ref: string | null; last_error: string | null } | undefined> {
+  const [row] = await sqlOf(em)<{ state: string; outcome: string | null; record_ref: string | null; last_error: string | null }>(
+    'select state, outcome, record_ref, last_error from inbound_message where id = ?',
+    [inboundId],
+  );
+  return row;
+}

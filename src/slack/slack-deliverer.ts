@@ -3,8 +3,9 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '../logging/logger.ts';
 import type { ClaimedRow, Deliverer, DeliveryResult } from '../outbox/deliverer.ts';
 import { DeliveryError } from '../queue/delivery-error.ts';
-import { sqlOf } from '../db/sql.ts';
-import { appendAudit, findTask, taskAudit } from '../tasks/task-service.ts';
+import { refundAttempt } from '../outbox/outbox-store.ts';
+import { findTask, taskAudit } from '../tasks/task-service.ts';
+import { earlierPostWaiting, recordSlackPost, slackPostOf } from '../tasks/task-store.ts';
 import type { TaskRecord } from '../tasks/task-types.ts';
 import { taskMessage, type Block, type TaskActivity } from './block-kit.ts';
 
@@ -115,7 +116,7 @@ export class SlackDeliverer implements Deliverer {
   async deliver(row: ClaimedRow): Promise<DeliveryResult> {
     const wait = this.pausedUntil - Date.now();
     if (wait > 0) {
-      await sqlOf(this.o.orm.em.fork())(`update outbox_message set attempts = greatest(attempts - 1, 0) where id = ? and status = 'sending'`, [row.id]);
+      await refundAttempt(this.o.orm.em.fork(), row.id);
       throw new DeliveryError('Slack rate limit in force', false, wait);
     }
     try {
@@ -205,16 +206,10 @@ export class SlackDeliverer implements Deliverer {
    */
   private async waitForEarlierPosts(row: ClaimedRow, task: TaskRecord): Promise<void> {
     if (!task.recordRef) return;
-    const sql = sqlOf(this.o.orm.em.fork());
-    const [earlier] = await sql<{ next_attempt_at: Date }>(
-      `select o.next_attempt_at from task t
-         join outbox_message o on o.dedupe_key = 'task:' || t.id || ':post'
-        where t.record_ref = ? and t.id < ? and t.slack_ts is null and o.status in ('pending', 'sending')
-        order by o.next_attempt_at limit 1`,
-      [task.recordRef, task.id],
-    );
+    const em = this.o.orm.em.fork();
+    const earlier = await earlierPostWaiting(em, task.recordRef, task.id);
     if (!earlier) return;
-    await sql(`update outbox_message set attempts = greatest(attempts - 1, 0) where id = ? and status = 'sending'`, [row.id]);
+    await refundAttempt(em, row.id);
     const wait = Math.max(this.o.waitRetryMs ?? 1000, new Date(earlier.next_attempt_at).getTime() - Date.now() + 200);
     throw new DeliveryError(`waiting for an earlier task of ${task.recordRef} to be posted`, false, wait);
   }
@@ -250,9 +245,7 @@ export class SlackDeliverer implements Deliverer {
   private async storePosted(task: TaskRecord, channelId: string, ts: string, reconciled: boolean): Promise<void> {
     try {
       await this.o.orm.em.fork().transactional(async (em) => {
-        const sql = sqlOf(em);
-        const rows = await sql(`update task set slack_channel_id = ?, slack_ts = ?, updated_at = now() where id = ? and slack_ts is null returning id`, [channelId, ts, task.id]);
-        if (rows[0]) await appendAudit(sql, task.id, SYSTEM, 'posted', { channel: channelId, ts, ...(reconciled ? { reconciled: true } : {}) });
+        await recordSlackPost(em, task.id, { channelId, ts }, SYSTEM, { channel: channelId, ts, ...(reconciled ? { reconciled: true } : {}) });
       });
     } catch (e) {
       throw new DeliveryError(`posted to Slack but could not record it: ${(e as Error).message}`, false);
@@ -262,16 +255,13 @@ export class SlackDeliverer implements Deliverer {
   private async update(row: ClaimedRow): Promise<DeliveryResult> {
     const { task, activity } = await this.load(String(row.payload.taskId));
     if (!task.slackTs || !task.slackChannelId) {
-      const sql = sqlOf(this.o.orm.em.fork());
-      const [post] = await sql<{ status: string; next_attempt_at: Date }>(
-        `select status, next_attempt_at from outbox_message where dedupe_key = ?`,
-        [`task:${task.id}:post`],
-      );
+      const em = this.o.orm.em.fork();
+      const post = await slackPostOf(em, task.id);
       if (!post || (post.status !== 'pending' && post.status !== 'sending')) {
         throw new DeliveryError(`task ${task.publicId} was never posted to Slack (post ${post?.status ?? 'missing'})`, true);
       }
       // Waiting for our own post is not a failed attempt.
-      await sql(`update outbox_message set attempts = greatest(attempts - 1, 0) where id = ? and status = 'sending'`, [row.id]);
+      await refundAttempt(em, row.id);
       const wait = Math.max(this.o.waitRetryMs ?? 1000, new Date(post.next_attempt_at).getTime() - Date.now() + 200);
       throw new DeliveryError(`task ${task.publicId} is not posted yet; updating after the post lands`, false, wait);
     }

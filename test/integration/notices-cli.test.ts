@@ -69,4 +69,18 @@ describe('notices CLI', () => {
     const [{ n }] = (await sqlOf(db.orm.em.fork())(`select count(*) as n from outbox_message`)) as [{ n: string }];
     expect(Number(n)).toBe(0); // Slack off: the approval task is worked from the CLI; no mail went anywhere
   });
+
+  it('sets the services of an organisation found by exact name in any case, and refuses an unknown one or an unknown service', async () => {
+    const set = await cli('notices', 'services', 'set', 'alfa as', 'portal');
+    expect(set.code).toBe(0);
+    expect(set.stdout).toBe('Alfa AS: portal\n');
+    const none = await cli('notices', 'services', 'set', 'Beta AS');
+    expect(none.stdout).toBe('Beta AS: (no services)\n');
+    const unknownOrg = await cli('notices', 'services', 'set', 'delta.example', 'email');
+    expect(unknownOrg.code).toBe(1);
+    expect(unknownOrg.stderr).toContain('no organisation delta.example');
+    const unknownService = await cli('notices', 'services', 'set', 'Alfa AS', 'telex');
+    expect(unknownService.code).toBe(1);
+    expect(unknownService.stderr).toContain('unknown service telex');
+  });
 });

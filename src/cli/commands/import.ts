@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import type { Config } from '../../config/load-config.ts';
 import type { Orm } from '../../db/orm.ts';
 import { withDatabase } from '../context.ts';
-import { sqlOf } from '../../db/sql.ts';
+import { lastOutboxId as newestOutboxId, pendingEmailsAfter } from '../../outbox/outbox-store.ts';
+import { daemonConnected } from '../../db/database-probes.ts';
 import { printRecord } from '../output.ts';
 import { importMailSource, fileMessages, MailImportError, type ImportProgress, type MailImportOptions, type MailImportSummary } from '../../ingest/mail-import.ts';
 import { createFiler } from '../../handlers/file-message.ts';
@@ -87,16 +88,12 @@ interface OutboxNote {
 }
 
 async function lastOutboxId(orm: Orm): Promise<string> {
-  const [row] = await sqlOf(orm.em.fork())<{ id: string | null }>('select max(id)::text as id from outbox_message');
-  return row?.id ?? '0';
+  return newestOutboxId(orm.em.fork());
 }
 
 async function outboxNote(orm: Orm, afterId: string): Promise<OutboxNote> {
-  const sql = sqlOf(orm.em.fork());
-  const [q] = await sql<{ n: string }>(`select count(*) as n from outbox_message where id > ?::bigint and channel = 'email' and status = 'pending'`, [afterId]);
-  // The daemon names its connections mailroom:<host>:<pid>:… (src/app/instance-id.ts); the CLI's are mailroom-cli:….
-  const [d] = await sql<{ n: string }>(`select count(*) as n from pg_stat_activity where datname = current_database() and application_name like 'mailroom:%'`);
-  return { queued: Number(q?.n ?? 0), daemonRunning: Number(d?.n ?? 0) > 0 };
+  const em = orm.em.fork();
+  return { queued: await pendingEmailsAfter(em, afterId), daemonRunning: await daemonConnected(em) };
 }
 
 function printSummary(s: MailImportSummary, note: OutboxNote): void {

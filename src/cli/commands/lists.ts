@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { withDatabase } from '../context.ts';
 import { printRecords } from '../output.ts';
 import { allLists, ensureLists } from '../../newsletter/subscribers.ts';
-import { sqlOf } from '../../db/sql.ts';
+import { confirmedCountsByList } from '../../newsletter/newsletter-store.ts';
 import { describe } from '../command-index.ts';
 
 export function registerListsCommands(program: Command): void {
@@ -14,7 +14,7 @@ export function registerListsCommands(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       await withDatabase(async ({ db }) => {
         const em = db.orm.em.fork();
-        const counts = new Map((await sqlOf(em)<{ list_id: string; n: string }>(`select list_id::text, count(*) as n from newsletter_subscription where status = 'confirmed' group by list_id`)).map((r) => [r.list_id, Number(r.n)]));
+        const counts = await confirmedCountsByList(em);
         printRecords((await allLists(em)).map((l) => ({ id: l.id, slug: l.slug, nameNb: l.name_nb, nameEn: l.name_en, public: l.public, confirmed: counts.get(l.id) ?? 0 })), { json: opts.json, columns: ['id', 'slug', 'nameNb', 'nameEn', 'public', 'confirmed'] });
       });
     });

@@ -24,7 +24,7 @@ import {
 import { importOpsContacts, listOpsContacts, parseOpsContactsCsv, setOrganisationServices } from '../../notices/recipients.ts';
 import { runNoticeJob } from '../../notices/notice-job.ts';
 import { noticeDepsFromConfig } from '../../notices/setup.ts';
-import { sqlOf } from '../../db/sql.ts';
+import { organisationByKey } from '../../notices/notice-store.ts';
 import { describe } from '../command-index.ts';
 
 const cliActor = (name: string): Actor => ({ kind: 'cli', id: name, name });
@@ -266,10 +266,7 @@ export function registerNoticeCommands(program: Command): void {
         const unknown = services.filter((s) => !known.has(s));
         if (unknown.length) throw new NoticeError(`unknown service ${unknown.join(', ')}`);
         const em = ctx.db.orm.em.fork();
-        const [org] = await sqlOf(em)<{ id: string; name: string }>(
-          `select id, name from organisation where domain = lower(?) or lower(name) = lower(?) or id::text = ? order by id limit 1`,
-          [organisation, organisation, organisation],
-        );
+        const org = await organisationByKey(em, organisation);
         if (!org) throw new NoticeError(`no organisation ${organisation}`);
         await em.transactional((tx) => setOrganisationServices(tx, org.id, services));
         process.stdout.write(`${org.name}: ${services.join(', ') || '(no services)'}\n`);

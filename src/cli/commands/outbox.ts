@@ -3,20 +3,8 @@ import { limitOption } from '../options.ts';
 import { withDatabase } from '../context.ts';
 import { printRecords } from '../output.ts';
 import { describe } from '../command-index.ts';
+import { listOutboxMessages } from '../../outbox/outbox-store.ts';
 
-interface OutboxRow {
-  id: string;
-  channel: string;
-  status: string;
-  attempts: number;
-  message_id: string | null;
-  payload: Record<string, unknown>;
-  last_error: string | null;
-  in_doubt: boolean;
-  created_at: Date;
-  next_attempt_at: Date;
-  sent_at: Date | null;
-}
 
 export function registerOutboxCommands(program: Command): void {
   const outbox = program.command('outbox').description(describe('outbox'));
@@ -28,13 +16,7 @@ export function registerOutboxCommands(program: Command): void {
     .addOption(limitOption(100, 'at most this many rows'))
     .action(async (opts: { json?: boolean; status?: string; limit: number }) => {
       await withDatabase(async ({ db }) => {
-        const rows = await db.orm.em
-          .fork()
-          .getConnection()
-          .execute<OutboxRow[]>(
-            `select * from outbox_message where (?::text is null or status = ?) order by id desc limit ?`,
-            [opts.status ?? null, opts.status ?? null, opts.limit],
-          );
+        const rows = await listOutboxMessages(db.orm.em.fork(), { status: opts.status, limit: opts.limit });
         printRecords(
           rows.map((r) => ({
             id: r.id,

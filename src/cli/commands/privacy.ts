@@ -8,7 +8,8 @@ import { limitOption } from '../options.ts';
 import { writeFileSync } from 'node:fs';
 import { withDatabase, type CliContext } from '../context.ts';
 import { printJson, printRecord, printRecords } from '../output.ts';
-import { sqlOf } from '../../db/sql.ts';
+import { caseAuditTrail, caseOverview } from '../../privacy/privacy-store.ts';
+import { tasksOfRecord } from '../../tasks/task-store.ts';
 import { slackApproversSchema } from '../../tasks/approvers.ts';
 import { ActionRegistry } from '../../tasks/action-registry.ts';
 import { decideTask } from '../../tasks/task-service.ts';
@@ -41,14 +42,9 @@ export function registerPrivacyCommands(program: Command): void {
     .addOption(limitOption(500))
     .action(async (o: { json?: boolean; open?: boolean; limit: number }) => {
       await withDatabase(async ({ db }) => {
-        const rows = await sqlOf(db.orm.em.fork())(
-          `select c.ref, c.state, c.identity, c.received_at, c.due_date, c.extended_due_at, c.language,
-                  (select string_agg("right" || ':' || state, ', ' order by id) from privacy_right r where r.case_id = c.id) as rights
-             from privacy_case c ${o.open ? `where c.state not in ('completed', 'denied', 'cancelled')` : ''} order by c.id desc limit ?`,
-          [o.limit],
-        );
+        const rows = await caseOverview(db.orm.em.fork(), { open: o.open, limit: o.limit });
         printRecords(
-          rows.map((r) => ({ id: r.ref, state: r.state, identity: r.identity, rights: r.rights, receivedAt: r.received_at, dueDate: effectiveDueDate(r as never), language: r.language })),
+          rows.map((r) => ({ id: r.ref, state: r.state, identity: r.identity, rights: r.rights, receivedAt: r.received_at, dueDate: effectiveDueDate(r), language: r.language })),
           { json: o.json, columns: ['id', 'state', 'identity', 'rights', 'dueDate'] },
         );
       });
@@ -64,8 +60,8 @@ export function registerPrivacyCommands(program: Command): void {
         const c = await findCase(em, { ref });
         if (!c) return fail(`no privacy case ${ref}`, 3);
         const rights = (await rightsOf(em, c.id)).map((r) => ({ right: r.right, state: r.state, reason: r.reason, outcome: r.outcome }));
-        const tasks = await sqlOf(em)(`select public_id as id, action_kind as "actionKind", state, decided_by as "decidedBy" from task where record_ref = ? order by id`, [c.ref]);
-        const audit = await sqlOf(em)(`select at, actor_kind as "actorKind", actor_name as "actorName", action, detail from privacy_audit where case_id = ? order by id`, [c.id]);
+        const tasks = await tasksOfRecord(em, c.ref);
+        const audit = await caseAuditTrail(em, c.id);
         const head = { id: c.ref, state: c.state, identity: c.identity, dmarc: c.dmarc, senderOnFile: c.sender_on_file, email: c.subject_email, receivedAt: c.received_at, dueDate: effectiveDueDate(c), extensionReason: c.extension_reason, language: c.language };
         if (o.json) return printJson({ ...head, rights, tasks, audit });
         printRecord(head, {});

@@ -5,8 +5,7 @@ import { withDatabase } from '../context.ts';
 import { printRecords, printRecord } from '../output.ts';
 import { listQuarantine, showQuarantined } from '../../records/record-views.ts';
 import { retryQuarantined } from '../../ingest/ingest-processor.ts';
-import { readRaw } from '../../ingest/inbound-store.ts';
-import { sqlOf } from '../../db/sql.ts';
+import { inboundOutcome, readRaw } from '../../ingest/inbound-store.ts';
 import { cliError, printDetail } from './records.ts';
 import { runPipelineUntilDone } from './import.ts';
 import { describe } from '../command-index.ts';
@@ -57,10 +56,7 @@ export function registerQuarantineCommands(program: Command): void {
         const ok = await db.orm.em.fork().transactional((em) => retryQuarantined(em, id));
         if (!ok) return cliError(`no quarantined message ${id}`);
         if (opts.now) await runPipelineUntilDone(db.orm, config, [id]);
-        const [row] = await sqlOf(db.orm.em.fork())<{ state: string; outcome: string | null; record_ref: string | null; last_error: string | null }>(
-          'select state, outcome, record_ref, last_error from inbound_message where id = ?',
-          [id],
-        );
+        const row = await inboundOutcome(db.orm.em.fork(), id);
         const result = { id: id, state: row!.state, outcome: row!.outcome, recordRef: row!.record_ref, lastError: row!.last_error };
         if (opts.json) printRecord(result, { json: true });
         else if (!opts.now) process.stdout.write(`message ${result.id} queued for another attempt (state ${result.state})\n`);

@@ -3,10 +3,10 @@ import { limitOption } from '../options.ts';
 import { withDatabase } from '../context.ts';
 import { printRecords } from '../output.ts';
 import { reportImport } from '../table-import-output.ts';
-import { sqlOf } from '../../db/sql.ts';
 import { allLists, findSubscriber, signUp, unsubscribeAll, type ListRow } from '../../newsletter/subscribers.ts';
 import { SUBSCRIBER_ALIASES, SUBSCRIBER_REQUIRED, importSubscriberRows, parseSubscribers, resolveLists } from '../../newsletter/subscriber-import.ts';
 import { newsletterDepsFromConfig } from '../../newsletter/setup.ts';
+import { subscriberOverview } from '../../newsletter/newsletter-store.ts';
 import { readTableFile } from '../../table-import/read-file.ts';
 import { TableFileError } from '../../table-import/read-table.ts';
 import { describeColumns } from '../../table-import/columns.ts';
@@ -27,14 +27,7 @@ export function registerSubscribersCommands(program: Command): void {
     .addOption(limitOption(100))
     .action(async (opts: { json?: boolean; list?: string; limit: number }) => {
       await withDatabase(async ({ db }) => {
-        const rows = await sqlOf(db.orm.em.fork())(
-          `select s.id::text, s.email, s.name, s.language, s.dnt, s.suppressed_reason,
-                  coalesce(string_agg(l.slug || ':' || x.status, ',' order by l.slug), '') as lists
-             from newsletter_subscriber s left join newsletter_subscription x on x.subscriber_id = s.id left join newsletter_list l on l.id = x.list_id
-            where (?::text is null or exists (select 1 from newsletter_subscription y join newsletter_list z on z.id = y.list_id where y.subscriber_id = s.id and z.slug = ?))
-            group by s.id order by s.id desc limit ?`,
-          [opts.list ?? null, opts.list ?? null, opts.limit],
-        );
+        const rows = await subscriberOverview(db.orm.em.fork(), { list: opts.list, limit: opts.limit });
         printRecords(rows.map((r) => ({ id: r.id, email: r.email, name: r.name, language: r.language, dnt: r.dnt, suppressed: r.suppressed_reason, lists: r.lists })), { json: opts.json, columns: ['id', 'email', 'name', 'dnt', 'suppressed', 'lists'] });
       });
     });
