@@ -13,6 +13,7 @@ import { QueueWorker } from '../queue/queue-worker.ts';
 import type { DeliveryError } from '../queue/delivery-error.ts';
 import type { CampaignTransport } from './transport.ts';
 import { SendRateLimiter } from './rate-limit.ts';
+import { liveDaemonCount } from '../db/database-probes.ts';
 import { compileCampaign, renderCampaignMail, type CompiledCampaign } from './render.ts';
 import { findCampaign, finishCampaigns, forRender, renderContext } from './campaigns.ts';
 import { suppress } from './subscribers.ts';
@@ -46,9 +47,14 @@ export interface CampaignSenderOptions {
   onFinished?: (campaignId: string) => Promise<void> | void;
 }
 
+/** How often the send-rate share is re-read (a joining or departing instance counts within this). */
+const SHARE_REFRESH_MS = 5_000;
+
 export class CampaignSender {
   private readonly compiled = new Map<string, CompiledCampaign>();
   private readonly limiter: SendRateLimiter;
+  /** When the number of live instances (this one's share of the send rate) was last read. */
+  private shareReadAt = 0;
   private readonly queue: ClaimQueue<RecipientRow>;
   private readonly worker: QueueWorker;
 
@@ -104,6 +110,20 @@ export class CampaignSender {
     return this.queue.runOnce();
   }
 
+  /**
+   * The configured rates are the installation's: every few seconds this instance reads how many
+   * daemons share the database and takes its part of them. A failed read keeps the last share.
+   */
+  private async refreshShare(): Promise<void> {
+    if (Date.now() - this.shareReadAt < SHARE_REFRESH_MS) return;
+    this.shareReadAt = Date.now();
+    try {
+      this.limiter.setShare(await liveDaemonCount(this.o.em));
+    } catch (err) {
+      this.o.log.debug({ err: String(err) }, 'could not count the live instances; keeping the send-rate share');
+    }
+  }
+
   private async finished(id: string): Promise<void> {
     this.compiled.delete(id);
     this.o.log.info({ campaignId: id }, 'campaign sent');
@@ -122,6 +142,7 @@ export class CampaignSender {
   }
 
   private async begin(rows: RecipientRow[]): Promise<(row: RecipientRow, journalKey: string) => Promise<Outcome>> {
+    await this.refreshShare();
     const ctx = renderContext(this.o.deps);
     // The one suppression list, read now: an opt-out that arrived after the campaign started
     // (by link, by mail, by a complaint, by erasure) still stops the message, and the tracking.

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { signToken, verifyToken, confirmToken, readConfirmToken } from '../../src/newsletter/tokens.ts';
 import { truncateIp } from '../../src/newsletter/ip.ts';
 import { machineReason } from '../../src/newsletter/machine.ts';
-import { Bucket } from '../../src/newsletter/rate-limit.ts';
+import { Bucket, SendRateLimiter } from '../../src/newsletter/rate-limit.ts';
 import { prepareTemplate, compileCampaign, renderCampaignMail, readCampaignMessageId } from '../../src/newsletter/render.ts';
 import { CAMPAIGN_HTML } from '../support/newsletter-helpers.ts';
 
@@ -69,6 +69,30 @@ describe('rate limit', () => {
     t += 1000;
     expect(b.reserve()).toBe(0);
     expect(new Bucket(0, 1).reserve()).toBe(0);
+  });
+
+  it('several daemons share the configured rates: each takes 1/n of them', () => {
+    let t = 0;
+    const sent = (l: SendRateLimiter, domain: string) => {
+      let n = 0;
+      for (let ms = 0; ms < 10_000; ms += 10) {
+        t += 10;
+        while (l.reserve(domain) === 0) n++;
+        l.refund(domain);
+      }
+      return n;
+    };
+    const alone = new SendRateLimiter({ globalPerSecond: 100, perDomainPerSecond: 20, now: () => t });
+    const oneOfTwo = new SendRateLimiter({ globalPerSecond: 100, perDomainPerSecond: 20, now: () => t });
+    oneOfTwo.setShare(2);
+    // Ten seconds: about 100/s alone, 50/s as one of two; per domain 20/s and 10/s.
+    expect(sent(alone, 'big.example')).toBeGreaterThan(190);
+    expect(sent(oneOfTwo, 'big.example')).toBeLessThan(110);
+    const g = new SendRateLimiter({ globalPerSecond: 100, perDomainPerSecond: 0, now: () => t });
+    g.setShare(2);
+    const half = sent(g, 'a.example');
+    g.setShare(1);
+    expect(sent(g, 'a.example')).toBeGreaterThan(half * 1.8);
   });
 });
 
