@@ -214,7 +214,18 @@ export interface EvidenceKinds {
 /** Rule ids whose hits say which kind of evidence a mail has (shipped rules; config rules may reuse the ids). */
 const SALES_ASK_RULES: ReadonlySet<string> = new Set(['sales.quote', 'sales.request', 'sales.want']);
 const FAULT_RULES: ReadonlySet<string> = new Set(['support.fault', 'support.symptom']);
-const OWNED_RULES: ReadonlySet<string> = new Set(['support.ours', 'support.existing', 'support.delivered', 'support.parts', 'support.billing', 'support.warranty']);
+const OWNED_RULES: ReadonlySet<string> = new Set(['support.ours', 'support.existing', 'support.delivered', 'support.parts', 'support.billing', 'support.warranty', 'support.bought']);
+/** A purchase, payment or accepted offer in the past: the writer bought it already. */
+const PAST_PURCHASE_RULES: ReadonlySet<string> = new Set(['support.bought']);
+/** A wish for something new: the writer is buying again, whatever they bought before. */
+const WANTS_NEW_RULES: ReadonlySet<string> = new Set(['sales.want']);
+/**
+ * Sales rules that only mention offers, prices, orders and mounting: beside a past purchase they
+ * describe what was bought ("the quote said 29,500", "montert"), so they count at
+ * PAST_PURCHASE_FACTOR. Explicit asks (sales.request, sales.want) count in full.
+ */
+const PAST_MENTION_RULES: ReadonlySet<string> = new Set(['sales.quote', 'sales.price', 'sales.project', 'sales.order', 'sales.agreement']);
+const PAST_PURCHASE_FACTOR = 0.5;
 
 /**
  * Support and sales both strong and close: the kind of evidence decides where only one side
@@ -394,11 +405,19 @@ export function classifyMessage(facts: MessageFacts, context: ClassifyContext): 
     hits.push(...found);
   }
   hits.sort((a, b) => a.rule - b.rule || (a.place === b.place ? 0 : a.place === 'subject' ? -1 : 1));
+  const countedIds = new Set(hits.filter((h) => !h.outweighedBy && cc.rules[h.rule]!.rule.weight > 0).map((h) => cc.rules[h.rule]!.rule.id));
+  const pastPurchase = [...PAST_PURCHASE_RULES].some((id) => countedIds.has(id)) && ![...WANTS_NEW_RULES].some((id) => countedIds.has(id));
   for (const { place, rule: r, term: hit, outweighedBy: by } of hits) {
     const rule = cc.rules[r]!.rule;
     if (by) {
       const phrase = cc.rules[by.rule]!.rule;
       reasons.push(`outweighed: ${rule.id} "${hit.term}" in ${place} is part of ${phrase.id} "${by.term.term}" (${phrase.queue}): ${rule.queue} not counted`);
+      continue;
+    }
+    if (pastPurchase && rule.queue === 'sales' && rule.weight > 0 && PAST_MENTION_RULES.has(rule.id)) {
+      const weight = rule.weight * PAST_PURCHASE_FACTOR;
+      scores.sales += weight;
+      reasons.push(`${rule.id}: "${hit.term}" in ${place}: sales +${weight} (halved: beside a past purchase it describes what they bought)`);
       continue;
     }
     scores[rule.queue] += rule.weight;

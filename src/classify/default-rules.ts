@@ -65,6 +65,9 @@ const EN_OFFER = ['an offer', 'a budget*', 'a price', 'prices'];
 const NO_NEW = ['en ny', 'ei ny', 'et nytt', 'ein ny', 'eit nytt', 'nytt anlegg', 'ny varmepumpe', 'nye varmepumper', ...['en', 'ei', 'et', 'ein', 'eit'].flatMap((a) => ['varmepumpe', 'anlegg', 'løsning', 'løysing', 'system', 'aggregat', 'styringssystem'].map((u) => `${a} ${u}`))];
 const EN_NEW = ['a new', 'new', 'a heat pump', 'heat pumps', 'a system', 'a solution', 'this for'];
 
+/** Bought, in the past, right before what was bought: "kjøpte varmepumpa", "bought a heat pump". */
+const NO_BOUGHT = ['kjøpte', 'kjøpte en', 'kjøpte ei', 'kjøpte et', 'kjøpte ein', 'kjøpte eit', 'kjøpte ny', 'kjøpte nye', 'kjøpt'];
+const EN_BOUGHT = ['bought', 'bought a', 'bought an', 'bought the', 'bought new', 'purchased', 'purchased a', 'purchased an', 'purchased the'];
 const OURS_NB = [...pairs(NO_UNITS, NO_OURS, ' '), ...pairs(NO_OURS, NO_UNITS, ' '), 'dere installerte', 'dere monterte', 'dere leverte', 'installert i fjor', 'montert i fjor', 'installert i 20*', 'montert i 20*', 'kjøpt i 20*', 'installert for .. år siden', 'montert for .. år siden', ...pairs(['si opp', 'sier opp', 'oppsigelse av', 'avslutte'], NO_AGREEMENTS, ' .. '), ...pairs(NO_BILLS, NO_AGREEMENTS, ' .. ')];
 const OURS_NN = besides([...pairs(NO_UNITS, NO_OURS, ' '), ...pairs(NO_OURS, NO_UNITS, ' '), 'de installerte', 'de monterte', 'de leverte', 'installert i fjor', 'montert i fjor', 'installert i 20*', 'montert i 20*', 'montert for .. år sidan', ...pairs(['seie opp', 'seier opp', 'oppseiing av', 'avslutte'], NO_AGREEMENTS, ' .. '), ...pairs(NO_BILLS, NO_AGREEMENTS, ' .. ')], OURS_NB);
 const WANT_NB = [...pairs([...NB_WANT, ...NB_ASK], NO_OFFER, ' .. '), ...pairs(NB_WANT, NO_NEW, ' '), 'hva vil .. koste', 'hva ville .. koste'];
@@ -199,7 +202,7 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     in: 'any',
     terms: {
       nb: ['faktura*', 'fakturert', 'kreditnota', 'belastet', 'to like fakturaer', 'forbruk*'],
-      nn: ['faktura*', 'fakturaer', 'beløp'],
+      nn: ['faktura*', 'fakturaer', 'beløp', 'rekning*'],
       en: ['invoice*', 'billed', 'charged', 'double charge', 'credit', 'consumption'],
     },
   },
@@ -248,6 +251,22 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
       nb: OURS_NB,
       nn: OURS_NN,
       en: [...pairs(EN_OURS, EN_UNITS, ' '), 'you installed', 'you supplied', 'you fitted', 'you put in', 'installed last year', 'installed .. in 20*', 'installed .. years ago', 'from your company', ...pairs(['cancel', 'terminate', 'end'], EN_AGREEMENTS.map((a) => `our ${a}`), ' '), ...pairs(EN_BILLS, EN_AGREEMENTS, ' .. ')],
+    },
+  },
+  {
+    // They bought it already: a purchase, a payment or an accepted offer in the past tense.
+    // Offer, price and order words next to it are about that purchase (an invoice that does
+    // not match the quote, a service the offer included), not a wish to buy: classify.ts
+    // halves sales' mention rules when this counts and no wish for something new does.
+    // Longer than the offer words it overlaps ("takket ja til tilbudet"), so it outweighs them.
+    id: 'support.bought',
+    queue: 'support',
+    weight: 3,
+    in: 'any',
+    terms: {
+      nb: [...pairs(NO_BOUGHT, [...NO_UNITS, 'panelovn*', 'ovn*', 'omn*'], ' '), 'kjøpte .. av dere', 'kjøpte .. hos dere', 'etter kjøp*', 'har betalt', 'vi betalte', 'jeg betalte', 'betalt forskudd', 'takket ja til .. tilbud*', 'godtok .. tilbud*', 'i tilbudet stod', 'i tilbudet sto', 'stod det i tilbudet', 'sto det i tilbudet', 'tilbudet vi fikk', 'tilbudet jeg fikk', 'med i tilbudet', 'inkludert i tilbudet', 'fikk tilbud og kjøpte', 'tilbudet .. var fast pris', 'fått faktura', 'fikk faktura'],
+      nn: ['kjøpte .. frå dykk', 'kjøpte .. hjå dykk', 'har betalt', 'me betalte', 'betalt forskot', 'takka ja til .. tilbod*', 'i tilbodet stod', 'stod det i tilbodet', 'tilbodet me fekk', 'tilbodet vi fekk', 'med i tilbodet', 'inkludert i tilbodet', 'fekk tilbod og kjøpte', 'tilbodet .. var fast pris', 'fått rekning', 'fekk rekning', 'fått faktura'],
+      en: [...pairs(EN_BOUGHT, [...EN_UNITS, 'panel*', 'heater*'], ' '), 'bought .. from you', 'purchased .. from you', 'bought your', 'after buying', 'we paid', 'i paid', 'than we paid', 'we were charged', 'i was charged', 'we accepted .. quote', 'we accepted .. offer', 'the quote said', 'the offer said', 'the quote included', 'the offer included', 'quote .. listed', 'offer .. listed', 'our offer from you', 'our quote from you', 'the quote we got', 'the offer we got', 'in the quote', 'in the offer'],
     },
   },
   // ======================================================================================
@@ -403,7 +422,7 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     terms: {
       nb: ['be om innsyn', 'ber om innsyn', 'ønsker innsyn', 'krav om innsyn', 'rett til innsyn', 'innsynsbegjæring', 'innsynskrav', 'innsynsforespørsel', 'innsyn i .. om meg', 'innsyn i alt', 'hvilke personopplysninger', 'hvilke opplysninger', 'hvilke data .. om meg', 'hvilke data .. samler', 'hva .. lagret om meg', 'hva .. registrert om meg', 'hva .. har om meg', 'hva vet dere om meg', 'vet dere .. om meg', 'hvor har dere .. fra', 'kopi av .. personopplysning*', 'kopi av .. opplysning*', 'kopi av .. lagret', 'oversikt over .. registrert', 'oversikt over .. lagret', 'se hva .. lagret', 'se hvilke data', 'hvem .. delt dem med', 'hva .. om meg', 'hvilke .. om meg', 'hva slags .. om meg', 'artikkel 15'],
       nn: ['innsyn i .. opplysningar', 'kva personopplysning*', 'kva for opplysningar', 'kva opplysningar', 'kva for data', 'kva .. har om meg', 'kva .. lagra om meg', 'kva veit de .. om meg', 'kvar har de .. frå', 'kopi av .. personopplysning*', 'kopi av .. opplysningar', 'oversikt over .. lagra', 'kven får sjå', 'kva .. om meg'],
-      en: ['right of access', 'right to access', 'access request', 'subject access', 'copy of .. personal data', 'copy of .. information', 'copy of all', 'what personal data', 'which personal data', 'what personal info', 'what information .. about me', 'what information .. on me', 'what data .. about me', 'what data .. stored', 'what data .. collect', 'what do you have on me', 'how did you get my', 'where you got', 'data .. stored about me', 'everything you store about me', 'export of everything', 'see all the data', 'who it has been shared with', 'who can see it', 'full overview of what', 'what .. about me', 'which .. about me', 'what .. you keep about', 'article 15'],
+      en: ['right of access', 'right to access', 'access request', 'subject access', 'copy of .. personal data', 'copy of .. information', 'copy of all', 'what personal data', 'which personal data', 'what personal info', 'what information .. about me', 'what information .. on me', 'what data .. about me', 'what data .. stored', 'what data .. collect', 'what do you have on me', 'how did you get my', 'where you got', 'data .. stored about me', 'everything you store about me', 'export of everything', 'see all the data', 'who it has been shared with', 'who can see it', 'full overview of what', 'what .. about me', 'which .. about me', 'what .. you keep about', 'data .. keep about me', 'data .. hold about me', 'data .. have about me', 'copy of .. recording*', 'article 15'],
       all: ['art. 15', 'art 15'],
     },
   },
@@ -524,8 +543,8 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     weight: 3,
     in: 'any',
     terms: {
-      nb: ['vil .. ha .. slettet', 'ønsker .. slettet', 'ber om at .. slettes', 'ber om sletting', 'krever sletting', ...pairs(['opplysning*', 'personopplysning*', 'kontoen min', 'brukeren min', 'profilen min', 'mine data', 'dataene mine'], ['slettes', 'slettet', 'fjernes', 'fjernet'], ' .. ')],
-      nn: ['vil .. ha .. sletta', 'ønskjer .. sletta', 'ynskjer .. sletta', 'ber om at .. sletta', 'ber om sletting', ...pairs(['opplysning*', 'personopplysning*', 'kontoen min', 'brukaren min', 'profilen min', 'dataa mine'], ['sletta', 'slettast', 'fjerna', 'fjernast'], ' .. ')],
+      nb: ['vil .. ha .. slettet', 'ønsker .. slettet', ...pairs(['om meg', 'lagret om meg'], ['slettes', 'slettet', 'fjernes', 'fjernet'], ' .. '), 'ber om at .. slettes', 'ber om sletting', 'krever sletting', ...pairs(['opplysning*', 'personopplysning*', 'kontoen min', 'brukeren min', 'profilen min', 'mine data', 'dataene mine'], ['slettes', 'slettet', 'fjernes', 'fjernet'], ' .. ')],
+      nn: ['vil .. ha .. sletta', 'ønskjer .. sletta', ...pairs(['om meg', 'lagra om meg'], ['sletta', 'slettast', 'fjerna', 'fjernast'], ' .. '), 'ynskjer .. sletta', 'ber om at .. sletta', 'ber om sletting', ...pairs(['opplysning*', 'personopplysning*', 'kontoen min', 'brukaren min', 'profilen min', 'dataa mine'], ['sletta', 'slettast', 'fjerna', 'fjernast'], ' .. ')],
       en: ['want it deleted', 'want them deleted', 'want .. history deleted', 'have it deleted', 'have them deleted', 'like it deleted', 'like them deleted', ...pairs(['my data', 'my information', 'my details', 'my account', 'my personal', 'my history'], ['deleted', 'erased', 'removed'], ' .. ')],
     },
   },
