@@ -68,8 +68,8 @@ const EN_NEW = ['a new', 'new', 'a heat pump', 'heat pumps', 'a system', 'a solu
 /** Bought, in the past, right before what was bought: "kjøpte varmepumpa", "bought a heat pump". */
 const NO_BOUGHT = ['kjøpte', 'kjøpte en', 'kjøpte ei', 'kjøpte et', 'kjøpte ein', 'kjøpte eit', 'kjøpte ny', 'kjøpte nye', 'kjøpt'];
 const EN_BOUGHT = ['bought', 'bought a', 'bought an', 'bought the', 'bought new', 'purchased', 'purchased a', 'purchased an', 'purchased the'];
-const OURS_NB = [...pairs(NO_UNITS, NO_OURS, ' '), ...pairs(NO_OURS, NO_UNITS, ' '), 'dere installerte', 'dere monterte', 'dere leverte', 'installert i fjor', 'montert i fjor', 'installert i 20*', 'montert i 20*', 'kjøpt i 20*', 'installert for .. år siden', 'montert for .. år siden', ...pairs(['si opp', 'sier opp', 'oppsigelse av', 'avslutte'], NO_AGREEMENTS, ' .. '), ...pairs(NO_BILLS, NO_AGREEMENTS, ' .. ')];
-const OURS_NN = besides([...pairs(NO_UNITS, NO_OURS, ' '), ...pairs(NO_OURS, NO_UNITS, ' '), 'de installerte', 'de monterte', 'de leverte', 'installert i fjor', 'montert i fjor', 'installert i 20*', 'montert i 20*', 'montert for .. år sidan', ...pairs(['seie opp', 'seier opp', 'oppseiing av', 'avslutte'], NO_AGREEMENTS, ' .. '), ...pairs(NO_BILLS, NO_AGREEMENTS, ' .. ')], OURS_NB);
+const OURS_NB = [...pairs(NO_UNITS, NO_OURS, ' '), ...pairs(NO_OURS, NO_UNITS, ' '), 'dere installerte', 'dere monterte', 'dere leverte', 'installert i fjor', 'montert i fjor', 'installert i 20*', 'montert i 20*', 'kjøpt i 20*', 'installert for .. år siden', 'montert for .. år siden', ...pairs(['si opp', 'sier opp', 'oppsigelse av', 'avslutte'], NO_AGREEMENTS, ' .. ')];
+const OURS_NN = besides([...pairs(NO_UNITS, NO_OURS, ' '), ...pairs(NO_OURS, NO_UNITS, ' '), 'de installerte', 'de monterte', 'de leverte', 'installert i fjor', 'montert i fjor', 'installert i 20*', 'montert i 20*', 'montert for .. år sidan', ...pairs(['seie opp', 'seier opp', 'oppseiing av', 'avslutte'], NO_AGREEMENTS, ' .. ')], OURS_NB);
 const WANT_NB = [...pairs([...NB_WANT, ...NB_ASK], NO_OFFER, ' .. '), ...pairs(NB_WANT, NO_NEW, ' '), 'hva vil .. koste', 'hva ville .. koste'];
 const WANT_NN = besides([...pairs([...NN_WANT, ...NN_ASK], NO_OFFER, ' .. '), ...pairs(NN_WANT, NO_NEW, ' '), 'kva vil .. koste', 'kva ville .. koste', 'kva kostar ei', 'kva kostar eit', 'kva kostar ein'], WANT_NB);
 
@@ -240,8 +240,8 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     },
   },
   {
-    // They own it: "varmepumpa vår", "our units", "the unit you installed in 2021", cancelling or
-    // being billed for an agreement. Longer than the sales words it overlaps ("installed",
+    // They own it: "varmepumpa vår", "our units", "the unit you installed in 2021", cancelling an
+    // agreement (being billed for one is support.bought). Longer than the sales words it overlaps ("installed",
     // "serviceavtale"), so it outweighs them (phrase-overlap.ts).
     id: 'support.ours',
     queue: 'support',
@@ -250,11 +250,11 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     terms: {
       nb: OURS_NB,
       nn: OURS_NN,
-      en: [...pairs(EN_OURS, EN_UNITS, ' '), 'you installed', 'you supplied', 'you fitted', 'you put in', 'installed last year', 'installed .. in 20*', 'installed .. years ago', 'from your company', ...pairs(['cancel', 'terminate', 'end'], EN_AGREEMENTS.map((a) => `our ${a}`), ' '), ...pairs(EN_BILLS, EN_AGREEMENTS, ' .. ')],
+      en: [...pairs(EN_OURS, EN_UNITS, ' '), 'you installed', 'you supplied', 'you fitted', 'you put in', 'installed last year', 'installed .. in 20*', 'installed .. years ago', 'from your company', ...pairs(['cancel', 'terminate', 'end'], EN_AGREEMENTS.map((a) => `our ${a}`), ' ')],
     },
   },
   {
-    // They bought it already: a purchase, a payment or an accepted offer in the past tense.
+    // They bought it already: a purchase, a payment, an accepted offer or a bill for an agreement.
     // Offer, price and order words next to it are about that purchase (an invoice that does
     // not match the quote, a service the offer included), not a wish to buy: classify.ts
     // halves sales' mention rules when this counts and no wish for something new does.
@@ -264,9 +264,9 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     weight: 3,
     in: 'any',
     terms: {
-      nb: [...pairs(NO_BOUGHT, [...NO_UNITS, 'panelovn*', 'ovn*', 'omn*'], ' '), 'kjøpte .. av dere', 'kjøpte .. hos dere', 'etter kjøp*', 'har betalt', 'vi betalte', 'jeg betalte', 'betalt forskudd', 'takket ja til .. tilbud*', 'godtok .. tilbud*', 'i tilbudet stod', 'i tilbudet sto', 'stod det i tilbudet', 'sto det i tilbudet', 'tilbudet vi fikk', 'tilbudet jeg fikk', 'med i tilbudet', 'inkludert i tilbudet', 'fikk tilbud og kjøpte', 'tilbudet .. var fast pris', 'fått faktura', 'fikk faktura'],
-      nn: ['kjøpte .. frå dykk', 'kjøpte .. hjå dykk', 'har betalt', 'me betalte', 'betalt forskot', 'takka ja til .. tilbod*', 'i tilbodet stod', 'stod det i tilbodet', 'tilbodet me fekk', 'tilbodet vi fekk', 'med i tilbodet', 'inkludert i tilbodet', 'fekk tilbod og kjøpte', 'tilbodet .. var fast pris', 'fått rekning', 'fekk rekning', 'fått faktura'],
-      en: [...pairs(EN_BOUGHT, [...EN_UNITS, 'panel*', 'heater*'], ' '), 'bought .. from you', 'purchased .. from you', 'bought your', 'after buying', 'we paid', 'i paid', 'than we paid', 'we were charged', 'i was charged', 'we accepted .. quote', 'we accepted .. offer', 'the quote said', 'the offer said', 'the quote included', 'the offer included', 'quote .. listed', 'offer .. listed', 'our offer from you', 'our quote from you', 'the quote we got', 'the offer we got', 'in the quote', 'in the offer'],
+      nb: [...pairs(NO_BOUGHT, [...NO_UNITS, 'panelovn*', 'ovn*', 'omn*'], ' '), 'kjøpte .. av dere', 'kjøpte .. hos dere', 'etter kjøp*', 'har betalt', 'vi betalte', 'jeg betalte', 'betalt forskudd', 'takket ja til .. tilbud*', 'godtok .. tilbud*', 'i tilbudet stod', 'i tilbudet sto', 'stod det i tilbudet', 'sto det i tilbudet', 'tilbudet vi fikk', 'tilbudet jeg fikk', 'med i tilbudet', 'inkludert i tilbudet', 'fikk tilbud og kjøpte', 'tilbudet .. var fast pris', 'fått faktura', 'fikk faktura', ...pairs(NO_BILLS, NO_AGREEMENTS, ' .. ')],
+      nn: ['kjøpte .. frå dykk', 'kjøpte .. hjå dykk', 'har betalt', 'me betalte', 'betalt forskot', 'takka ja til .. tilbod*', 'i tilbodet stod', 'stod det i tilbodet', 'tilbodet me fekk', 'tilbodet vi fekk', 'med i tilbodet', 'inkludert i tilbodet', 'fekk tilbod og kjøpte', 'tilbodet .. var fast pris', 'fått rekning', 'fekk rekning', 'fått faktura', ...pairs(['rekning*'], NO_AGREEMENTS, ' .. ')],
+      en: [...pairs(EN_BOUGHT, [...EN_UNITS, 'panel*', 'heater*'], ' '), 'bought .. from you', 'purchased .. from you', 'bought your', 'after buying', 'we paid', 'i paid', 'than we paid', 'we were charged', 'i was charged', 'we accepted .. quote', 'we accepted .. offer', 'the quote said', 'the offer said', 'the quote included', 'the offer included', 'quote .. listed', 'offer .. listed', 'our offer from you', 'our quote from you', 'the quote we got', 'the offer we got', 'in the quote', 'in the offer', ...pairs(EN_BILLS, EN_AGREEMENTS, ' .. ')],
     },
   },
   // ======================================================================================
