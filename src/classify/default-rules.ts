@@ -51,8 +51,8 @@ const EN_AGREEMENTS = ['agreement', 'contract', 'subscription', 'service agreeme
 const NO_BILLS = ['faktura*', 'årsfaktura*', 'fakturer*', 'fakturaen'];
 const EN_BILLS = ['invoice*', 'billed', 'billing', 'charged'];
 /** Wanting something: a wish verb … */
-const NB_WANT = ['vil ha', 'vil gjerne ha', 'ønsker', 'ønsker oss', 'trenger', 'ser etter', 'skal ha', 'skaffe oss'];
-const NN_WANT = ['vil ha', 'vil gjerne ha', 'ønskjer', 'ynskjer', 'treng', 'ser etter', 'skal ha', 'skaffe oss'];
+const NB_WANT = ['vil ha', 'vil gjerne ha', 'vil vi ha', 'vil vi gjerne ha', 'ønsker', 'ønsker oss', 'ønsker vi', 'trenger', 'trenger vi', 'ser etter', 'skal ha', 'skaffe oss'];
+const NN_WANT = ['vil ha', 'vil gjerne ha', 'vil me ha', 'vil me gjerne ha', 'vil vi gjerne ha', 'ønskjer', 'ønskjer me', 'treng me', 'ynskjer', 'treng', 'ser etter', 'skal ha', 'skaffe oss'];
 const EN_WANT = ["we'd like", 'we would like', "i'd like", 'i would like', 'we want', 'we are looking for', "we're looking for", 'looking for', 'we need', 'we will need'];
 /** … and what is wanted: a budget figure, a price of something new, or something new. Offer words
  * of their own ("tilbud", "quote") count in sales.quote already: a wish for them adds nothing. */
@@ -422,7 +422,7 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     terms: {
       nb: ['be om innsyn', 'ber om innsyn', 'ønsker innsyn', 'krav om innsyn', 'rett til innsyn', 'innsynsbegjæring', 'innsynskrav', 'innsynsforespørsel', 'innsyn i .. om meg', 'innsyn i alt', 'hvilke personopplysninger', 'hvilke opplysninger', 'hvilke data .. om meg', 'hvilke data .. samler', 'hva .. lagret om meg', 'hva .. registrert om meg', 'hva .. har om meg', 'hva vet dere om meg', 'vet dere .. om meg', 'hvor har dere .. fra', 'kopi av .. personopplysning*', 'kopi av .. opplysning*', 'kopi av .. lagret', 'oversikt over .. registrert', 'oversikt over .. lagret', 'se hva .. lagret', 'se hvilke data', 'hvem .. delt dem med', 'hva .. om meg', 'hvilke .. om meg', 'hva slags .. om meg', 'artikkel 15'],
       nn: ['innsyn i .. opplysningar', 'kva personopplysning*', 'kva for opplysningar', 'kva opplysningar', 'kva for data', 'kva .. har om meg', 'kva .. lagra om meg', 'kva veit de .. om meg', 'kvar har de .. frå', 'kopi av .. personopplysning*', 'kopi av .. opplysningar', 'oversikt over .. lagra', 'kven får sjå', 'kva .. om meg'],
-      en: ['right of access', 'right to access', 'access request', 'subject access', 'copy of .. personal data', 'copy of .. information', 'copy of all', 'what personal data', 'which personal data', 'what personal info', 'what information .. about me', 'what information .. on me', 'what data .. about me', 'what data .. stored', 'what data .. collect', 'what do you have on me', 'how did you get my', 'where you got', 'data .. stored about me', 'everything you store about me', 'export of everything', 'see all the data', 'who it has been shared with', 'who can see it', 'full overview of what', 'what .. about me', 'which .. about me', 'what .. you keep about', 'data .. keep about me', 'data .. hold about me', 'data .. have about me', 'copy of .. recording*', 'article 15'],
+      en: ['right of access', 'right to access', 'access request', 'subject access', 'copy of .. personal data', 'copy of .. information', 'copy of all', 'what personal data', 'which personal data', 'what personal info', 'what information .. about me', 'what information .. on me', 'what data .. about me', 'what data .. stored', 'what data .. collect', 'what do you have on me', 'how did you get my', 'where you got', 'data .. stored about me', 'everything you store about me', 'export of everything', 'see all the data', 'who it has been shared with', 'who can see it', 'full overview of what', 'what .. about me', 'which .. about me', 'what .. you keep about', 'copy of .. data', 'copy of .. recording*', 'article 15'],
       all: ['art. 15', 'art 15'],
     },
   },
