@@ -207,14 +207,35 @@ export interface EvidenceKinds {
   salesAsk: boolean;
   /** A fault or symptom (support.fault, support.symptom). */
   fault: boolean;
-  /** The writer has it already (support.ours, support.existing, support.delivered, support.parts, support.billing, support.warranty). */
+  /** The writer has it already (support.ours, support.existing, support.delivered, support.parts, support.billing, support.warranty, support.bought). */
   owned: boolean;
+  /**
+   * The writer's own data (privacy.personal-data, privacy.about-me) and what they want done with
+   * it, a right whose own evidence reaches privacy.minScore: a privacy request however many
+   * product or price words it also has ("the call about a price … a copy of what you keep about me").
+   */
+  privacyOwnAction?: boolean;
+  /** A past purchase (support.bought) and no wish for something new (sales.want). */
+  pastPurchase?: boolean;
 }
 
 /** Rule ids whose hits say which kind of evidence a mail has (shipped rules; config rules may reuse the ids). */
 const SALES_ASK_RULES: ReadonlySet<string> = new Set(['sales.quote', 'sales.request', 'sales.want']);
 const FAULT_RULES: ReadonlySet<string> = new Set(['support.fault', 'support.symptom']);
-const OWNED_RULES: ReadonlySet<string> = new Set(['support.ours', 'support.existing', 'support.delivered', 'support.parts', 'support.billing', 'support.warranty']);
+const OWNED_RULES: ReadonlySet<string> = new Set(['support.ours', 'support.existing', 'support.delivered', 'support.parts', 'support.billing', 'support.warranty', 'support.bought']);
+/** The mail is about the writer's own data. */
+const OWN_DATA_RULES: ReadonlySet<string> = new Set(['privacy.personal-data', 'privacy.about-me']);
+/** A purchase, payment or accepted offer in the past: the writer bought it already. */
+const PAST_PURCHASE_RULES: ReadonlySet<string> = new Set(['support.bought']);
+/** A wish for something new: the writer is buying again, whatever they bought before. */
+const WANTS_NEW_RULES: ReadonlySet<string> = new Set(['sales.want']);
+/**
+ * Sales rules that only mention offers, prices, orders and mounting: beside a past purchase they
+ * describe what was bought ("the quote said 29,500", "montert"), so they count at
+ * PAST_PURCHASE_FACTOR. Explicit asks (sales.request, sales.want) count in full.
+ */
+const PAST_MENTION_RULES: ReadonlySet<string> = new Set(['sales.quote', 'sales.price', 'sales.project', 'sales.order', 'sales.agreement']);
+const PAST_PURCHASE_FACTOR = 0.5;
 
 /**
  * Support and sales both strong and close: the kind of evidence decides where only one side
@@ -224,6 +245,7 @@ const OWNED_RULES: ReadonlySet<string> = new Set(['support.ours', 'support.exist
  * and an explicit ask in one mail are two requests: staff decide.
  */
 function settleSupportSales(kinds: EvidenceKinds): { route: Queue; because: string } | undefined {
+  if (kinds.pastPurchase && !kinds.fault) return { route: 'support', because: 'something they bought already, and no wish for something new' };
   if (kinds.salesAsk && !kinds.fault) return { route: 'sales', because: 'an explicit ask for a price or an offer, and no fault' };
   if (!kinds.salesAsk && (kinds.fault || kinds.owned)) return { route: 'support', because: `${kinds.fault ? 'a fault' : 'something they have already'}, and no explicit ask for a price or an offer` };
   return undefined;
@@ -235,6 +257,8 @@ export function decide(scores: Record<Queue, number>, config: RoutingConfig, sen
   if (scores.privacy >= privacyMin) {
     const other = QUEUES.filter((q) => q !== 'privacy' && q !== 'spam').sort((a, b) => scores[b] - scores[a])[0]!;
     if (scores.privacy >= scores[other]) return { route: 'privacy', why: `route privacy: ${scores.privacy} ≥ privacy.minScore ${privacyMin}` };
+    // Product and price words do not outweigh it; an unsubscribe still does (that handler unsubscribes).
+    if (kinds?.privacyOwnAction && (other === 'support' || other === 'sales')) return { route: 'privacy', why: `route privacy: ${scores.privacy} ≥ privacy.minScore ${privacyMin}, about their own data and what to do with it (${other} ${scores[other]} is what it is about)` };
     return { route: 'triage', why: `triage: privacy evidence ${scores.privacy} ≥ ${privacyMin} but ${other} scores ${scores[other]}` };
   }
   if (scores.spam >= config.spam.minScore) return { route: 'spam', why: `route spam: ${scores.spam} ≥ spam.minScore ${config.spam.minScore}` };
@@ -394,11 +418,19 @@ export function classifyMessage(facts: MessageFacts, context: ClassifyContext): 
     hits.push(...found);
   }
   hits.sort((a, b) => a.rule - b.rule || (a.place === b.place ? 0 : a.place === 'subject' ? -1 : 1));
+  const countedIds = new Set(hits.filter((h) => !h.outweighedBy && cc.rules[h.rule]!.rule.weight > 0).map((h) => cc.rules[h.rule]!.rule.id));
+  const pastPurchase = [...PAST_PURCHASE_RULES].some((id) => countedIds.has(id)) && ![...WANTS_NEW_RULES].some((id) => countedIds.has(id));
   for (const { place, rule: r, term: hit, outweighedBy: by } of hits) {
     const rule = cc.rules[r]!.rule;
     if (by) {
       const phrase = cc.rules[by.rule]!.rule;
       reasons.push(`outweighed: ${rule.id} "${hit.term}" in ${place} is part of ${phrase.id} "${by.term.term}" (${phrase.queue}): ${rule.queue} not counted`);
+      continue;
+    }
+    if (pastPurchase && rule.queue === 'sales' && rule.weight > 0 && PAST_MENTION_RULES.has(rule.id)) {
+      const weight = rule.weight * PAST_PURCHASE_FACTOR;
+      scores.sales += weight;
+      reasons.push(`${rule.id}: "${hit.term}" in ${place}: sales +${weight} (halved: beside a past purchase it describes what they bought)`);
       continue;
     }
     scores[rule.queue] += rule.weight;
@@ -435,6 +467,8 @@ export function classifyMessage(facts: MessageFacts, context: ClassifyContext): 
     salesAsk: counted.some((r) => r.queue === 'sales' && r.weight > 0 && SALES_ASK_RULES.has(r.id)),
     fault: counted.some((r) => r.queue === 'support' && r.weight > 0 && FAULT_RULES.has(r.id)),
     owned: counted.some((r) => r.queue === 'support' && r.weight > 0 && OWNED_RULES.has(r.id)),
+    pastPurchase,
+    privacyOwnAction: counted.some((r) => r.queue === 'privacy' && r.weight > 0 && OWN_DATA_RULES.has(r.id)) && [...rightEvidence.values()].some((w) => w >= config.privacy.minScore),
   };
   const { route, why } = decide(scores, config, { robot: isNoReplyAddress(requester.address) ? requester.address : undefined }, kinds);
   reasons.push(why);

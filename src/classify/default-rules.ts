@@ -51,8 +51,8 @@ const EN_AGREEMENTS = ['agreement', 'contract', 'subscription', 'service agreeme
 const NO_BILLS = ['faktura*', 'årsfaktura*', 'fakturer*', 'fakturaen'];
 const EN_BILLS = ['invoice*', 'billed', 'billing', 'charged'];
 /** Wanting something: a wish verb … */
-const NB_WANT = ['vil ha', 'vil gjerne ha', 'ønsker', 'ønsker oss', 'trenger', 'ser etter', 'skal ha', 'skaffe oss'];
-const NN_WANT = ['vil ha', 'vil gjerne ha', 'ønskjer', 'ynskjer', 'treng', 'ser etter', 'skal ha', 'skaffe oss'];
+const NB_WANT = ['vil ha', 'vil gjerne ha', 'vil vi ha', 'vil vi gjerne ha', 'ønsker', 'ønsker oss', 'ønsker vi', 'trenger', 'trenger vi', 'ser etter', 'skal ha', 'skaffe oss'];
+const NN_WANT = ['vil ha', 'vil gjerne ha', 'vil me ha', 'vil me gjerne ha', 'vil vi gjerne ha', 'ønskjer', 'ønskjer me', 'treng me', 'ynskjer', 'treng', 'ser etter', 'skal ha', 'skaffe oss'];
 const EN_WANT = ["we'd like", 'we would like', "i'd like", 'i would like', 'we want', 'we are looking for', "we're looking for", 'looking for', 'we need', 'we will need'];
 /** … and what is wanted: a budget figure, a price of something new, or something new. Offer words
  * of their own ("tilbud", "quote") count in sales.quote already: a wish for them adds nothing. */
@@ -65,8 +65,11 @@ const EN_OFFER = ['an offer', 'a budget*', 'a price', 'prices'];
 const NO_NEW = ['en ny', 'ei ny', 'et nytt', 'ein ny', 'eit nytt', 'nytt anlegg', 'ny varmepumpe', 'nye varmepumper', ...['en', 'ei', 'et', 'ein', 'eit'].flatMap((a) => ['varmepumpe', 'anlegg', 'løsning', 'løysing', 'system', 'aggregat', 'styringssystem'].map((u) => `${a} ${u}`))];
 const EN_NEW = ['a new', 'new', 'a heat pump', 'heat pumps', 'a system', 'a solution', 'this for'];
 
-const OURS_NB = [...pairs(NO_UNITS, NO_OURS, ' '), ...pairs(NO_OURS, NO_UNITS, ' '), 'dere installerte', 'dere monterte', 'dere leverte', 'installert i fjor', 'montert i fjor', 'installert i 20*', 'montert i 20*', 'kjøpt i 20*', 'installert for .. år siden', 'montert for .. år siden', ...pairs(['si opp', 'sier opp', 'oppsigelse av', 'avslutte'], NO_AGREEMENTS, ' .. '), ...pairs(NO_BILLS, NO_AGREEMENTS, ' .. ')];
-const OURS_NN = besides([...pairs(NO_UNITS, NO_OURS, ' '), ...pairs(NO_OURS, NO_UNITS, ' '), 'de installerte', 'de monterte', 'de leverte', 'installert i fjor', 'montert i fjor', 'installert i 20*', 'montert i 20*', 'montert for .. år sidan', ...pairs(['seie opp', 'seier opp', 'oppseiing av', 'avslutte'], NO_AGREEMENTS, ' .. '), ...pairs(NO_BILLS, NO_AGREEMENTS, ' .. ')], OURS_NB);
+/** Bought, in the past, right before what was bought: "kjøpte varmepumpa", "bought a heat pump". */
+const NO_BOUGHT = ['kjøpte', 'kjøpte en', 'kjøpte ei', 'kjøpte et', 'kjøpte ein', 'kjøpte eit', 'kjøpte ny', 'kjøpte nye', 'kjøpt'];
+const EN_BOUGHT = ['bought', 'bought a', 'bought an', 'bought the', 'bought new', 'purchased', 'purchased a', 'purchased an', 'purchased the'];
+const OURS_NB = [...pairs(NO_UNITS, NO_OURS, ' '), ...pairs(NO_OURS, NO_UNITS, ' '), 'dere installerte', 'dere monterte', 'dere leverte', 'installert i fjor', 'montert i fjor', 'installert i 20*', 'montert i 20*', 'kjøpt i 20*', 'installert for .. år siden', 'montert for .. år siden', ...pairs(['si opp', 'sier opp', 'oppsigelse av', 'avslutte'], NO_AGREEMENTS, ' .. ')];
+const OURS_NN = besides([...pairs(NO_UNITS, NO_OURS, ' '), ...pairs(NO_OURS, NO_UNITS, ' '), 'de installerte', 'de monterte', 'de leverte', 'installert i fjor', 'montert i fjor', 'installert i 20*', 'montert i 20*', 'montert for .. år sidan', ...pairs(['seie opp', 'seier opp', 'oppseiing av', 'avslutte'], NO_AGREEMENTS, ' .. ')], OURS_NB);
 const WANT_NB = [...pairs([...NB_WANT, ...NB_ASK], NO_OFFER, ' .. '), ...pairs(NB_WANT, NO_NEW, ' '), 'hva vil .. koste', 'hva ville .. koste'];
 const WANT_NN = besides([...pairs([...NN_WANT, ...NN_ASK], NO_OFFER, ' .. '), ...pairs(NN_WANT, NO_NEW, ' '), 'kva vil .. koste', 'kva ville .. koste', 'kva kostar ei', 'kva kostar eit', 'kva kostar ein'], WANT_NB);
 
@@ -199,7 +202,7 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     in: 'any',
     terms: {
       nb: ['faktura*', 'fakturert', 'kreditnota', 'belastet', 'to like fakturaer', 'forbruk*'],
-      nn: ['faktura*', 'fakturaer', 'beløp'],
+      nn: ['faktura*', 'fakturaer', 'beløp', 'rekning*'],
       en: ['invoice*', 'billed', 'charged', 'double charge', 'credit', 'consumption'],
     },
   },
@@ -237,8 +240,8 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     },
   },
   {
-    // They own it: "varmepumpa vår", "our units", "the unit you installed in 2021", cancelling or
-    // being billed for an agreement. Longer than the sales words it overlaps ("installed",
+    // They own it: "varmepumpa vår", "our units", "the unit you installed in 2021", cancelling an
+    // agreement (being billed for one is support.bought). Longer than the sales words it overlaps ("installed",
     // "serviceavtale"), so it outweighs them (phrase-overlap.ts).
     id: 'support.ours',
     queue: 'support',
@@ -247,7 +250,23 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     terms: {
       nb: OURS_NB,
       nn: OURS_NN,
-      en: [...pairs(EN_OURS, EN_UNITS, ' '), 'you installed', 'you supplied', 'you fitted', 'you put in', 'installed last year', 'installed .. in 20*', 'installed .. years ago', 'from your company', ...pairs(['cancel', 'terminate', 'end'], EN_AGREEMENTS.map((a) => `our ${a}`), ' '), ...pairs(EN_BILLS, EN_AGREEMENTS, ' .. ')],
+      en: [...pairs(EN_OURS, EN_UNITS, ' '), 'you installed', 'you supplied', 'you fitted', 'you put in', 'installed last year', 'installed .. in 20*', 'installed .. years ago', 'from your company', ...pairs(['cancel', 'terminate', 'end'], EN_AGREEMENTS.map((a) => `our ${a}`), ' ')],
+    },
+  },
+  {
+    // They bought it already: a purchase, a payment, an accepted offer or a bill for an agreement.
+    // Offer, price and order words next to it are about that purchase (an invoice that does
+    // not match the quote, a service the offer included), not a wish to buy: classify.ts
+    // halves sales' mention rules when this counts and no wish for something new does.
+    // Longer than the offer words it overlaps ("takket ja til tilbudet"), so it outweighs them.
+    id: 'support.bought',
+    queue: 'support',
+    weight: 3,
+    in: 'any',
+    terms: {
+      nb: [...pairs(NO_BOUGHT, [...NO_UNITS, 'panelovn*', 'ovn*', 'omn*'], ' '), 'kjøpte .. av dere', 'kjøpte .. hos dere', 'etter kjøp*', 'har betalt', 'vi betalte', 'jeg betalte', 'betalt forskudd', 'takket ja til .. tilbud*', 'godtok .. tilbud*', 'i tilbudet stod', 'i tilbudet sto', 'stod det i tilbudet', 'sto det i tilbudet', 'tilbudet vi fikk', 'tilbudet jeg fikk', 'med i tilbudet', 'inkludert i tilbudet', 'fikk tilbud og kjøpte', 'tilbudet .. var fast pris', 'fått faktura', 'fikk faktura', ...pairs(NO_BILLS, NO_AGREEMENTS, ' .. ')],
+      nn: ['kjøpte .. frå dykk', 'kjøpte .. hjå dykk', 'har betalt', 'me betalte', 'betalt forskot', 'takka ja til .. tilbod*', 'i tilbodet stod', 'stod det i tilbodet', 'tilbodet me fekk', 'tilbodet vi fekk', 'med i tilbodet', 'inkludert i tilbodet', 'fekk tilbod og kjøpte', 'tilbodet .. var fast pris', 'fått rekning', 'fekk rekning', 'fått faktura', ...pairs(['rekning*'], NO_AGREEMENTS, ' .. ')],
+      en: [...pairs(EN_BOUGHT, [...EN_UNITS, 'panel*', 'heater*'], ' '), 'bought .. from you', 'purchased .. from you', 'bought your', 'after buying', 'we paid', 'i paid', 'than we paid', 'we were charged', 'i was charged', 'we accepted .. quote', 'we accepted .. offer', 'the quote said', 'the offer said', 'the quote included', 'the offer included', 'quote .. listed', 'offer .. listed', 'our offer from you', 'our quote from you', 'the quote we got', 'the offer we got', 'in the quote', 'in the offer', ...pairs(EN_BILLS, EN_AGREEMENTS, ' .. ')],
     },
   },
   // ======================================================================================
@@ -403,7 +422,7 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     terms: {
       nb: ['be om innsyn', 'ber om innsyn', 'ønsker innsyn', 'krav om innsyn', 'rett til innsyn', 'innsynsbegjæring', 'innsynskrav', 'innsynsforespørsel', 'innsyn i .. om meg', 'innsyn i alt', 'hvilke personopplysninger', 'hvilke opplysninger', 'hvilke data .. om meg', 'hvilke data .. samler', 'hva .. lagret om meg', 'hva .. registrert om meg', 'hva .. har om meg', 'hva vet dere om meg', 'vet dere .. om meg', 'hvor har dere .. fra', 'kopi av .. personopplysning*', 'kopi av .. opplysning*', 'kopi av .. lagret', 'oversikt over .. registrert', 'oversikt over .. lagret', 'se hva .. lagret', 'se hvilke data', 'hvem .. delt dem med', 'hva .. om meg', 'hvilke .. om meg', 'hva slags .. om meg', 'artikkel 15'],
       nn: ['innsyn i .. opplysningar', 'kva personopplysning*', 'kva for opplysningar', 'kva opplysningar', 'kva for data', 'kva .. har om meg', 'kva .. lagra om meg', 'kva veit de .. om meg', 'kvar har de .. frå', 'kopi av .. personopplysning*', 'kopi av .. opplysningar', 'oversikt over .. lagra', 'kven får sjå', 'kva .. om meg'],
-      en: ['right of access', 'right to access', 'access request', 'subject access', 'copy of .. personal data', 'copy of .. information', 'copy of all', 'what personal data', 'which personal data', 'what personal info', 'what information .. about me', 'what information .. on me', 'what data .. about me', 'what data .. stored', 'what data .. collect', 'what do you have on me', 'how did you get my', 'where you got', 'data .. stored about me', 'everything you store about me', 'export of everything', 'see all the data', 'who it has been shared with', 'who can see it', 'full overview of what', 'what .. about me', 'which .. about me', 'what .. you keep about', 'article 15'],
+      en: ['right of access', 'right to access', 'access request', 'subject access', 'copy of .. personal data', 'copy of .. information', 'copy of all', 'what personal data', 'which personal data', 'what personal info', 'what information .. about me', 'what information .. on me', 'what data .. about me', 'what data .. stored', 'what data .. collect', 'what do you have on me', 'how did you get my', 'where you got', 'data .. stored about me', 'everything you store about me', 'export of everything', 'see all the data', 'who it has been shared with', 'who can see it', 'full overview of what', 'what .. about me', 'which .. about me', 'what .. you keep about', 'copy of .. data', 'copy of .. recording*', 'article 15'],
       all: ['art. 15', 'art 15'],
     },
   },
@@ -524,8 +543,8 @@ export const DEFAULT_KEYWORD_RULES: readonly KeywordRule[] = [
     weight: 3,
     in: 'any',
     terms: {
-      nb: ['vil .. ha .. slettet', 'ønsker .. slettet', 'ber om at .. slettes', 'ber om sletting', 'krever sletting', ...pairs(['opplysning*', 'personopplysning*', 'kontoen min', 'brukeren min', 'profilen min', 'mine data', 'dataene mine'], ['slettes', 'slettet', 'fjernes', 'fjernet'], ' .. ')],
-      nn: ['vil .. ha .. sletta', 'ønskjer .. sletta', 'ynskjer .. sletta', 'ber om at .. sletta', 'ber om sletting', ...pairs(['opplysning*', 'personopplysning*', 'kontoen min', 'brukaren min', 'profilen min', 'dataa mine'], ['sletta', 'slettast', 'fjerna', 'fjernast'], ' .. ')],
+      nb: ['vil .. ha .. slettet', 'ønsker .. slettet', ...pairs(['om meg', 'lagret om meg'], ['slettes', 'slettet', 'fjernes', 'fjernet'], ' .. '), 'ber om at .. slettes', 'ber om sletting', 'krever sletting', ...pairs(['opplysning*', 'personopplysning*', 'kontoen min', 'brukeren min', 'profilen min', 'mine data', 'dataene mine'], ['slettes', 'slettet', 'fjernes', 'fjernet'], ' .. ')],
+      nn: ['vil .. ha .. sletta', 'ønskjer .. sletta', ...pairs(['om meg', 'lagra om meg'], ['sletta', 'slettast', 'fjerna', 'fjernast'], ' .. '), 'ynskjer .. sletta', 'ber om at .. sletta', 'ber om sletting', ...pairs(['opplysning*', 'personopplysning*', 'kontoen min', 'brukaren min', 'profilen min', 'dataa mine'], ['sletta', 'slettast', 'fjerna', 'fjernast'], ' .. ')],
       en: ['want it deleted', 'want them deleted', 'want .. history deleted', 'have it deleted', 'have them deleted', 'like it deleted', 'like them deleted', ...pairs(['my data', 'my information', 'my details', 'my account', 'my personal', 'my history'], ['deleted', 'erased', 'removed'], ' .. ')],
     },
   },

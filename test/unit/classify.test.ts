@@ -241,6 +241,31 @@ describe('other routing signals', () => {
     expect(owned.route).toBe('support');
   });
 
+  it('offer and price words about something already bought are support; a wish for something new beside it is still sales', () => {
+    const billed = classifyMessage(
+      facts({ subject: 'Tilbud og faktura', text: 'Vi kjøpte ventilasjonsaggregat hos dere i april. Tilbudet lød på 41 000 med montering, men fakturaen kom på 45 500. Kan noen forklare forskjellen?' }),
+      unknown,
+    );
+    expect(billed.route).toBe('support');
+    expect(billed.reasons.join('\n')).toMatch(/halved: beside a past purchase/);
+    const paid = classifyMessage(facts({ subject: 'quote vs bill', text: 'We paid the deposit on your quote in May and the price was fixed. Now a second invoice turned up for the same job. Please check it.' }), unknown);
+    expect(paid.route).toBe('support');
+    const again = classifyMessage(
+      facts({ subject: 'En til', text: 'Vi kjøpte varmepumpe av dere i 2020 og er fornøyde. Nå vil vi gjerne ha en ny varmepumpe til hytta også, hva koster det med montering?' }),
+      unknown,
+    );
+    expect(again.route).toBe('sales');
+  });
+
+  it('the writer\'s own data and a decisive right win privacy over the product words around them', () => {
+    const r = classifyMessage(
+      facts({ subject: 'prisforespørselen min', text: 'Jeg sendte en prisforespørsel om tilbud på varmepumpe i fjor. Nå ber jeg om at alt dere har lagret om meg slettes.' }),
+      unknown,
+    );
+    expect(r.route).toBe('privacy');
+    expect(r.privacyRights).toContain('erasure');
+  });
+
   it('"they have it" outweighs a sales word over the same words: the unit you installed last year', () => {
     const r = classifyMessage(facts({ subject: 'odd noise', text: 'The heat pump you installed last year makes a rattling sound at start-up. Could someone have a look?' }), unknown);
     expect(r.route).toBe('support');
