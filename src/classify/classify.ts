@@ -30,6 +30,8 @@ import { splitReply, type SplitReply } from '../threading/quote-split.ts';
 export type { ContactFormData } from './contact-form.ts';
 import { domainOf, normaliseAddress } from '../threading/normalise-address.ts';
 import { isNoReplyAddress } from '../mail/address.ts';
+import { scoreIntent, shippedIntentModel, type IntentModel } from './intent-model.ts';
+import { applyModel } from './model-decision.ts';
 
 export type Route = Queue | 'triage';
 
@@ -39,6 +41,8 @@ export interface ClassifyContext {
   config: RoutingConfig;
   /** splitReply(facts.text), when the caller has it already (it stores the split too). */
   split?: SplitReply;
+  /** The learned second opinion (model-decision.ts); default the shipped one, `null`: rules alone. */
+  intentModel?: IntentModel | null;
 }
 
 export interface Classification {
@@ -436,8 +440,14 @@ export function classifyMessage(facts: MessageFacts, context: ClassifyContext): 
     fault: counted.some((r) => r.queue === 'support' && r.weight > 0 && FAULT_RULES.has(r.id)),
     owned: counted.some((r) => r.queue === 'support' && r.weight > 0 && OWNED_RULES.has(r.id)),
   };
-  const { route, why } = decide(scores, config, { robot: isNoReplyAddress(requester.address) ? requester.address : undefined }, kinds);
-  reasons.push(why);
+  const robot = isNoReplyAddress(requester.address) ? requester.address : undefined;
+  const decided = decide(scores, config, { robot }, kinds);
+  reasons.push(decided.why);
+  // Where the rules are unsure, the learned model may settle it (never against privacy).
+  const model = context.intentModel === undefined ? shippedIntentModel() : context.intentModel;
+  const verdict = model ? applyModel(decided.route, scores, config, scoreIntent(model, facts.subject, keywordText, language), { robot: !!robot }) : { route: decided.route };
+  if (verdict.reason) reasons.push(verdict.reason);
+  const route = verdict.route;
   if (scores.privacy > 0 && scores.privacy < config.privacy.minScore && route !== 'triage') {
     reasons.push(`privacy evidence ${scores.privacy} < privacy.minScore ${config.privacy.minScore}: not a privacy request`);
   }
