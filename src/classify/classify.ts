@@ -446,7 +446,8 @@ export function classifyMessage(facts: MessageFacts, context: ClassifyContext): 
   // Where the rules are unsure, the learned model may settle it (never against privacy).
   const model = context.intentModel === undefined ? shippedIntentModel() : context.intentModel;
   const verdict = model ? applyModel(decided.route, scores, config, scoreIntent(model, facts.subject, keywordText, language), { robot: !!robot }) : { route: decided.route };
-  if (verdict.reason) reasons.push(verdict.reason);
+  // A model that changed the route says so last; one that only looked, just before the rules' decision.
+  if (verdict.reason) reasons.splice(verdict.route === decided.route ? reasons.length - 1 : reasons.length, 0, verdict.reason);
   const route = verdict.route;
   if (scores.privacy > 0 && scores.privacy < config.privacy.minScore && route !== 'triage') {
     reasons.push(`privacy evidence ${scores.privacy} < privacy.minScore ${config.privacy.minScore}: not a privacy request`);
