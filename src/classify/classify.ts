@@ -445,7 +445,7 @@ export function classifyMessage(facts: MessageFacts, context: ClassifyContext): 
   reasons.push(decided.why);
   // Where the rules are unsure, the learned model may settle it (never against privacy).
   const model = context.intentModel === undefined ? shippedIntentModel() : context.intentModel;
-  const verdict = model ? applyModel(decided.route, scores, config, scoreIntent(model, facts.subject, keywordText, language), { robot: !!robot }) : { route: decided.route };
+  const verdict = model ? applyModel(decided.route, scores, config, scoreIntent(model, index.subject.words(), index.body.words(), language), { robot: !!robot }) : { route: decided.route };
   // A model that changed the route says so last; one that only looked, just before the rules' decision.
   if (verdict.reason) reasons.splice(verdict.route === decided.route ? reasons.length - 1 : reasons.length, 0, verdict.reason);
   const route = verdict.route;

@@ -11,7 +11,7 @@
  * file small and drops names and one-off words. Pure: training and scoring take data in.
  */
 import { readFileSync } from 'node:fs';
-import { stemOf } from './terms.ts';
+import { stemOf, TextIndex } from './terms.ts';
 import type { Language } from './language.ts';
 
 export const MODEL_LABELS = ['support', 'sales', 'privacy', 'newsletter-reply', 'spam'] as const;
@@ -19,8 +19,6 @@ export type ModelLabel = (typeof MODEL_LABELS)[number];
 
 /** A subject says what the mail is about in a few words. */
 export const SUBJECT_WEIGHT = 3;
-/** Only the start of the body is read: what a mail wants is said early, and it bounds the cost. */
-const MAX_BODY_CHARS = 4_000;
 /** A stem must be in at least this many training mails to be kept. */
 const MIN_MAILS = 3;
 /**
@@ -54,12 +52,9 @@ export interface TrainingMail {
   language: Language;
 }
 
-const WORD = /[\p{L}\p{N}]+/gu;
-
-function stemsOf(text: string, language: Language, into: Map<string, number>, weight: number): void {
+function addStems(words: Iterable<string>, language: Language, into: Map<string, number>, weight: number): void {
   const stemLanguage = language === 'en' ? 'en' : 'no';
-  for (const m of text.toLowerCase().matchAll(WORD)) {
-    const w = m[0];
+  for (const w of words) {
     // Numbers (prices, order numbers, years) and single letters say nothing about intent.
     if (w.length < 2 || /^\d+$/.test(w)) continue;
     const stem = stemOf(w, stemLanguage);
@@ -67,11 +62,19 @@ function stemsOf(text: string, language: Language, into: Map<string, number>, we
   }
 }
 
-/** A mail's features: each stem once, with the weight of where it stands (subject or body). */
-export function featuresOf(subject: string, body: string, language: Language, subjectWeight = SUBJECT_WEIGHT): Map<string, number> {
+/** The distinct lower-cased words of a text, as the rules' TextIndex reads them. */
+export function wordsOf(text: string): readonly string[] {
+  return new TextIndex(text).words();
+}
+
+/**
+ * A mail's features from the distinct words of its subject and body (classify.ts passes its
+ * TextIndex words, so the text is not read twice): each stem once, weighted by where it stands.
+ */
+export function featuresOf(subjectWords: Iterable<string>, bodyWords: Iterable<string>, language: Language, subjectWeight = SUBJECT_WEIGHT): Map<string, number> {
   const out = new Map<string, number>();
-  stemsOf(body.slice(0, MAX_BODY_CHARS), language, out, 1);
-  stemsOf(subject, language, out, subjectWeight);
+  addStems(bodyWords, language, out, 1);
+  addStems(subjectWords, language, out, subjectWeight);
   return out;
 }
 
@@ -80,7 +83,7 @@ const round3 = (x: number) => Math.round(x * 1000) / 1000;
 export function trainIntentModel(mails: TrainingMail[], o: { minMails?: number } = {}): IntentModel {
   const minMails = o.minMails ?? MIN_MAILS;
   const labels = [...MODEL_LABELS];
-  const featureSets = mails.map((m) => featuresOf(m.subject, m.body, m.language));
+  const featureSets = mails.map((m) => featuresOf(wordsOf(m.subject), wordsOf(m.body), m.language));
   const mailCount = new Map<string, number>();
   for (const f of featureSets) for (const stem of f.keys()) mailCount.set(stem, (mailCount.get(stem) ?? 0) + 1);
   const vocabulary = [...mailCount].filter(([, n]) => n >= minMails).map(([s]) => s).sort();
@@ -122,11 +125,11 @@ export interface IntentPosterior {
   known: number;
 }
 
-/** The model's posterior for a mail: a dictionary lookup per distinct stem. */
-export function scoreIntent(model: IntentModel, subject: string, body: string, language: Language): IntentPosterior {
+/** The model's posterior for a mail (distinct words, see `wordsOf`): a dictionary lookup per distinct stem. */
+export function scoreIntent(model: IntentModel, subjectWords: Iterable<string>, bodyWords: Iterable<string>, language: Language): IntentPosterior {
   const logp = [...model.logPrior];
   let known = 0;
-  for (const [stem, w] of featuresOf(subject, body, language, model.subjectWeight)) {
+  for (const [stem, w] of featuresOf(subjectWords, bodyWords, language, model.subjectWeight)) {
     const row = model.stems[stem];
     if (!row) continue;
     known++;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { featuresOf, scoreIntent, shippedIntentModel, trainIntentModel, MODEL_LABELS, type IntentPosterior, type ModelLabel, type TrainingMail } from '../../src/classify/intent-model.ts';
+import { featuresOf, wordsOf, scoreIntent, shippedIntentModel, trainIntentModel, MODEL_LABELS, type IntentPosterior, type ModelLabel, type TrainingMail } from '../../src/classify/intent-model.ts';
 import { applyModel, MODEL_MIN_POSTERIOR, MODEL_PRIVACY_POSTERIOR } from '../../src/classify/model-decision.ts';
 import { classifyMessage } from '../../src/classify/classify.ts';
 import type { MessageFacts } from '../../src/classify/message-facts.ts';
@@ -28,7 +28,7 @@ const scores = (s: Partial<Record<Queue, number>>): Record<Queue, number> => ({ 
 
 describe('intent model', () => {
   it('stems words (the rules\' stemmer), counts each once, and weighs the subject more', () => {
-    const f = featuresOf('Stolpen blinker', 'stolpen stolper stolpene 2024 x', 'nb');
+    const f = featuresOf(wordsOf('Stolpen blinker'), wordsOf('stolpen stolper stolpene 2024 x'), 'nb');
     expect(f.get('stolp')).toBe(3);
     expect(f.has('2024')).toBe(false);
     expect(f.has('x')).toBe(false);
@@ -40,16 +40,16 @@ describe('intent model', () => {
     expect(model.trainedOn.mails).toBe(9);
     expect(model.stems['båt']).toBeUndefined();
     expect(Object.keys(model.stems).length).toBeLessThan(40);
-    expect(scoreIntent(model, 'Lampen lyser rødt', 'Stolpen gir ikke strøm', 'nb').best).toBe('support');
-    expect(scoreIntent(model, 'Hva koster det', 'Vi vil kjøpe to stolper.', 'nb').best).toBe('sales');
-    const priv = scoreIntent(model, '', 'Slett opplysningene dere har lagret om meg.', 'nb');
+    expect(scoreIntent(model, wordsOf('Lampen lyser rødt'), wordsOf('Stolpen gir ikke strøm'), 'nb').best).toBe('support');
+    expect(scoreIntent(model, wordsOf('Hva koster det'), wordsOf('Vi vil kjøpe to stolper.'), 'nb').best).toBe('sales');
+    const priv = scoreIntent(model, wordsOf(''), wordsOf('Slett opplysningene dere har lagret om meg.'), 'nb');
     expect(priv.best).toBe('privacy');
     expect(Object.values(priv.p).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
   });
 
   it('knows nothing of words it never saw', () => {
     const model = trainIntentModel(toy, { minMails: 2 });
-    expect(scoreIntent(model, 'Quetzal', 'zyxx quorum', 'en').known).toBe(0);
+    expect(scoreIntent(model, wordsOf('Quetzal'), wordsOf('zyxx quorum'), 'en').known).toBe(0);
   });
 
   it('ships a model trained on the training split', () => {
