@@ -30,7 +30,7 @@ if (r.status !== 0) {
 }
 
 /** Assets the code loads from next to its own module (import.meta.url). */
-const ASSETS = [/\.hbs$/];
+const ASSETS = [/\.hbs$/, /^intent-model\.json$/];
 const copyAssets = (from, to) => {
   for (const e of fs.readdirSync(from, { withFileTypes: true })) {
     const src = path.join(from, e.name);

@@ -30,6 +30,8 @@ import { splitReply, type SplitReply } from '../threading/quote-split.ts';
 export type { ContactFormData } from './contact-form.ts';
 import { domainOf, normaliseAddress } from '../threading/normalise-address.ts';
 import { isNoReplyAddress } from '../mail/address.ts';
+import { scoreIntent, shippedIntentModel, type IntentModel } from './intent-model.ts';
+import { applyModel } from './model-decision.ts';
 
 export type Route = Queue | 'triage';
 
@@ -39,6 +41,8 @@ export interface ClassifyContext {
   config: RoutingConfig;
   /** splitReply(facts.text), when the caller has it already (it stores the split too). */
   split?: SplitReply;
+  /** The learned second opinion (model-decision.ts); default the shipped one, `null`: rules alone. */
+  intentModel?: IntentModel | null;
 }
 
 export interface Classification {
@@ -470,8 +474,15 @@ export function classifyMessage(facts: MessageFacts, context: ClassifyContext): 
     pastPurchase,
     privacyOwnAction: counted.some((r) => r.queue === 'privacy' && r.weight > 0 && OWN_DATA_RULES.has(r.id)) && [...rightEvidence.values()].some((w) => w >= config.privacy.minScore),
   };
-  const { route, why } = decide(scores, config, { robot: isNoReplyAddress(requester.address) ? requester.address : undefined }, kinds);
-  reasons.push(why);
+  const robot = isNoReplyAddress(requester.address) ? requester.address : undefined;
+  const decided = decide(scores, config, { robot }, kinds);
+  reasons.push(decided.why);
+  // Where the rules are unsure, the learned model may settle it (never against privacy).
+  const model = context.intentModel === undefined ? shippedIntentModel() : context.intentModel;
+  const verdict = model ? applyModel(decided.route, scores, config, scoreIntent(model, index.subject.words(), index.body.words(), language), { robot: !!robot }) : { route: decided.route };
+  // A model that changed the route says so last; one that only looked, just before the rules' decision.
+  if (verdict.reason) reasons.splice(verdict.route === decided.route ? reasons.length - 1 : reasons.length, 0, verdict.reason);
+  const route = verdict.route;
   if (scores.privacy > 0 && scores.privacy < config.privacy.minScore && route !== 'triage') {
     reasons.push(`privacy evidence ${scores.privacy} < privacy.minScore ${config.privacy.minScore}: not a privacy request`);
   }
