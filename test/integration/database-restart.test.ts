@@ -125,8 +125,18 @@ describe('a database restart mid-backlog', () => {
     expect(acks.size).toBe(BACKLOG);
     expect([...acks].filter(([, n]) => n > 1)).toEqual([]);
     expect(inDoubt).toBe(0);
-    // Both reconnected: each filed some of the mail that came after the restart.
-    expect(new Set(after.map((r) => pidOf(r.who)))).toEqual(new Set(daemons.map((d) => d.child.pid)));
+    // Both reconnected: each holds connections to the restarted server (which of them filed the
+    // mail after it came back depends on who got there first, on a loaded machine one of them).
+    const pids = new Set(daemons.map((d) => d.child.pid));
+    await waitUntil(
+      'both daemons connected to the restarted server',
+      async () => {
+        const names = await query<{ name: string }>(`select distinct application_name as name from pg_stat_activity where application_name like 'mailroom:%'`);
+        const connected = new Set(names.map((r) => pidOf(r.name)));
+        return [...pids].every((p) => connected.has(p));
+      },
+      { timeoutMs: 60_000, everyMs: 250 },
+    );
     await Promise.all(daemons.map((d) => d.stop()));
   }, 360_000);
 });
