@@ -147,7 +147,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         ledElsewhere: () => watchers.filter((w) => w !== watcher && w.status().holdsLock).length,
         firstTryAfterPolls: k,
       };
-      const watcher: ImapWatcher = createImapWatcher(config, mailbox, db, log, metrics, instanceId, rawCache, () => processor.wake(), share);
+      const watcher: ImapWatcher = createImapWatcher(config, mailbox, db, log, metrics, instanceId, rawCache, (ids, fresh) => (fresh ? processor.expedite(ids) : processor.wake()), share);
       watchers.push(watcher);
       watcher.start();
       stops.push(() => watcher.stop());
@@ -261,7 +261,7 @@ function createImapWatcher(
   metrics: ReturnType<typeof createMetrics>,
   instanceId: string,
   rawCache: RawCache,
-  onStored: () => void,
+  onStored: (ids: string[], fresh?: boolean) => void,
   share: { ledElsewhere: () => number; firstTryAfterPolls: number },
 ): ImapWatcher {
   const i = config.behaviour.ingest;

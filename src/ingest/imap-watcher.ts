@@ -92,8 +92,12 @@ export interface ImapWatcherDeps {
   log: Logger;
   metrics?: Metrics;
   options: ImapWatcherOptions;
-  /** Called with the ids of newly stored (non-duplicate) messages: wakes the processing stage. */
-  onStored?: (ids: string[]) => void;
+  /**
+   * Called with the ids of newly stored (non-duplicate) messages: wakes the processing stage.
+   * `fresh`: mail the server announced while a backlog was draining, stored ahead of it (the
+   * fast lane); the processor should take these first (IngestProcessor.expedite).
+   */
+  onStored?: (ids: string[], fresh?: boolean) => void;
   /** Database URL for the dedicated advisory-lock connection. */
   lockUrl: string;
   /** Where newly stored raw messages are handed to the processor (an optimisation). */
@@ -194,7 +198,7 @@ export class ImapWatcher {
       largeMessageBytes: this.opts.largeMessageBytes,
       canWork: (s) => this.canWork(s),
       touch: () => this.touch(),
-      notifyStored: (ids) => this.notifyStored(ids),
+      notifyStored: (ids, fresh) => this.notifyStored(ids, fresh),
     };
     deps.metrics?.mailboxUp.set({ mailbox: this.mailbox }, 0);
   }
@@ -383,6 +387,8 @@ export class ImapWatcher {
       this.touch();
       if (session.uidValidity) {
         this.catchUpRequested = true;
+        session.freshAnnounced = true;
+        session.wakeForFresh?.();
         if (this.canWork(session)) this.pump(session);
       }
     });
@@ -541,10 +547,10 @@ export class ImapWatcher {
     for (const w of this.actionWaiters.splice(0)) w.resolve(n);
   }
 
-  private notifyStored(ids: string[]): void {
+  private notifyStored(ids: string[], fresh?: boolean): void {
     if (!ids.length || !this.deps.onStored) return;
     try {
-      this.deps.onStored(ids);
+      this.deps.onStored(ids, fresh);
     } catch (err) {
       this.log.warn({ err: errorText(err) }, 'onStored callback threw');
     }

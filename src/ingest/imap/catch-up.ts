@@ -47,7 +47,9 @@ export async function catchUp(w: MailboxWork, s: Session): Promise<void> {
   // Right after SELECT, UIDNEXT is exact: skip the FETCH when nothing is above the cursor.
   if (skipIfNothingNew && box.uidNext !== undefined && box.uidNext - 1 <= cursor) return;
 
-  // 1. Collect the UIDs above the cursor (no other command inside the loop).
+  // 1. Collect the UIDs above the cursor (no other command inside the loop). Whatever was
+  //    announced before this listing is in it: the fast lane is for what comes after.
+  s.freshAnnounced = false;
   const pending: { uid: number; size: number; internalDate?: Date }[] = [];
   for await (const m of client.fetch(`${cursor + 1}:*`, { uid: true, size: true, internalDate: true }, { uid: true })) {
     // `N:*` also returns the last message when nothing is newer than N.
@@ -69,10 +71,18 @@ export async function catchUp(w: MailboxWork, s: Session): Promise<void> {
     // Awaited in `finally`; until then a failure only stops further fetching.
     storing.catch(() => (storeFailed = true));
   };
+  // Mail announced while the backlog drains is stored ahead of it, above the highest listed UID.
+  let listedTop = pending.at(-1)!.uid;
+  const fastLane = async () => {
+    while (s.freshAnnounced && w.canWork(s) && !storeFailed) {
+      listedTop = await storeFresh(w, s, listedTop);
+    }
+  };
   let i = 0;
   try {
     while (i < pending.length && !storeFailed) {
       if (!w.canWork(s)) return;
+      await fastLane();
       if (pending[i]!.size > large) {
         await storing;
         const m = pending[i++]!;
@@ -91,8 +101,14 @@ export async function catchUp(w: MailboxWork, s: Session): Promise<void> {
         bytes += pending[i]!.size;
         batch.push(pending[i++]!);
       }
-      // Draining a backlog, fetch no further ahead than the processor can take from memory.
-      await w.rawCache?.room(RAW_CACHE_QUIET_MS);
+      // Draining a backlog, fetch no further ahead than the processor can take from memory
+      // (but stop waiting when new mail is announced: it goes first).
+      if (w.rawCache) {
+        await Promise.race([w.rawCache.room(RAW_CACHE_QUIET_MS), new Promise<void>((r) => (s.wakeForFresh = r))]);
+        s.wakeForFresh = undefined;
+        await fastLane();
+        if (!w.canWork(s) || storeFailed) return;
+      }
       const wanted = new Set(batch.map((b) => b.uid));
       const sources = new Map<number, { source: Buffer; internalDate?: Date }>();
       for await (const f of client.fetch(uidSet([...wanted]), { uid: true, source: true, internalDate: true }, { uid: true })) {
@@ -117,6 +133,38 @@ export async function catchUp(w: MailboxWork, s: Session): Promise<void> {
   } finally {
     await storing;
   }
+}
+
+/**
+ * The fast lane: stores the small messages above `above` (mail announced while a backlog
+ * drains) in one transaction of their own and hands them to the processor as fresh, ahead of
+ * the backlog. The cursor is not advanced: it still stands below the backlog, which is stored
+ * after, and the next catch-up finds these already stored (by UID) and moves the cursor past
+ * them. A crash in between re-fetches them and stores nothing twice. Large ones are left to
+ * that next catch-up. Returns the highest UID seen, so the next round starts above it.
+ */
+async function storeFresh(w: MailboxWork, s: Session, above: number): Promise<number> {
+  s.freshAnnounced = false;
+  const client = s.client;
+  const fresh: { uid: number; size: number; internalDate?: Date }[] = [];
+  for await (const m of client.fetch(`${above + 1}:*`, { uid: true, size: true, internalDate: true }, { uid: true })) {
+    if (m.uid > above) fresh.push({ uid: m.uid, size: m.size ?? 0, internalDate: asDate(m.internalDate) });
+  }
+  w.touch();
+  const small = fresh.filter((m) => m.size <= w.largeMessageBytes).slice(0, BATCH_MAX_MESSAGES);
+  if (!small.length || !w.canWork(s)) return above;
+  const wanted = new Map(small.map((m) => [m.uid, m]));
+  const items: { uid: number; raw: Buffer; internalDate?: Date }[] = [];
+  for await (const f of client.fetch(uidSet([...wanted.keys()]), { uid: true, source: true, internalDate: true }, { uid: true })) {
+    if (f.source && wanted.has(f.uid)) items.push({ uid: f.uid, raw: f.source, internalDate: asDate(f.internalDate) ?? wanted.get(f.uid)!.internalDate });
+  }
+  w.touch();
+  if (!items.length || !w.canWork(s)) return above;
+  items.sort((a, b) => a.uid - b.uid);
+  w.log.debug({ count: items.length, from: items[0]!.uid }, 'new mail announced during catch-up: stored ahead of the backlog');
+  w.notifyStored(await storeBatch(w, s, items, { advanceCursor: false }), true);
+  // Large ones skipped here are above; the next catch-up (requested by the same EXISTS) takes them.
+  return Math.max(above, ...items.map((it) => it.uid));
 }
 
 /** Streams a large message through download() into storeRaw: it is never one Buffer. */
@@ -145,11 +193,16 @@ async function storeLarge(w: MailboxWork, s: Session, uid: number, internalDate?
  * A fetched batch of small messages in one transaction, with the cursor advanced in it: one
  * commit per batch instead of per message. Returns the ids of newly stored messages.
  */
-async function storeBatch(w: MailboxWork, s: Session, items: { uid: number; raw: Buffer; internalDate?: Date }[]): Promise<string[]> {
+async function storeBatch(
+  w: MailboxWork,
+  s: Session,
+  items: { uid: number; raw: Buffer; internalDate?: Date }[],
+  o: { advanceCursor: boolean } = { advanceCursor: true },
+): Promise<string[]> {
   if (items.length === 0) return [];
   const results = await w.orm.em.fork().transactional(async (em) => {
     const stored = await storeRawBatch(em as EntityManager, { mailbox: w.mailbox, uidValidity: s.uidValidity!, archive: w.archiveMode }, items);
-    await advanceCursor(em as EntityManager, w.mailbox, s.uidValidity!, Math.max(...items.map((it) => it.uid)));
+    if (o.advanceCursor) await advanceCursor(em as EntityManager, w.mailbox, s.uidValidity!, Math.max(...items.map((it) => it.uid)));
     return stored.map((res, i) => ({ uid: items[i]!.uid, res }));
   });
   w.touch();
