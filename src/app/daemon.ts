@@ -147,7 +147,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         ledElsewhere: () => watchers.filter((w) => w !== watcher && w.status().holdsLock).length,
         firstTryAfterPolls: k,
       };
-      const watcher: ImapWatcher = createImapWatcher(config, mailbox, db, log, metrics, instanceId, rawCache, (ids, fresh) => (fresh ? processor.expedite(ids) : processor.wake()), share);
+      const watcher: ImapWatcher = createImapWatcher(config, mailbox, db, log, metrics, instanceId, rawCache, (ids, fresh) => (fresh ? processor.expedite(ids) : processor.wake()), () => processor.draining, share);
       watchers.push(watcher);
       watcher.start();
       stops.push(() => watcher.stop());
@@ -262,6 +262,7 @@ function createImapWatcher(
   instanceId: string,
   rawCache: RawCache,
   onStored: (ids: string[], fresh?: boolean) => void,
+  busy: () => boolean,
   share: { ledElsewhere: () => number; firstTryAfterPolls: number },
 ): ImapWatcher {
   const i = config.behaviour.ingest;
@@ -284,6 +285,7 @@ function createImapWatcher(
       archiveMode: mailbox.archiveMode,
     },
     onStored,
+    busy,
     rawCache,
     lockUrl: db.url,
     instanceName: instanceId,

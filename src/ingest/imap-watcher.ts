@@ -77,6 +77,8 @@ export interface ImapWatcherOptions {
   lockPollMs?: number;
   /** Longest pause between reconnect attempts; default 30 s. */
   backoffMaxMs?: number;
+  /** While `busy()` holds, the mailbox is also checked this often (NOOP); default 100 ms. */
+  busyPollMs?: number;
 }
 
 export interface ImapWatcherDeps {
@@ -108,6 +110,12 @@ export interface ImapWatcherDeps {
   ledElsewhere?: () => number;
   /** Lock polls to wait before the first try (this watcher's place among its instance's mailboxes). */
   firstTryAfterPolls?: number;
+  /**
+   * True while the processing stage drains a backlog. Then the mailbox is checked with a NOOP
+   * every busyPollMs besides IDLE: Dovecot holds IDLE notifications back about 0.5 s to
+   * coalesce changes, which new mail that should overtake a backlog cannot afford.
+   */
+  busy?: () => boolean;
 }
 
 export interface ImapWatcherStatus {
@@ -164,6 +172,7 @@ export class ImapWatcher {
       largeMessageBytes: 2 * 1024 * 1024,
       lockPollMs: 1000,
       backoffMaxMs: 30_000,
+      busyPollMs: 100,
       ...deps.options,
       archiveMode: deps.options.archiveMode ?? false,
     };
@@ -414,8 +423,11 @@ export class ImapWatcher {
     const tick = Math.max(250, Math.floor(this.opts.watchdogIntervalMs / 2));
     const watchdog = setInterval(() => this.watchdogTick(session), tick);
     watchdog.unref();
+    const busyPoll = this.deps.busy ? setInterval(() => this.busyCheck(session), this.opts.busyPollMs) : undefined;
+    busyPoll?.unref();
     await session.closedPromise;
     clearInterval(watchdog);
+    if (busyPoll) clearInterval(busyPoll);
     if (this.pumping) await this.pumping.catch(() => undefined);
     if (this.session === session) this.session = undefined;
     this.settleActionWaiters(0);
@@ -504,6 +516,20 @@ export class ImapWatcher {
     s.reselect = true;
     this.catchUpRequested = true;
     this.pump(s);
+  }
+
+  /**
+   * While the pipeline is busy, a NOOP: Dovecot answers it with any EXISTS at once (the 'exists'
+   * listener then starts a catch-up), where IDLE would tell about half a second later.
+   */
+  private busyCheck(s: Session): void {
+    // During catch-up only while it waits for the processor (no command of its own is out).
+    if ((this.pumping && !s.wakeForFresh) || s.noopInFlight || !this.canWork(s) || !this.deps.busy?.()) return;
+    s.noopInFlight = true;
+    s.client
+      .noop()
+      .catch(() => undefined)
+      .finally(() => (s.noopInFlight = false));
   }
 
   // ── serialised IMAP work: catch-up and server actions ───────────────────────────────────────

@@ -128,6 +128,10 @@ export class IngestProcessor {
   private readonly work: WorkLoop;
   /** The fast lane: ids of mail just announced by IDLE, claimed before the backlog (see expedite). */
   private readonly urgent = new Set<string>();
+  /** The dedicated lane working through `urgent` beside the backlog's lanes, while one runs. */
+  private fastLane?: Promise<void>;
+  private started = false;
+  private cycles = 0;
 
   constructor(private readonly o: IngestProcessorOptions) {
     // One cycle at a time; runOnce spreads its work over the lanes itself.
@@ -140,11 +144,14 @@ export class IngestProcessor {
   }
 
   start(): void {
+    this.started = true;
     this.work.start();
   }
 
   async stop(): Promise<void> {
+    this.started = false;
     await this.work.stop();
+    await this.fastLane;
   }
 
   wake(): void {
@@ -160,7 +167,21 @@ export class IngestProcessor {
    */
   expedite(ids: string[]): void {
     for (const id of ids) this.urgent.add(id);
-    this.work.wake();
+    if (!this.started) return;
+    // A lane of its own: the backlog's lanes may each be in the middle of a full batch.
+    this.fastLane ??= (async () => {
+      let filed = 0;
+      try {
+        for (let ids = this.takeUrgent(this.o.batchSize ?? DEFAULT_BATCH); ids && this.started; ids = this.takeUrgent(this.o.batchSize ?? DEFAULT_BATCH)) {
+          filed += (await this.processBatch(ids.length, ids)).filed;
+        }
+      } catch (e) {
+        this.o.log.error({ err: e }, 'ingest fast lane failed; the messages are taken in order instead');
+      } finally {
+        this.fastLane = undefined;
+      }
+      if (filed > 0) this.o.onFiled?.();
+    })();
   }
 
   /**
@@ -168,6 +189,20 @@ export class IngestProcessor {
    * CPU, are what a message waits on); returns how many messages were advanced.
    */
   async runOnce(limit = Infinity): Promise<number> {
+    this.cycles++;
+    try {
+      return await this.runLanes(limit);
+    } finally {
+      this.cycles--;
+    }
+  }
+
+  /** A cycle is working through due messages (a backlog drains): new mail should be looked for often. */
+  get draining(): boolean {
+    return this.cycles > 0;
+  }
+
+  private async runLanes(limit: number): Promise<number> {
     let advanced = 0;
     let filed = 0;
     let taken = 0;

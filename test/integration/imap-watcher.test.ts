@@ -21,6 +21,7 @@ import { createTokenRefresher } from '../../src/ingest/oauth-token.ts';
 import { pino } from 'pino';
 import { silentLogger } from '../../src/logging/logger.ts';
 import { createMetrics } from '../../src/metrics/metrics.ts';
+import { RawCache } from '../../src/ingest/raw-cache.ts';
 
 const USER = 'post@infracomfort.example';
 /** MAILROOM_TEST_LOG=debug shows the watchers' logs on stderr. */
@@ -292,6 +293,42 @@ describe('imap watcher', () => {
         `max ${sorted.at(-1)!.toFixed(0)} ms (all: ${latencies.map((l) => l.toFixed(0)).join(', ')})`,
     );
     expect(await rows(mb)).toHaveLength(9);
+  });
+
+  it('stores mail announced while a backlog drains ahead of the backlog, and every message exactly once', async () => {
+    const mb = 'FastLane';
+    const backlog = 600;
+    let lastBacklogUid = 0;
+    for (let i = 0; i < backlog; i++) lastBacklogUid = (await dc.append(USER, mb, rawMessage('backlog'))).uid!;
+    // A raw cache nobody takes from: catch-up pauses for it between batches, as when the processor lags.
+    const cache = new RawCache(16 * 1024);
+    const fresh: string[] = [];
+    const w = makeWatcher(mb, { rawCache: cache, onStored: (ids, isFresh) => isFresh && fresh.push(...ids) });
+    w.start();
+    await until(async () => (await rows(mb)).length > 0, { tries: 400, everyMs: 10 });
+    const probe = rawMessage('probe');
+    const probeUid = (await dc.append(USER, mb, probe)).uid!;
+    await until(async () => (await stored(mb, messageIdOf(probe))).length === 1, { tries: 400, everyMs: 10 });
+    const atProbe = (await rows(mb)).length;
+    console.log(`fast lane: probe stored with ${atProbe - 1} of ${backlog} backlog messages stored`);
+    await until(async () => (await rows(mb)).length >= backlog + 1, { tries: 600, everyMs: 50 });
+    await until(() => w.status().state === 'idle', { tries: 400 });
+
+    const all = await rows(mb);
+    expect(all).toHaveLength(backlog + 1);
+    expect(new Set(all.map((r) => r.uid)).size).toBe(backlog + 1);
+    const [probeRow] = await stored(mb, messageIdOf(probe));
+    expect(fresh).toEqual([probeRow!.id]);
+    // Ahead of the backlog: stored before its last message.
+    expect(Number(probeRow!.id)).toBeLessThan(Number(all.find((r) => Number(r.uid) === lastBacklogUid)!.id));
+    // The cursor moved past the probe only once everything below it was stored.
+    expect(Number((await cursorOf(mb))[0]!.last_uid)).toBe(probeUid);
+    await w.stop();
+    const again = makeWatcher(mb);
+    again.start();
+    await until(() => again.status().state === 'idle', { tries: 400 });
+    expect(await rows(mb)).toHaveLength(backlog + 1);
+    await again.stop();
   });
 
   it('recovers from a connection reset and from a black hole, storing mail that arrived meanwhile', async () => {

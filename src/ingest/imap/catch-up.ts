@@ -15,6 +15,8 @@ const BATCH_MAX_BYTES = 16 * 1024 * 1024;
 /** How long catch-up waits for room in the raw cache once the processor stops taking from it. */
 const RAW_CACHE_QUIET_MS = 250;
 const DOWNLOAD_CHUNK_BYTES = 1024 * 1024;
+/** At most this many messages found by a later catch-up of a session count as fresh (the fast lane). */
+const FRESH_MAX_MESSAGES = BATCH_MAX_MESSAGES;
 
 export async function catchUp(w: MailboxWork, s: Session): Promise<void> {
   const client = s.client;
@@ -57,6 +59,9 @@ export async function catchUp(w: MailboxWork, s: Session): Promise<void> {
   }
   if (!pending.length) return;
   pending.sort((a, b) => a.uid - b.uid);
+  // After this session's first catch-up, a few new messages are what IDLE (or the watchdog) just
+  // found: the processor takes them ahead of any backlog still waiting in the database.
+  const fresh = s.caughtUp && pending.length <= FRESH_MAX_MESSAGES;
   w.log.debug({ count: pending.length, from: pending[0]!.uid, to: pending.at(-1)!.uid }, 'catching up');
 
   // 2. Fetch and store them in UID order: small ones a batch per transaction, large ones streamed alone.
@@ -67,7 +72,7 @@ export async function catchUp(w: MailboxWork, s: Session): Promise<void> {
   let storing: Promise<void> = Promise.resolve();
   let storeFailed = false;
   const storeInOrder = (items: { uid: number; raw: Buffer; internalDate?: Date }[]) => {
-    storing = storing.then(async () => w.notifyStored(await storeBatch(w, s, items)));
+    storing = storing.then(async () => w.notifyStored(await storeBatch(w, s, items), fresh));
     // Awaited in `finally`; until then a failure only stops further fetching.
     storing.catch(() => (storeFailed = true));
   };
@@ -87,9 +92,10 @@ export async function catchUp(w: MailboxWork, s: Session): Promise<void> {
         await storing;
         const m = pending[i++]!;
         const id = await storeLarge(w, s, m.uid, m.internalDate);
-        if (id) w.notifyStored([id]);
+        if (id) w.notifyStored([id], fresh);
         continue;
       }
+      if (process.env.FL_DEBUG) console.error(Date.now() % 100000, 'batch at', i);
       const batch: typeof pending = [];
       let bytes = 0;
       while (
@@ -145,6 +151,7 @@ export async function catchUp(w: MailboxWork, s: Session): Promise<void> {
  */
 async function storeFresh(w: MailboxWork, s: Session, above: number): Promise<number> {
   s.freshAnnounced = false;
+  if (process.env.FL_DEBUG) console.error(Date.now() % 100000, 'storeFresh above', above);
   const client = s.client;
   const fresh: { uid: number; size: number; internalDate?: Date }[] = [];
   for await (const m of client.fetch(`${above + 1}:*`, { uid: true, size: true, internalDate: true }, { uid: true })) {
@@ -163,6 +170,7 @@ async function storeFresh(w: MailboxWork, s: Session, above: number): Promise<nu
   items.sort((a, b) => a.uid - b.uid);
   w.log.debug({ count: items.length, from: items[0]!.uid }, 'new mail announced during catch-up: stored ahead of the backlog');
   w.notifyStored(await storeBatch(w, s, items, { advanceCursor: false }), true);
+  if (process.env.FL_DEBUG) console.error(Date.now() % 100000, 'stored fresh', items.map((i) => i.uid));
   // Large ones skipped here are above; the next catch-up (requested by the same EXISTS) takes them.
   return Math.max(above, ...items.map((it) => it.uid));
 }

@@ -25,6 +25,8 @@ export interface Session {
    * stores it ahead of the rest of the backlog (the fast lane).
    */
   freshAnnounced?: boolean;
+  /** A busy-time NOOP is out (see ImapWatcher.busyCheck). */
+  noopInFlight?: boolean;
   /** Wakes a catch-up waiting for room in the raw cache when new mail is announced. */
   wakeForFresh?: () => void;
 }
