@@ -14,7 +14,7 @@ import { freshDatabase, median, percentile, type BenchRow } from './bench-contex
 
 const noFiling: Filer = async () => ({ outcome: 'bench' });
 
-function watcherFor(dovecot: DovecotInstance, orm: Orm, url: string, onStored: (ids: string[], fresh?: boolean) => void, rawCache?: RawCache, busy?: () => boolean): ImapWatcher {
+function watcherFor(dovecot: DovecotInstance, orm: Orm, url: string, onStored: (ids: string[], fresh?: boolean) => void, rawCache?: RawCache, busy?: () => boolean, onAnnounced?: () => void): ImapWatcher {
   const user = dovecot.users[0]!;
   return new ImapWatcher({
     orm,
@@ -25,6 +25,7 @@ function watcherFor(dovecot: DovecotInstance, orm: Orm, url: string, onStored: (
     onStored,
     rawCache,
     ...(busy ? { busy } : {}),
+    ...(onAnnounced ? { onAnnounced } : {}),
     lockUrl: url,
   });
 }
@@ -49,7 +50,7 @@ export async function ingestLatencyBench(serverUrl: string, backlog = 5000): Pro
 }
 
 /** Median and p99 of the time from APPEND to the message being stored and parsed, one at a time. */
-export async function ingestIdleLatencyBench(serverUrl: string, count = 200): Promise<{ row: BenchRow; p99: number }> {
+async function ingestIdleLatencyBench(serverUrl: string, count = 200): Promise<{ row: BenchRow; p99: number }> {
   const dovecot = await startDovecot();
   const db = await freshDatabase(serverUrl, 'mailroom-bench:latency');
   const processor = processorFor(db.orm, noFiling);
@@ -61,7 +62,6 @@ export async function ingestIdleLatencyBench(serverUrl: string, count = 200): Pr
     const latencies: number[] = [];
     for (let i = 0; i < count; i++) {
       const t0 = performance.now();
-      if (process.env.FL_DEBUG) console.error(Date.now() % 100000, 'append idle');
       await dovecot.append(dovecot.users[0]!.user, 'INBOX', supportMail(i, { tag: 'lat' }));
       for (let tries = 0; tries < 3000; tries++) {
         if ((await countState(db.orm, ['parsed', 'filed'])) > i) break;
@@ -96,13 +96,13 @@ export async function ingestIdleLatencyBench(serverUrl: string, count = 200): Pr
  * drain, probe messages are appended one at a time and timed from APPEND until that message is
  * parsed. Only probes appended before the backlog was through count.
  */
-export async function ingestLatencyUnderBacklogBench(serverUrl: string, idleP99: number, backlog: number): Promise<BenchRow> {
+async function ingestLatencyUnderBacklogBench(serverUrl: string, idleP99: number, backlog: number): Promise<BenchRow> {
   const dovecot = await startDovecot();
   const db = await freshDatabase(serverUrl, 'mailroom-bench:latency-backlog');
   const user = dovecot.users[0]!.user;
   const cache = new RawCache();
   const processor = processorFor(db.orm, noFiling, cache);
-  const watcher = watcherFor(dovecot, db.orm, db.url, (ids, fresh) => (fresh ? processor.expedite(ids) : processor.wake()), cache, () => processor.draining);
+  const watcher = watcherFor(dovecot, db.orm, db.url, (ids, fresh) => (fresh ? processor.expedite(ids) : processor.wake()), cache, () => processor.draining, () => processor.announced());
   const sql = sqlOf(db.orm.em.fork());
   try {
     for (let i = 0; i < backlog; i++) await dovecot.append(user, 'INBOX', mixedMessage(i));
@@ -113,11 +113,9 @@ export async function ingestLatencyUnderBacklogBench(serverUrl: string, idleP99:
     const drained = async () => (await countState(db.orm, ['parsed', 'filed'])) >= backlog + latencies.length;
     for (let i = 0; i < 400 && !(await drained()); i++) {
       const t0 = performance.now();
-      if (process.env.FL_DEBUG) console.error(Date.now() % 100000, 'append probe');
       const { uid } = await dovecot.append(user, 'INBOX', supportMail(i, { tag: 'probe' }));
       // Counted only if the backlog still had work left when the probe was appended.
       const during = !(await drained());
-      if (process.env.BENCH_DEBUG) process.stderr.write(`probe ${i}: done ${await countState(db.orm, ['parsed', 'filed'])}, during ${during}\n`);
       let done = false;
       for (let tries = 0; tries < 6000 && !done; tries++) {
         const [row] = await sql<{ state: string }>(`select state from inbound_message where mailbox = 'INBOX' and uid = ?`, [uid]);

@@ -77,7 +77,7 @@ export interface ImapWatcherOptions {
   lockPollMs?: number;
   /** Longest pause between reconnect attempts; default 30 s. */
   backoffMaxMs?: number;
-  /** While `busy()` holds, the mailbox is also checked this often (NOOP); default 100 ms. */
+  /** While `busy()` holds, the mailbox is also checked this often (NOOP); default 40 ms. */
   busyPollMs?: number;
 }
 
@@ -116,6 +116,8 @@ export interface ImapWatcherDeps {
    * coalesce changes, which new mail that should overtake a backlog cannot afford.
    */
   busy?: () => boolean;
+  /** The server announced new mail (EXISTS): the processor may make room for it (IngestProcessor.announced). */
+  onAnnounced?: () => void;
 }
 
 export interface ImapWatcherStatus {
@@ -172,7 +174,7 @@ export class ImapWatcher {
       largeMessageBytes: 2 * 1024 * 1024,
       lockPollMs: 1000,
       backoffMaxMs: 30_000,
-      busyPollMs: 100,
+      busyPollMs: 40,
       ...deps.options,
       archiveMode: deps.options.archiveMode ?? false,
     };
@@ -398,6 +400,7 @@ export class ImapWatcher {
         this.catchUpRequested = true;
         session.freshAnnounced = true;
         session.wakeForFresh?.();
+        this.deps.onAnnounced?.();
         if (this.canWork(session)) this.pump(session);
       }
     });

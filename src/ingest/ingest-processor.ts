@@ -132,6 +132,8 @@ export class IngestProcessor {
   private fastLane?: Promise<void>;
   private started = false;
   private cycles = 0;
+  /** Until then the backlog's lanes claim nothing new: announced mail is on its way to the fast lane. */
+  private heldUntil = 0;
 
   constructor(private readonly o: IngestProcessorOptions) {
     // One cycle at a time; runOnce spreads its work over the lanes itself.
@@ -159,6 +161,15 @@ export class IngestProcessor {
   }
 
   /**
+   * The mailbox announced new mail: for a moment (at most `ms`, or until it is expedited and
+   * filed) the backlog's lanes start no new batch, so that the one thread this process has is
+   * free to fetch, store and file the new mail first.
+   */
+  announced(ms = 500): void {
+    if (this.cycles > 0) this.heldUntil = Date.now() + ms;
+  }
+
+  /**
    * New mail should not wait behind a backlog: these messages (just announced by IDLE and
    * stored ahead of the backlog) are claimed by the next lane that finishes its batch, before
    * any older message. Ordering within a thread still holds: the filer files a reply only after
@@ -179,6 +190,7 @@ export class IngestProcessor {
         this.o.log.error({ err: e }, 'ingest fast lane failed; the messages are taken in order instead');
       } finally {
         this.fastLane = undefined;
+        this.heldUntil = 0;
       }
       if (filed > 0) this.o.onFiled?.();
     })();
@@ -210,6 +222,7 @@ export class IngestProcessor {
       for (;;) {
         const room = Math.min(this.o.batchSize ?? DEFAULT_BATCH, limit - taken);
         if (this.work.stopping || room <= 0) return;
+        while (Date.now() < this.heldUntil && !this.work.stopping && this.urgent.size === 0) await new Promise((r) => setTimeout(r, 5));
         const urgent = this.takeUrgent(room);
         if (urgent) {
           taken += urgent.length;

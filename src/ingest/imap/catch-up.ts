@@ -95,7 +95,6 @@ export async function catchUp(w: MailboxWork, s: Session): Promise<void> {
         if (id) w.notifyStored([id], fresh);
         continue;
       }
-      if (process.env.FL_DEBUG) console.error(Date.now() % 100000, 'batch at', i);
       const batch: typeof pending = [];
       let bytes = 0;
       while (
@@ -132,10 +131,13 @@ export async function catchUp(w: MailboxWork, s: Session): Promise<void> {
         }
         items.push({ uid: b.uid, raw: got.source, internalDate: got.internalDate ?? b.internalDate });
       }
+      // Announced while this batch was fetched: ahead of it too.
+      await fastLane();
       // One batch waits for the one before it: at most two batches are held in memory.
       await storing;
       storeInOrder(items);
     }
+    await fastLane();
   } finally {
     await storing;
   }
@@ -151,7 +153,6 @@ export async function catchUp(w: MailboxWork, s: Session): Promise<void> {
  */
 async function storeFresh(w: MailboxWork, s: Session, above: number): Promise<number> {
   s.freshAnnounced = false;
-  if (process.env.FL_DEBUG) console.error(Date.now() % 100000, 'storeFresh above', above);
   const client = s.client;
   const fresh: { uid: number; size: number; internalDate?: Date }[] = [];
   for await (const m of client.fetch(`${above + 1}:*`, { uid: true, size: true, internalDate: true }, { uid: true })) {
@@ -170,7 +171,6 @@ async function storeFresh(w: MailboxWork, s: Session, above: number): Promise<nu
   items.sort((a, b) => a.uid - b.uid);
   w.log.debug({ count: items.length, from: items[0]!.uid }, 'new mail announced during catch-up: stored ahead of the backlog');
   w.notifyStored(await storeBatch(w, s, items, { advanceCursor: false }), true);
-  if (process.env.FL_DEBUG) console.error(Date.now() % 100000, 'stored fresh', items.map((i) => i.uid));
   // Large ones skipped here are above; the next catch-up (requested by the same EXISTS) takes them.
   return Math.max(above, ...items.map((it) => it.uid));
 }
