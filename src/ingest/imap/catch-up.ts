@@ -145,8 +145,8 @@ export async function catchUp(w: MailboxWork, s: Session): Promise<void> {
 
 /**
  * The fast lane: stores the small messages above `above` (mail announced while a backlog
- * drains) in one transaction of their own and hands them to the processor as fresh, ahead of
- * the backlog. The cursor is not advanced: it still stands below the backlog, which is stored
+ * drains) that answer no earlier message in one transaction of their own and hands them to the
+ * processor as fresh, ahead of the backlog. The cursor is not advanced: it still stands below the backlog, which is stored
  * after, and the next catch-up finds these already stored (by UID) and moves the cursor past
  * them. A crash in between re-fetches them and stores nothing twice. Large ones are left to
  * that next catch-up. Returns the highest UID seen, so the next round starts above it.
@@ -167,12 +167,21 @@ async function storeFresh(w: MailboxWork, s: Session, above: number): Promise<nu
     if (f.source && wanted.has(f.uid)) items.push({ uid: f.uid, raw: f.source, internalDate: asDate(f.internalDate) ?? wanted.get(f.uid)!.internalDate });
   }
   w.touch();
-  if (!items.length || !w.canWork(s)) return above;
-  items.sort((a, b) => a.uid - b.uid);
-  w.log.debug({ count: items.length, from: items[0]!.uid }, 'new mail announced during catch-up: stored ahead of the backlog');
-  w.notifyStored(await storeBatch(w, s, items, { advanceCursor: false }), true);
+  // A reply could answer a message of the backlog not stored yet: only in UID order would the
+  // filer see its original first, so replies wait for the next catch-up.
+  const news = items.filter((it) => !isReply(it.raw)).sort((a, b) => a.uid - b.uid);
+  if (!news.length || !w.canWork(s)) return above;
+  w.log.debug({ count: news.length, from: news[0]!.uid }, 'new mail announced during catch-up: stored ahead of the backlog');
+  w.notifyStored(await storeBatch(w, s, news, { advanceCursor: false }), true);
   // Large ones skipped here are above; the next catch-up (requested by the same EXISTS) takes them.
-  return Math.max(above, ...items.map((it) => it.uid));
+  return Math.max(above, ...news.map((it) => it.uid));
+}
+
+/** The message's header names an earlier message (In-Reply-To or References). */
+export function isReply(raw: Buffer): boolean {
+  const head = raw.subarray(0, 64 * 1024).toString('latin1');
+  const end = head.search(/\r?\n\r?\n/);
+  return /^(in-reply-to|references)[ \t]*:/im.test(end === -1 ? head : head.slice(0, end));
 }
 
 /** Streams a large message through download() into storeRaw: it is never one Buffer. */
