@@ -170,11 +170,12 @@ export class IngestProcessor {
   }
 
   /**
-   * New mail should not wait behind a backlog: these messages (just announced by IDLE and
-   * stored ahead of the backlog) are claimed by the next lane that finishes its batch, before
-   * any older message. Ordering within a thread still holds: the filer files a reply only after
-   * its stored original (FileLaterError). Only this process knows them: another instance
-   * sharing the database takes them in id order, as before.
+   * New mail should not wait behind a backlog: these messages (just announced by IDLE, stored
+   * ahead of the backlog) are filed on a lane of their own beside the backlog's lanes (or, when
+   * the processor is not started, first by runOnce's lanes). Ordering within a thread still
+   * holds: the filer files a reply only after its stored original (FileLaterError), and the
+   * watcher never stores a reply ahead of the backlog. Only this process knows the ids: another
+   * instance sharing the database takes them in id order, as before.
    */
   expedite(ids: string[]): void {
     for (const id of ids) this.urgent.add(id);
