@@ -14,7 +14,7 @@ import { freshDatabase, median, percentile, type BenchRow } from './bench-contex
 
 const noFiling: Filer = async () => ({ outcome: 'bench' });
 
-function watcherFor(dovecot: DovecotInstance, orm: Orm, url: string, onStored: () => void, rawCache?: RawCache): ImapWatcher {
+function watcherFor(dovecot: DovecotInstance, orm: Orm, url: string, onStored: (ids: string[], fresh?: boolean) => void, rawCache?: RawCache, busy?: () => boolean, onAnnounced?: () => void): ImapWatcher {
   const user = dovecot.users[0]!;
   return new ImapWatcher({
     orm,
@@ -24,6 +24,8 @@ function watcherFor(dovecot: DovecotInstance, orm: Orm, url: string, onStored: (
     options: { idleDelayMs: 50, socketTimeoutMs: 60_000, watchdogIntervalMs: 30_000, alertAfterMs: 60_000, afterFiling: 'keep', keyword: '$Mailroom', moveTo: 'Archive' },
     onStored,
     rawCache,
+    ...(busy ? { busy } : {}),
+    ...(onAnnounced ? { onAnnounced } : {}),
     lockUrl: url,
   });
 }
@@ -37,8 +39,18 @@ async function countState(orm: Orm, states: string[]): Promise<number> {
   return Number(n);
 }
 
+/**
+ * The latency rows: APPEND → stored + parsed on an idle pipeline, then the same while a
+ * backlog drains (compared with the idle figure of the same run).
+ */
+export async function ingestLatencyBench(serverUrl: string, backlog = 5000): Promise<BenchRow[]> {
+  const idle = await ingestIdleLatencyBench(serverUrl);
+  const loaded = await ingestLatencyUnderBacklogBench(serverUrl, idle.p99, backlog);
+  return [idle.row, loaded];
+}
+
 /** Median and p99 of the time from APPEND to the message being stored and parsed, one at a time. */
-export async function ingestLatencyBench(serverUrl: string, count = 200): Promise<BenchRow> {
+async function ingestIdleLatencyBench(serverUrl: string, count = 200): Promise<{ row: BenchRow; p99: number }> {
   const dovecot = await startDovecot();
   const db = await freshDatabase(serverUrl, 'mailroom-bench:latency');
   const processor = processorFor(db.orm, noFiling);
@@ -60,12 +72,71 @@ export async function ingestLatencyBench(serverUrl: string, count = 200): Promis
     const med = median(latencies);
     const p99 = percentile(latencies, 99);
     return {
-      name: `APPEND → stored + parsed (${count} one by one)`,
-      figure: `median ${(med * 1000).toFixed(0)} ms, p99 ${(p99 * 1000).toFixed(0)} ms`,
-      baseline: 'the 1 s goal (ratio = median ÷ 1 s)',
-      ratio: med,
-      goal: 'median ≤ 1 s, p99 ≤ 3 s',
-      ok: med <= 1 && p99 <= 3,
+      p99,
+      row: {
+        name: `APPEND → stored + parsed, idle (${count} one by one)`,
+        figure: `median ${(med * 1000).toFixed(0)} ms, p99 ${(p99 * 1000).toFixed(0)} ms`,
+        baseline: 'the 1 s goal (ratio = median ÷ 1 s)',
+        ratio: med,
+        goal: 'median ≤ 1 s, p99 ≤ 3 s',
+        ok: med <= 1 && p99 <= 3,
+      },
+    };
+  } finally {
+    await watcher.stop();
+    await processor.stop();
+    await db.drop();
+    await dovecot.stop();
+  }
+}
+
+/**
+ * New mail while a backlog drains: `backlog` mixed messages wait in the mailbox when the watcher
+ * starts (stored + parsed, no filing, the raw cache between them as in the daemon); while they
+ * drain, probe messages are appended one at a time and timed from APPEND until that message is
+ * parsed. Only probes appended before the backlog was through count.
+ */
+async function ingestLatencyUnderBacklogBench(serverUrl: string, idleP99: number, backlog: number): Promise<BenchRow> {
+  const dovecot = await startDovecot();
+  const db = await freshDatabase(serverUrl, 'mailroom-bench:latency-backlog');
+  const user = dovecot.users[0]!.user;
+  const cache = new RawCache();
+  const processor = processorFor(db.orm, noFiling, cache);
+  const watcher = watcherFor(dovecot, db.orm, db.url, (ids, fresh) => (fresh ? processor.expedite(ids) : processor.wake()), cache, () => processor.draining, () => processor.announced());
+  const sql = sqlOf(db.orm.em.fork());
+  try {
+    for (let i = 0; i < backlog; i++) await dovecot.append(user, 'INBOX', mixedMessage(i));
+    processor.start();
+    watcher.start();
+    for (let i = 0; i < 600 && (await countState(db.orm, ['parsed', 'filed'])) === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    const latencies: number[] = [];
+    const drained = async () => (await countState(db.orm, ['parsed', 'filed'])) >= backlog + latencies.length;
+    for (let i = 0; i < 400 && !(await drained()); i++) {
+      const t0 = performance.now();
+      const { uid } = await dovecot.append(user, 'INBOX', supportMail(i, { tag: 'probe' }));
+      // Counted only if the backlog still had work left when the probe was appended.
+      const during = !(await drained());
+      let done = false;
+      for (let tries = 0; tries < 6000 && !done; tries++) {
+        const [row] = await sql<{ state: string }>(`select state from inbound_message where mailbox = 'INBOX' and uid = ?`, [uid]);
+        done = row?.state === 'parsed' || row?.state === 'filed';
+        if (!done) await new Promise((r) => setTimeout(r, 2));
+      }
+      const ms = performance.now() - t0;
+      if (!done) throw new Error(`probe ${i} (UID ${uid}) not parsed after ${ms.toFixed(0)} ms`);
+      if (!during) break;
+      latencies.push(ms / 1000);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const med = median(latencies);
+    const p99 = percentile(latencies, 99);
+    return {
+      name: `APPEND → stored + parsed while a ${backlog}-message backlog drains (${latencies.length} probes)`,
+      figure: `median ${(med * 1000).toFixed(0)} ms, p99 ${(p99 * 1000).toFixed(0)} ms, max ${(Math.max(...latencies) * 1000).toFixed(0)} ms`,
+      baseline: `idle p99 ${(idleP99 * 1000).toFixed(0)} ms (row above; ratio = p99 ÷ idle p99)`,
+      ratio: p99 / idleP99,
+      goal: 'p99 ≤ 250 ms',
+      ok: latencies.length > 0 && p99 <= 0.25,
     };
   } finally {
     await watcher.stop();
@@ -160,11 +231,11 @@ export async function ingestBacklogBench(serverUrl: string, count = 5000): Promi
       },
       {
         name: `filed end to end (ticket + ack in outbox)`,
-        figure: `${filingRate.toFixed(0)} msg/s`,
-        baseline: `${ingestRate.toFixed(0)} msg/s bare ingest (row above)`,
-        ratio: filingRate / ingestRate,
-        goal: '≥ 0.70×',
-        ok: filingRate / ingestRate >= 0.7,
+        figure: `${filingRate.toFixed(0)} msg/s (${(filingRate / ingestRate).toFixed(2)}× stored + parsed)`,
+        baseline: `${bareRate.toFixed(0)} msg/s bare imapflow fetch + mailparser`,
+        ratio: filingRate / bareRate,
+        goal: '≥ 0.80×',
+        ok: filingRate / bareRate >= 0.8,
       },
     ];
   } finally {

@@ -1,7 +1,7 @@
 // `npm run bench`: one table of figures, each a ratio against a baseline measured in the
 // same run (these machines are shared and noisy; absolute numbers mean little).
 // Select rows with BENCH=outbox,latency,backlog,large,privacy,newsletter,tracking,cli,classify,takeover,scaleout (default: all);
-// BENCH_OUTBOX, BENCH_BACKLOG and BENCH_SCALEOUT set those rows' message counts (2000, 5000, 3000).
+// BENCH_OUTBOX, BENCH_BACKLOG, BENCH_LATENCY_BACKLOG and BENCH_SCALEOUT set those rows' message counts (2000, 5000, 5000, 3000).
 import { benchServer, type BenchRow } from './bench-context.ts';
 import { outboxBench } from './outbox-bench.ts';
 import { ingestLatencyBench, ingestBacklogBench, largeMessageBench } from './ingest-bench.ts';
@@ -16,7 +16,7 @@ type Bench = (serverUrl: string) => Promise<BenchRow | BenchRow[]>;
 
 const benches: Record<string, Bench> = {
   outbox: (url) => outboxBench(url, Number(process.env.BENCH_OUTBOX ?? 2000)),
-  latency: (url) => ingestLatencyBench(url),
+  latency: (url) => ingestLatencyBench(url, Number(process.env.BENCH_LATENCY_BACKLOG ?? 5000)),
   backlog: (url) => ingestBacklogBench(url, Number(process.env.BENCH_BACKLOG ?? 5000)),
   large: (url) => largeMessageBench(url),
   privacy: (url) => privacyBench(url),

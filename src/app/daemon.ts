@@ -12,7 +12,7 @@ import { DeliveryJournal } from '../queue/delivery-journal.ts';
 import { QueueWorker } from '../queue/queue-worker.ts';
 import { IngestProcessor } from '../ingest/ingest-processor.ts';
 import { RawCache } from '../ingest/raw-cache.ts';
-import { ImapWatcher } from '../ingest/imap-watcher.ts';
+import { ImapWatcher, type ImapWatcherDeps } from '../ingest/imap-watcher.ts';
 import { imapConnectionFor } from '../ingest/imap-connection.ts';
 import type { MailboxConfig } from '../config/mailboxes.ts';
 import { createFiler } from '../handlers/file-message.ts';
@@ -147,7 +147,7 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
         ledElsewhere: () => watchers.filter((w) => w !== watcher && w.status().holdsLock).length,
         firstTryAfterPolls: k,
       };
-      const watcher: ImapWatcher = createImapWatcher(config, mailbox, db, log, metrics, instanceId, rawCache, () => processor.wake(), share);
+      const watcher: ImapWatcher = createImapWatcher(config, mailbox, db, log, metrics, instanceId, rawCache, (ids, fresh) => (fresh ? processor.expedite(ids) : processor.wake()), { busy: () => processor.draining, onAnnounced: () => processor.announced() }, share);
       watchers.push(watcher);
       watcher.start();
       stops.push(() => watcher.stop());
@@ -261,7 +261,8 @@ function createImapWatcher(
   metrics: ReturnType<typeof createMetrics>,
   instanceId: string,
   rawCache: RawCache,
-  onStored: () => void,
+  onStored: (ids: string[], fresh?: boolean) => void,
+  pipeline: Pick<ImapWatcherDeps, 'busy' | 'onAnnounced'>,
   share: { ledElsewhere: () => number; firstTryAfterPolls: number },
 ): ImapWatcher {
   const i = config.behaviour.ingest;
@@ -284,6 +285,7 @@ function createImapWatcher(
       archiveMode: mailbox.archiveMode,
     },
     onStored,
+    ...pipeline,
     rawCache,
     lockUrl: db.url,
     instanceName: instanceId,

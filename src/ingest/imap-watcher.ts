@@ -77,6 +77,8 @@ export interface ImapWatcherOptions {
   lockPollMs?: number;
   /** Longest pause between reconnect attempts; default 30 s. */
   backoffMaxMs?: number;
+  /** While `busy()` holds, the mailbox is also checked this often (NOOP); default 40 ms. */
+  busyPollMs?: number;
 }
 
 export interface ImapWatcherDeps {
@@ -92,8 +94,12 @@ export interface ImapWatcherDeps {
   log: Logger;
   metrics?: Metrics;
   options: ImapWatcherOptions;
-  /** Called with the ids of newly stored (non-duplicate) messages: wakes the processing stage. */
-  onStored?: (ids: string[]) => void;
+  /**
+   * Called with the ids of newly stored (non-duplicate) messages: wakes the processing stage.
+   * `fresh`: mail the server announced while a backlog was draining, stored ahead of it (the
+   * fast lane); the processor should take these first (IngestProcessor.expedite).
+   */
+  onStored?: (ids: string[], fresh?: boolean) => void;
   /** Database URL for the dedicated advisory-lock connection. */
   lockUrl: string;
   /** Where newly stored raw messages are handed to the processor (an optimisation). */
@@ -104,6 +110,14 @@ export interface ImapWatcherDeps {
   ledElsewhere?: () => number;
   /** Lock polls to wait before the first try (this watcher's place among its instance's mailboxes). */
   firstTryAfterPolls?: number;
+  /**
+   * True while the processing stage drains a backlog. Then the mailbox is checked with a NOOP
+   * every busyPollMs besides IDLE: Dovecot holds IDLE notifications back about 0.5 s to
+   * coalesce changes, which new mail that should overtake a backlog cannot afford.
+   */
+  busy?: () => boolean;
+  /** The server announced new mail (EXISTS): the processor may make room for it (IngestProcessor.announced). */
+  onAnnounced?: () => void;
 }
 
 export interface ImapWatcherStatus {
@@ -160,6 +174,7 @@ export class ImapWatcher {
       largeMessageBytes: 2 * 1024 * 1024,
       lockPollMs: 1000,
       backoffMaxMs: 30_000,
+      busyPollMs: 40,
       ...deps.options,
       archiveMode: deps.options.archiveMode ?? false,
     };
@@ -194,7 +209,7 @@ export class ImapWatcher {
       largeMessageBytes: this.opts.largeMessageBytes,
       canWork: (s) => this.canWork(s),
       touch: () => this.touch(),
-      notifyStored: (ids) => this.notifyStored(ids),
+      notifyStored: (ids, fresh) => this.notifyStored(ids, fresh),
     };
     deps.metrics?.mailboxUp.set({ mailbox: this.mailbox }, 0);
   }
@@ -383,6 +398,9 @@ export class ImapWatcher {
       this.touch();
       if (session.uidValidity) {
         this.catchUpRequested = true;
+        session.freshAnnounced = true;
+        session.wakeForFresh?.();
+        this.deps.onAnnounced?.();
         if (this.canWork(session)) this.pump(session);
       }
     });
@@ -408,8 +426,11 @@ export class ImapWatcher {
     const tick = Math.max(250, Math.floor(this.opts.watchdogIntervalMs / 2));
     const watchdog = setInterval(() => this.watchdogTick(session), tick);
     watchdog.unref();
+    const busyPoll = this.deps.busy ? setInterval(() => this.busyCheck(session), this.opts.busyPollMs) : undefined;
+    busyPoll?.unref();
     await session.closedPromise;
     clearInterval(watchdog);
+    if (busyPoll) clearInterval(busyPoll);
     if (this.pumping) await this.pumping.catch(() => undefined);
     if (this.session === session) this.session = undefined;
     this.settleActionWaiters(0);
@@ -500,6 +521,20 @@ export class ImapWatcher {
     this.pump(s);
   }
 
+  /**
+   * While the pipeline is busy, a NOOP: Dovecot answers it with any EXISTS at once (the 'exists'
+   * listener then starts a catch-up), where IDLE would tell about half a second later.
+   */
+  private busyCheck(s: Session): void {
+    // During catch-up only while it waits for the processor (no command of its own is out).
+    if ((this.pumping && !s.wakeForFresh) || s.noopInFlight || !this.canWork(s) || !this.deps.busy?.()) return;
+    s.noopInFlight = true;
+    s.client
+      .noop()
+      .catch(() => undefined)
+      .finally(() => (s.noopInFlight = false));
+  }
+
   // ── serialised IMAP work: catch-up and server actions ───────────────────────────────────────
 
   private pump(s: Session): void {
@@ -541,10 +576,10 @@ export class ImapWatcher {
     for (const w of this.actionWaiters.splice(0)) w.resolve(n);
   }
 
-  private notifyStored(ids: string[]): void {
+  private notifyStored(ids: string[], fresh?: boolean): void {
     if (!ids.length || !this.deps.onStored) return;
     try {
-      this.deps.onStored(ids);
+      this.deps.onStored(ids, fresh);
     } catch (err) {
       this.log.warn({ err: errorText(err) }, 'onStored callback threw');
     }

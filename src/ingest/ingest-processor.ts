@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Orm } from '../db/orm.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
-import { sqlOf } from '../db/sql.ts';
+import { pgArray, sqlOf } from '../db/sql.ts';
 import { readRaw, readRawBuffer } from './inbound-store.ts';
 import type { RawCache } from './raw-cache.ts';
 import { UnparseableMessageError } from './parse-message.ts';
@@ -66,15 +66,15 @@ function filedRow(id: string, result: FilingOutcome, parsed?: StoredParse): File
  * flushes this transaction's WAL first. (set_config rides on the claim: a round trip of its
  * own was a tenth of a message's queries.)
  */
-function claimDue(em: EntityManager, limit: number, onlyId?: string): Promise<ClaimedMessage[]> {
+function claimDue(em: EntityManager, limit: number, only?: string[]): Promise<ClaimedMessage[]> {
   const text = (filter: string) => `select id, state, mailbox, size, archive, received_at, parsed
        from inbound_message, (select set_config('synchronous_commit', 'off', true)) as async_commit
       where state in ('stored', 'parsed') and next_attempt_at <= now()${filter}
       order by id limit ? for update of inbound_message skip locked`;
-  // The common claim is a prepared statement; a batch's one-by-one fallback is rare.
-  return onlyId === undefined
+  // The common claim and the fast lane's are prepared statements.
+  return only === undefined
     ? sqlOf(em)<ClaimedMessage>(text(''), [limit], { name: 'ingest-claim' })
-    : sqlOf(em)<ClaimedMessage>(text(' and id = ?'), [onlyId, limit]);
+    : sqlOf(em)<ClaimedMessage>(text(' and id = any(?::bigint[])'), [pgArray(only), limit], { name: 'ingest-claim-only' });
 }
 
 export interface FilingOutcome {
@@ -126,6 +126,14 @@ export interface IngestProcessorOptions {
  */
 export class IngestProcessor {
   private readonly work: WorkLoop;
+  /** The fast lane: ids of mail just announced by IDLE, claimed before the backlog (see expedite). */
+  private readonly urgent = new Set<string>();
+  /** The dedicated lane working through `urgent` beside the backlog's lanes, while one runs. */
+  private fastLane?: Promise<void>;
+  private started = false;
+  private cycles = 0;
+  /** Until then the backlog's lanes claim nothing new: announced mail is on its way to the fast lane. */
+  private heldUntil = 0;
 
   constructor(private readonly o: IngestProcessorOptions) {
     // One cycle at a time; runOnce spreads its work over the lanes itself.
@@ -138,11 +146,14 @@ export class IngestProcessor {
   }
 
   start(): void {
+    this.started = true;
     this.work.start();
   }
 
   async stop(): Promise<void> {
+    this.started = false;
     await this.work.stop();
+    await this.fastLane;
   }
 
   wake(): void {
@@ -150,10 +161,61 @@ export class IngestProcessor {
   }
 
   /**
+   * The mailbox announced new mail: for a moment (at most `ms`, or until it is expedited and
+   * filed) the backlog's lanes start no new batch, so that the one thread this process has is
+   * free to fetch, store and file the new mail first.
+   */
+  announced(ms = 500): void {
+    if (this.cycles > 0) this.heldUntil = Date.now() + ms;
+  }
+
+  /**
+   * New mail should not wait behind a backlog: these messages (just announced by IDLE, stored
+   * ahead of the backlog) are filed on a lane of their own beside the backlog's lanes (or, when
+   * the processor is not started, first by runOnce's lanes). Ordering within a thread still
+   * holds: the filer files a reply only after its stored original (FileLaterError), and the
+   * watcher never stores a reply ahead of the backlog. Only this process knows the ids: another
+   * instance sharing the database takes them in id order, as before.
+   */
+  expedite(ids: string[]): void {
+    for (const id of ids) this.urgent.add(id);
+    if (!this.started) return;
+    // A lane of its own: the backlog's lanes may each be in the middle of a full batch.
+    this.fastLane ??= (async () => {
+      let filed = 0;
+      try {
+        for (let ids = this.takeUrgent(this.o.batchSize ?? DEFAULT_BATCH); ids && this.started; ids = this.takeUrgent(this.o.batchSize ?? DEFAULT_BATCH)) {
+          filed += (await this.processBatch(ids.length, ids)).filed;
+        }
+      } catch (e) {
+        this.o.log.error({ err: e }, 'ingest fast lane failed; the messages are taken in order instead');
+      } finally {
+        this.fastLane = undefined;
+        this.heldUntil = 0;
+      }
+      if (filed > 0) this.o.onFiled?.();
+    })();
+  }
+
+  /**
    * Works through due messages with `lanes` concurrent workers (database round trips, not
    * CPU, are what a message waits on); returns how many messages were advanced.
    */
   async runOnce(limit = Infinity): Promise<number> {
+    this.cycles++;
+    try {
+      return await this.runLanes(limit);
+    } finally {
+      this.cycles--;
+    }
+  }
+
+  /** A cycle is working through due messages (a backlog drains): new mail should be looked for often. */
+  get draining(): boolean {
+    return this.cycles > 0;
+  }
+
+  private async runLanes(limit: number): Promise<number> {
     let advanced = 0;
     let filed = 0;
     let taken = 0;
@@ -161,6 +223,16 @@ export class IngestProcessor {
       for (;;) {
         const room = Math.min(this.o.batchSize ?? DEFAULT_BATCH, limit - taken);
         if (this.work.stopping || room <= 0) return;
+        while (Date.now() < this.heldUntil && !this.work.stopping && this.urgent.size === 0) await new Promise((r) => setTimeout(r, 5));
+        const urgent = this.takeUrgent(room);
+        if (urgent) {
+          taken += urgent.length;
+          const r = await this.processBatch(urgent.length, urgent);
+          taken -= urgent.length - r.advanced;
+          advanced += r.advanced;
+          filed += r.filed;
+          continue;
+        }
         taken += room;
         const r = await this.processBatch(room);
         taken -= room - r.advanced;
@@ -174,21 +246,28 @@ export class IngestProcessor {
     return advanced;
   }
 
+  private takeUrgent(max: number): string[] | undefined {
+    if (this.urgent.size === 0) return undefined;
+    const ids = [...this.urgent].slice(0, max);
+    for (const id of ids) this.urgent.delete(id);
+    return ids;
+  }
+
   /**
-   * Claims up to `size` due messages no other worker holds and takes them all through parse
+   * Claims up to `size` due messages (of `only`, when given) no other worker holds and takes them all through parse
    * and file in one transaction. Any failure rolls the whole batch back and its messages go
    * through processOne one at a time, so one bad message costs its batch a retry, never
    * its neighbours' progress, and a failure is recorded against the message that caused it.
    */
-  private async processBatch(size: number): Promise<{ advanced: number; filed: number }> {
+  private async processBatch(size: number, only?: string[]): Promise<{ advanced: number; filed: number }> {
     if (size <= 1) {
-      const r = await this.processOne();
+      const r = await this.processOne(only?.[0]);
       return { advanced: r === 'none' ? 0 : 1, filed: r === 'filed' ? 1 : 0 };
     }
     let claimed: ClaimedMessage[] = [];
     try {
       await this.o.orm.em.fork().transactional(async (em) => {
-        claimed = await claimDue(em, size);
+        claimed = await claimDue(em, size, only);
         if (claimed.length === 0) return;
         const messages: InboundForFiling[] = [];
         for (const row of claimed) {
@@ -228,7 +307,7 @@ export class IngestProcessor {
     let claimed: ClaimedMessage | undefined;
     try {
       return await this.o.orm.em.fork().transactional(async (em) => {
-        const [row] = await claimDue(em, 1, id);
+        const [row] = await claimDue(em, 1, id === undefined ? undefined : [id]);
         if (!row) return 'none' as const;
         claimed = row;
         const parsed = row.state === 'stored' ? await this.parse(em, row) : row.parsed!;

@@ -21,6 +21,7 @@ import { createTokenRefresher } from '../../src/ingest/oauth-token.ts';
 import { pino } from 'pino';
 import { silentLogger } from '../../src/logging/logger.ts';
 import { createMetrics } from '../../src/metrics/metrics.ts';
+import { RawCache } from '../../src/ingest/raw-cache.ts';
 
 const USER = 'post@infracomfort.example';
 /** MAILROOM_TEST_LOG=debug shows the watchers' logs on stderr. */
@@ -292,6 +293,52 @@ describe('imap watcher', () => {
         `max ${sorted.at(-1)!.toFixed(0)} ms (all: ${latencies.map((l) => l.toFixed(0)).join(', ')})`,
     );
     expect(await rows(mb)).toHaveLength(9);
+  });
+
+  it('stores new mail announced while a backlog drains ahead of the backlog (a reply after its original), every message exactly once', async () => {
+    const mb = 'FastLane';
+    const backlog = 600;
+    let lastBacklogUid = 0;
+    let lastBacklog = '';
+    for (let i = 0; i < backlog; i++) {
+      lastBacklog = rawMessage('backlog');
+      lastBacklogUid = (await dc.append(USER, mb, lastBacklog)).uid!;
+    }
+    // A raw cache nobody takes from: catch-up pauses for it between batches, as when the processor lags.
+    const cache = new RawCache(16 * 1024);
+    const fresh: string[] = [];
+    const w = makeWatcher(mb, { rawCache: cache, onStored: (ids, isFresh) => isFresh && fresh.push(...ids) });
+    w.start();
+    await until(async () => (await rows(mb)).length > 0, { tries: 400, everyMs: 10 });
+    const probe = rawMessage('probe');
+    // A reply to the backlog's last message: it must not be stored before its original.
+    const reply = rawMessage('reply').replace('MIME-Version:', `In-Reply-To: ${messageIdOf(lastBacklog)}\r\nMIME-Version:`);
+    await dc.append(USER, mb, reply);
+    const probeUid = (await dc.append(USER, mb, probe)).uid!;
+    await until(async () => (await stored(mb, messageIdOf(probe))).length === 1, { tries: 400, everyMs: 10 });
+    const atProbe = (await rows(mb)).length;
+    console.log(`fast lane: probe stored with ${atProbe - 1} of ${backlog} backlog messages stored`);
+    await until(async () => (await rows(mb)).length >= backlog + 2, { tries: 600, everyMs: 50 });
+    await until(() => w.status().state === 'idle', { tries: 400 });
+
+    const all = await rows(mb);
+    expect(all).toHaveLength(backlog + 2);
+    expect(new Set(all.map((r) => r.uid)).size).toBe(backlog + 2);
+    const [probeRow] = await stored(mb, messageIdOf(probe));
+    expect(fresh[0]).toBe(probeRow!.id);
+    const [replyRow] = await stored(mb, messageIdOf(reply));
+    const [originalRow] = await stored(mb, messageIdOf(lastBacklog));
+    expect(Number(replyRow!.id)).toBeGreaterThan(Number(originalRow!.id));
+    // Ahead of the backlog: stored before its last message.
+    expect(Number(probeRow!.id)).toBeLessThan(Number(all.find((r) => Number(r.uid) === lastBacklogUid)!.id));
+    // The cursor moved past the probe only once everything below it was stored.
+    expect(Number((await cursorOf(mb))[0]!.last_uid)).toBe(probeUid);
+    await w.stop();
+    const again = makeWatcher(mb);
+    again.start();
+    await until(() => again.status().state === 'idle', { tries: 400 });
+    expect(await rows(mb)).toHaveLength(backlog + 2);
+    await again.stop();
   });
 
   it('recovers from a connection reset and from a black hole, storing mail that arrived meanwhile', async () => {

@@ -20,6 +20,15 @@ export interface Session {
   /** A watchdog probe is running and must finish by then. */
   probeDeadline?: number;
   closeReason?: string;
+  /**
+   * The server announced new mail (EXISTS) since catch-up listed what it drains: catch-up
+   * stores it ahead of the rest of the backlog (the fast lane).
+   */
+  freshAnnounced?: boolean;
+  /** A busy-time NOOP is out (see ImapWatcher.busyCheck). */
+  noopInFlight?: boolean;
+  /** Wakes a catch-up waiting for room in the raw cache when new mail is announced. */
+  wakeForFresh?: () => void;
 }
 
 /** What catch-up and the after-filing actions need from the watcher that runs them. */
@@ -38,6 +47,9 @@ export interface MailboxWork {
   canWork(s: Session): boolean;
   /** The server answered: feeds the watchdog and the activity gauge. */
   touch(): void;
-  /** Newly stored (non-duplicate) message ids: wakes the processing stage. */
-  notifyStored(ids: string[]): void;
+  /**
+   * Newly stored (non-duplicate) message ids: wakes the processing stage. `fresh`: mail IDLE
+   * just announced, stored ahead of a backlog, to be processed ahead of it too.
+   */
+  notifyStored(ids: string[], fresh?: boolean): void;
 }
