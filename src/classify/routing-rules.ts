@@ -6,9 +6,11 @@
  * or disabling shipped ones by id (`ruleWeights`), or replacing them wholesale
  * (`includeDefaultKeywords: false`). See src/classify/README.md for the scoring model.
  */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { compileTerm } from './terms.ts';
-import { DEFAULT_KEYWORD_RULES } from './default-rules.ts';
 
 /**
  * What a message can be scored for. `spam` is scored like the others, but a spam route files
@@ -276,9 +278,83 @@ export type RoutingConfigInput = z.input<typeof routingConfigSchema>;
 
 export const defaultRoutingConfig: RoutingConfig = routingConfigSchema.parse(undefined);
 
+/**
+ * The shipped keyword rules are data: config/default-rules.yaml at the package root. Found from
+ * this module (src/classify/ or, compiled, dist/classify/: both two levels down), so the daemon,
+ * the CLI, the bench and the tests read the same file wherever they are started from.
+ */
+export const DEFAULT_RULES_FILE = fileURLToPath(new URL('../../config/default-rules.yaml', import.meta.url));
+
+/** A shipped rules file that cannot be used: `key` names the file, the rule id and its key. */
+export class DefaultRulesError extends Error {
+  constructor(
+    readonly key: string,
+    readonly problem: string,
+  ) {
+    super(`${key}: ${problem}`);
+    this.name = 'DefaultRulesError';
+  }
+}
+
+const defaultRulesFileSchema = z.object({ rules: z.array(keywordRuleSchema) }).strict();
+
+/**
+ * Reads and checks a rules file with the schema of `routing.keywords`. A problem names the rule
+ * by id (`config/default-rules.yaml: support.fault: terms.nb[3]: invalid term: …`), since its
+ * index means nothing to the person who broke it.
+ */
+export function loadKeywordRulesFile(file: string): KeywordRule[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new DefaultRulesError(file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (e) {
+    const where = e instanceof YAMLParseError && e.linePos ? ` at line ${e.linePos[0].line}` : '';
+    throw new DefaultRulesError(file, `is not valid YAML${where}`);
+  }
+  const parsed = defaultRulesFileSchema.safeParse(doc);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const [top, index, ...rest] = issue.path;
+    const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
+    const problem = issue.code === 'unrecognized_keys' ? 'unknown key (check its spelling)' : issue.message;
+    if (top === 'rules' && typeof index === 'number') {
+      const raw = (doc as { rules: unknown[] }).rules[index] as { id?: unknown } | null;
+      const rule = raw && typeof raw.id === 'string' ? raw.id : `rules[${index}]`;
+      const key = keyOf(issue.code === 'unrecognized_keys' ? path.slice(2) : rest);
+      throw new DefaultRulesError(`${file}: ${rule}${key ? `: ${key}` : ''}`, problem);
+    }
+    throw new DefaultRulesError(`${file}${path.length ? `: ${keyOf(path)}` : ''}`, problem);
+  }
+  const seen = new Set<string>();
+  for (const rule of parsed.data.rules) {
+    if (seen.has(rule.id)) throw new DefaultRulesError(`${file}: ${rule.id}`, 'id used twice (ruleWeights could not tell them apart)');
+    seen.add(rule.id);
+  }
+  return parsed.data.rules;
+}
+
+/** `terms.nb[3]`, as a key is read in YAML. */
+function keyOf(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
+}
+
+let shipped: readonly KeywordRule[] | undefined;
+
+/** The shipped rules (`routing.includeDefaultKeywords`), read once; `loadConfig` reads them at start-up. */
+export function defaultKeywordRules(): readonly KeywordRule[] {
+  shipped ??= Object.freeze(loadKeywordRulesFile(DEFAULT_RULES_FILE));
+  return shipped;
+}
+
 /** The keyword rules in force: shipped ones (unless switched off) plus extras, re-weighted. */
 export function effectiveKeywordRules(config: RoutingConfig): KeywordRule[] {
-  const base = config.includeDefaultKeywords ? [...DEFAULT_KEYWORD_RULES] : [];
+  const base = config.includeDefaultKeywords ? [...defaultKeywordRules()] : [];
   const rules = [...base, ...config.keywords].map((r) =>
     r.id in config.ruleWeights ? { ...r, weight: config.ruleWeights[r.id] } : r,
   );

@@ -8,6 +8,7 @@ import { behaviourSchema, type Behaviour } from './behaviour-schema.ts';
 import { resolveSenders, type Senders } from '../mail/senders.ts';
 import { domainOf } from '../threading/normalise-address.ts';
 import { resolveMailboxes, MailboxConfigProblem, type MailboxConfig } from './mailboxes.ts';
+import { defaultKeywordRules, DefaultRulesError } from '../classify/routing-rules.ts';
 
 export interface Config {
   env: Env;
@@ -84,6 +85,16 @@ export function loadBehaviour(file: string): Behaviour {
   }
   const parsed = behaviourSchema.safeParse(doc);
   if (!parsed.success) throw firstIssue(parsed.error, `${file}: `);
+  // The shipped rules are read now, not at the first mail: a broken or missing rules file stops
+  // `start` and `config check` with its rule and key named.
+  if (parsed.data.routing.includeDefaultKeywords) {
+    try {
+      defaultKeywordRules();
+    } catch (e) {
+      if (e instanceof DefaultRulesError) throw new ConfigError(e.key, e.problem);
+      throw e;
+    }
+  }
   return parsed.data;
 }
 

@@ -4,7 +4,7 @@
  * command, JSON times are ISO, and the shipped `mailroom` runs compiled JavaScript. All through
  * the real bin/mailroom.js (and the daemon where it is involved).
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -247,8 +247,8 @@ describe('compiled JavaScript (point 10)', () => {
       for (const dir of ['bin', 'dist']) cpSync(path.join(projectRoot, dir), path.join(shipped, dir), { recursive: true });
       cpSync(path.join(projectRoot, 'package.json'), path.join(shipped, 'package.json'));
       symlinkSync(path.join(projectRoot, 'node_modules'), path.join(shipped, 'node_modules'));
-      mkdirSync(path.join(shipped, 'config'));
-      cpSync(path.join(projectRoot, 'config/mailroom.yaml'), path.join(shipped, 'config/mailroom.yaml'));
+      // config/ as the image ships it: the behaviour file and the shipped keyword rules.
+      cpSync(path.join(projectRoot, 'config'), path.join(shipped, 'config'), { recursive: true });
       const runShipped = (...args: string[]) =>
         runCli({ ...env({ MAILROOM_CONFIG: path.join(shipped, 'config/mailroom.yaml') }), cwd: shipped, bin: path.join(shipped, 'bin/mailroom.js') }, ...args);
       const version = await runShipped('--version');

@@ -3,9 +3,18 @@ import { readFileSync } from 'node:fs';
 import { simpleParser } from 'mailparser';
 import { factsFromParsedMail, type MessageFacts } from '../../src/classify/message-facts.ts';
 import { classifyMessage, type ClassifyContext } from '../../src/classify/classify.ts';
-import { defaultRoutingConfig, routingConfigSchema } from '../../src/classify/routing-rules.ts';
-import { DEFAULT_KEYWORD_RULES } from '../../src/classify/default-rules.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  defaultKeywordRules,
+  defaultRoutingConfig,
+  loadKeywordRulesFile,
+  routingConfigSchema,
+} from '../../src/classify/routing-rules.ts';
 import { compileTerm, TextIndex } from '../../src/classify/terms.ts';
+
+const DEFAULT_KEYWORD_RULES = defaultKeywordRules();
 
 const fixtureDir = new URL('../fixtures/mail/', import.meta.url);
 
@@ -352,6 +361,34 @@ describe('routing config', () => {
       for (const t of Object.values(rule.terms).flat()) expect(() => compileTerm(t)).not.toThrow();
     }
     expect(new Set(DEFAULT_KEYWORD_RULES.map((r) => r.id)).size).toBe(DEFAULT_KEYWORD_RULES.length);
+  });
+
+  it('a broken shipped rules file is refused, naming the rule id and its key', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mailroom-rules-'));
+    const file = path.join(dir, 'rules.yaml');
+    const attempt = (text?: string) => {
+      if (text === undefined) rmSync(file, { force: true });
+      else writeFileSync(file, text);
+      try {
+        loadKeywordRulesFile(file);
+        return 'accepted';
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    try {
+      const rule = (body: string) => `rules:\n  - id: a.ok\n    queue: sales\n    weight: 1\n    terms: { en: [pump] }\n  - id: b.bad\n${body}`;
+      expect(attempt(rule('    queue: sales\n    weight: 1\n    terms: { nb: [ok, "slett* .."] }\n'))).toMatch(/rules\.yaml: b\.bad: terms\.nb\[1\]: invalid term/);
+      expect(attempt(rule('    queue: sale\n    weight: 1\n    terms: {}\n'))).toMatch(/b\.bad: queue: /);
+      expect(attempt(rule('    queue: sales\n    wieght: 1\n    weight: 1\n    terms: {}\n'))).toMatch(/b\.bad: wieght: unknown key/);
+      expect(attempt(rule('    queue: sales\n    weight: 1\n    terms: { fr: [x] }\n'))).toMatch(/b\.bad: terms\.fr: unknown key/);
+      expect(attempt('rules:\n  - id: a\n    queue: spam\n    weight: 1\n    terms: {}\n  - id: a\n    queue: spam\n    weight: 2\n    terms: {}\n')).toMatch(/: a: id used twice/);
+      expect(attempt('rules: [\n')).toMatch(/is not valid YAML/);
+      expect(attempt('rules:\n  - id: a\n    queue: spam\n    weight: 1\n    terms: {}\n')).toBe('accepted');
+      expect(attempt(undefined)).toMatch(/rules\.yaml: cannot be read \(ENOENT\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('rejects unknown keys and queues with a path naming them', () => {
