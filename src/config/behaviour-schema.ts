@@ -4,7 +4,7 @@ import { slackApproversSchema } from '../tasks/approvers.ts';
 import { newsletterConfigSchema } from '../newsletter/config-schema.ts';
 import { privacyConfigSchema } from '../privacy/config.ts';
 import { noticesConfigSchema } from '../notices/notices-config.ts';
-import { tasksConfigSchema } from '../tasks/task-expiry.ts';
+import { tasksConfigSchema } from '../tasks/tasks-config.ts';
 import { mailboxSetting } from '../mail/address.ts';
 import { sendersSettingSchema } from '../mail/senders.ts';
 import { mailboxesSchema } from './mailboxes.ts';

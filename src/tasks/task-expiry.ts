@@ -5,28 +5,15 @@
  * message says so. Approvals whose action has no onExpire never expire: privacy approvals run
  * against a legal deadline that has reminders of its own, and must not quietly lapse.
  */
-import { z } from 'zod';
-import { validate as validateCron } from 'node-cron';
 import type { Orm } from '../db/orm.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Scheduler } from '../scheduler/scheduler.ts';
 import type { ActionRegistry } from './action-registry.ts';
 import { expireTasks, staleApprovalTaskIds } from './task-endings.ts';
+import type { TasksConfig } from './tasks-config.ts';
 
-export const tasksConfigSchema = z
-  .object({
-    /** Hours an approval may wait for a decision (fractions allowed); 0: approvals never expire. */
-    approvalsExpireAfterHours: z.number({ error: 'must be a number of hours' }).nonnegative('must be 0 (never) or more').default(7 * 24),
-    /** When stale approvals are looked for (cron, Europe/Oslo; a sixth, leading field counts seconds). */
-    expiryCheckCron: z
-      .string()
-      .refine((v) => validateCron(v), 'is not a cron expression')
-      .default('*/5 * * * *'),
-  })
-  .strict()
-  .prefault({});
+export { tasksConfigSchema, type TasksConfig } from './tasks-config.ts';
 
-export type TasksConfig = z.infer<typeof tasksConfigSchema>;
 
 /** The lifetime of an approval of `actionKind` in ms, or null when it never expires. */
 export function approvalLifetimeMs(config: TasksConfig, actions: Pick<ActionRegistry, 'canExpire'>, actionKind: string): number | null {

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { startDovecot, type DovecotInstance } from '../support/dovecot.ts';
 import { startSmtpPeer, type SmtpPeer } from '../support/smtp-peer.ts';
-import { startDaemonProcess, daemonEnv, cleanupDaemonEnv, type DaemonProcess } from '../support/daemon-process.ts';
+import { startDaemonProcess, daemonEnv, type DaemonProcess } from '../support/daemon-process.ts';
 import { fixture, seedFixtureCompany } from '../support/filing-harness.ts';
-import { ackLanguage, ackRef, cleanupAll, mailboxState, parseReceived, sleep, sqlFor, waitUntil, type ReceivedAck } from '../support/e2e-helpers.ts';
+import { ackLanguage, ackRef, stopStack, mailboxState, parseReceived, sleep, sqlFor, waitUntil, type ReceivedAck } from '../support/e2e-helpers.ts';
 
 const FIXTURES = ['01-support-nb.eml', '02-quote-request-en.eml', '05-reply-to-ticket-nb.eml', '08-latin1-nb.eml', '09-html-inline-image-en.eml', '10-order-attachment-nb.eml'];
 const messageIdOf = (name: string) => `<fixture-${name.slice(0, 2)}@mail.customer.example>`;
@@ -70,13 +70,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await cleanupAll(
-    () => daemon?.stop(),
-    () => peer?.stop(),
-    () => dovecot?.stop(),
-    () => db?.drop(),
-    () => env && cleanupDaemonEnv(env),
-  );
+  await stopStack({ daemon, peers: [peer, dovecot], db, env });
 });
 
 const row = (name: string) => rows.get(messageIdOf(name))!;

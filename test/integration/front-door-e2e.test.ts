@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { startDovecot, type DovecotInstance } from '../support/dovecot.ts';
 import { startSmtpPeer, type SmtpPeer } from '../support/smtp-peer.ts';
-import { startDaemonProcess, daemonEnv, cleanupDaemonEnv, type DaemonProcess } from '../support/daemon-process.ts';
-import { ackLanguage, ackRef, cleanupAll, parseReceived, sleep, sqlFor, waitUntil, type ReceivedAck } from '../support/e2e-helpers.ts';
+import { startDaemonProcess, daemonEnv, type DaemonProcess } from '../support/daemon-process.ts';
+import { ackLanguage, ackRef, stopStack, parseReceived, sleep, sqlFor, waitUntil, type ReceivedAck } from '../support/e2e-helpers.ts';
 
 /** The examples, each from someone we have never heard from. */
 const EXAMPLES = [
@@ -80,13 +80,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await cleanupAll(
-    () => daemon?.stop(),
-    () => peer?.stop(),
-    () => dovecot?.stop(),
-    () => db?.drop(),
-    () => env && cleanupDaemonEnv(env),
-  );
+  await stopStack({ daemon, peers: [peer, dovecot], db, env });
 });
 
 const row = (key: string) => rows.get(messageIdOf(key))!;

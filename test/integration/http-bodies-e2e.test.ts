@@ -11,8 +11,8 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database.
 import { startDovecot, type DovecotInstance } from '../support/dovecot.ts';
 import { startSmtpPeer, type SmtpPeer } from '../support/smtp-peer.ts';
 import { startSlackFake, signSlackRequest, type SlackFake } from '../support/slack-fake.ts';
-import { startDaemonProcess, daemonEnv, cleanupDaemonEnv, type DaemonProcess } from '../support/daemon-process.ts';
-import { cleanupAll, parseReceived, sqlFor, waitUntil } from '../support/e2e-helpers.ts';
+import { startDaemonProcess, daemonEnv, type DaemonProcess } from '../support/daemon-process.ts';
+import { stopStack, parseReceived, sqlFor, waitUntil } from '../support/e2e-helpers.ts';
 
 const TOKEN = 'xoxb-http-bodies-test';
 const SIGNING_SECRET = 'http-bodies-signing-secret-0123';
@@ -86,14 +86,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await cleanupAll(
-    () => daemon?.stop(),
-    () => slack?.stop(),
-    () => peer?.stop(),
-    () => dovecot?.stop(),
-    () => db?.drop(),
-    () => env && cleanupDaemonEnv(env),
-  );
+  await stopStack({ daemon, peers: [slack, peer, dovecot], db, env });
 });
 
 describe('request bodies on every route (issue 17, point 6)', () => {

@@ -44,7 +44,10 @@ describe('mailbox leadership is shared between instances', () => {
     const idle = contender('idle', 0, 1);
     const busyWon = busy.acquire(() => !stop, sleep, () => undefined);
     const idleWon = idle.acquire(() => !stop, sleep, () => undefined);
-    expect(await idleWon).toBe(true);
+    // Bounded: without the deferral the busy one takes the lock at once and the idle one would
+    // wait for ever; 'timeout' then fails the test at once instead of at vitest's cap.
+    const first = await Promise.race([idleWon.then((won) => (won ? 'idle' : 'stopped')), busyWon.then(() => 'busy'), sleep(10_000).then(() => 'timeout')]);
+    expect(first).toBe('idle');
     expect(busy.holds).toBe(false);
     // The idle instance dies (its lock connection closes): the busy one takes the mailbox over.
     await idle.release();

@@ -5,16 +5,16 @@
  * cancellation in their language, threaded under the announcement; the reminder that was due
  * after it never goes, and a second run of the job (`notices run`) sends nothing more.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { startSmtpPeer, type SmtpPeer } from '../support/smtp-peer.ts';
-import { cleanupDaemonEnv, daemonEnv, startDaemonProcess, type DaemonProcess } from '../support/daemon-process.ts';
+import { daemonEnv, startDaemonProcess, type DaemonProcess } from '../support/daemon-process.ts';
 import { runCli } from '../support/cli-runner.ts';
-import { cleanupAll, sleep, waitUntil } from '../support/e2e-helpers.ts';
+import { stopStack, sleep, waitUntil } from '../support/e2e-helpers.ts';
 import { parseReceived, type ParsedNoticeMail } from '../support/notices-harness.ts';
 
 let db: TestDatabase;
@@ -69,13 +69,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await cleanupAll(
-    () => daemon?.stop(),
-    () => peer?.stop(),
-    () => db?.drop(),
-    () => env && cleanupDaemonEnv(env),
-    () => dir && rmSync(dir, { recursive: true, force: true }),
-  );
+  await stopStack({ daemon, peers: [peer], db, env, dirs: [dir] });
 });
 
 async function received(): Promise<ParsedNoticeMail[]> {

@@ -6,7 +6,7 @@
  * as the privacy statement does (no table names, every reason in nynorsk). An English
  * acknowledgement starts its sentence with a capital letter after the greeting.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,9 +14,9 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { startDovecot, type DovecotInstance } from '../support/dovecot.ts';
 import { startSmtpPeer, type SmtpPeer } from '../support/smtp-peer.ts';
-import { cleanupDaemonEnv, daemonEnv, startDaemonProcess, type DaemonProcess } from '../support/daemon-process.ts';
+import { daemonEnv, startDaemonProcess, type DaemonProcess } from '../support/daemon-process.ts';
 import { runCli } from '../support/cli-runner.ts';
-import { cleanupAll, parseReceived, sqlFor, waitUntil, type ReceivedAck } from '../support/e2e-helpers.ts';
+import { stopStack, parseReceived, sqlFor, waitUntil, type ReceivedAck } from '../support/e2e-helpers.ts';
 
 const SECRET = 'privacy-letters-secret-0123456789abcdef';
 const MX = 'mx.infracomfort.example';
@@ -98,14 +98,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await cleanupAll(
-    () => daemon?.stop(),
-    () => peer?.stop(),
-    () => dovecot?.stop(),
-    () => db?.drop(),
-    () => env && cleanupDaemonEnv(env),
-    () => dir && rmSync(dir, { recursive: true, force: true }),
-  );
+  await stopStack({ daemon, peers: [peer, dovecot], db, env, dirs: [dir] });
 });
 
 describe('privacy letters in the requester’s language (17.7, 18.8)', () => {

@@ -5,7 +5,7 @@
  * (mail.senders) give sales and privacy mail their own From and Reply-To, and a campaign the
  * newsletter's. Bad values are refused naming the key.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
@@ -14,8 +14,8 @@ import type { AddressObject } from 'mailparser';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { startDovecot, type DovecotInstance } from '../support/dovecot.ts';
 import { startSmtpPeer, type SmtpPeer } from '../support/smtp-peer.ts';
-import { startDaemonProcess, daemonEnv, cleanupDaemonEnv, type DaemonProcess } from '../support/daemon-process.ts';
-import { cleanupAll, parseReceived, sqlFor, waitUntil, type ReceivedAck } from '../support/e2e-helpers.ts';
+import { startDaemonProcess, daemonEnv, type DaemonProcess } from '../support/daemon-process.ts';
+import { stopStack, parseReceived, sqlFor, waitUntil, type ReceivedAck } from '../support/e2e-helpers.ts';
 import { runCli, expectCleanFailure, projectRoot } from '../support/cli-runner.ts';
 import { seedList, CAMPAIGN_HTML } from '../support/newsletter-helpers.ts';
 import { seedSubscribers } from '../../src/newsletter/subscribers.ts';
@@ -80,14 +80,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await cleanupAll(
-    () => daemon?.stop(),
-    () => peer?.stop(),
-    () => dovecot?.stop(),
-    () => db?.drop(),
-    () => env && cleanupDaemonEnv(env),
-    () => dir && rmSync(dir, { recursive: true, force: true }),
-  );
+  await stopStack({ daemon, peers: [peer, dovecot], db, env, dirs: [dir] });
 });
 
 async function mailTo(address: string): Promise<ReceivedAck> {

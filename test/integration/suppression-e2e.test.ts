@@ -14,7 +14,7 @@
  * who opted out record nothing; Sunniva's subscriber row is gone and only a keyed hash of her
  * address is left; importing the same CSV again brings none of them back.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash, createHmac } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,9 +23,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { startDovecot, type DovecotInstance } from '../support/dovecot.ts';
 import { startSmtpPeer, type SmtpPeer } from '../support/smtp-peer.ts';
-import { startDaemonProcess, daemonEnv, cleanupDaemonEnv, type DaemonProcess } from '../support/daemon-process.ts';
+import { startDaemonProcess, daemonEnv, type DaemonProcess } from '../support/daemon-process.ts';
 import { runCli, projectRoot } from '../support/cli-runner.ts';
-import { cleanupAll, parseReceived, sleep, sqlFor, waitUntil, type ReceivedAck } from '../support/e2e-helpers.ts';
+import { stopStack, parseReceived, sleep, sqlFor, waitUntil, type ReceivedAck } from '../support/e2e-helpers.ts';
 
 const P = {
   marit: { name: 'Marit Solberg', email: 'marit.solberg@fjordkraft-kunde.example' },
@@ -174,14 +174,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  await cleanupAll(
-    () => daemon?.stop(),
-    () => peer?.stop(),
-    () => dovecot?.stop(),
-    () => db?.drop(),
-    () => env && cleanupDaemonEnv(env),
-    () => dir && rmSync(dir, { recursive: true, force: true }),
-  );
+  await stopStack({ daemon, peers: [peer, dovecot], db, env, dirs: [dir] });
 });
 
 describe('issue 17: every opt-out reaches every channel that markets or tracks', () => {

@@ -10,6 +10,8 @@ import type { Orm } from '../../src/db/orm.ts';
 import { sqlOf } from '../../src/db/sql.ts';
 import type { DovecotInstance } from './dovecot.ts';
 import type { ReceivedMessage } from './smtp-peer.ts';
+import { rmSync } from 'node:fs';
+import { cleanupDaemonEnv } from './daemon-process.ts';
 
 /** SQL on a fresh fork of the ORM's entity manager. */
 export function sqlFor(orm: Orm) {
@@ -125,4 +127,26 @@ export async function cleanupAll(...steps: Array<(() => Promise<unknown> | unkno
     }
   }
   if (first) throw first;
+}
+
+/**
+ * Tears down what an end-to-end test started, in the order that loses nothing: the daemon first
+ * (it still talks to the rest), then its peers (Slack fake, SMTP peer, Dovecot…), the database,
+ * the daemon's data directory and the test's own folders. Every step runs; the first error is
+ * thrown.
+ */
+export function stopStack(o: {
+  daemon?: { stop(): Promise<unknown> };
+  peers?: Array<{ stop(): Promise<unknown> | unknown } | undefined>;
+  db?: { drop(): Promise<unknown> };
+  env?: Record<string, string>;
+  dirs?: Array<string | undefined>;
+}): Promise<void> {
+  return cleanupAll(
+    () => o.daemon?.stop(),
+    ...(o.peers ?? []).map((p) => () => p?.stop()),
+    () => o.db?.drop(),
+    () => o.env && cleanupDaemonEnv(o.env),
+    ...(o.dirs ?? []).map((d) => () => d && rmSync(d, { recursive: true, force: true })),
+  );
 }
