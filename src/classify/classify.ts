@@ -255,7 +255,18 @@ function settleSupportSales(kinds: EvidenceKinds): { route: Queue; because: stri
   return undefined;
 }
 
-export function decide(scores: Record<Queue, number>, config: RoutingConfig, sender: { robot?: string } = {}, kinds?: EvidenceKinds): { route: Route; why: string } {
+/**
+ * What the rules decided, and on what basis where they were unsure: `split` (two queues strong
+ * within the margin, not settled by the kind of evidence) or `unclaimed` (nothing claims it:
+ * routing.defaultQueue). The learned model (model-decision.ts) may act only on those two.
+ */
+export interface RulesDecision {
+  route: Route;
+  why: string;
+  basis?: 'split' | 'unclaimed';
+}
+
+export function decide(scores: Record<Queue, number>, config: RoutingConfig, sender: { robot?: string } = {}, kinds?: EvidenceKinds): RulesDecision {
   const { minScore, margin } = config.thresholds;
   const privacyMin = config.privacy.minScore;
   if (scores.privacy >= privacyMin) {
@@ -282,7 +293,7 @@ export function decide(scores: Record<Queue, number>, config: RoutingConfig, sen
       const settled = settleSupportSales(kinds);
       if (settled) return { route: settled.route, why: `route ${settled.route}: support ${scores.support} and sales ${scores.sales} within margin ${margin}, settled by the kind of evidence: ${settled.because}` };
     }
-    return { route: 'triage', why: `triage: split evidence, ${top} ${scores[top]} and ${second} ${scores[second]} both ≥ minScore ${minScore}, lead ${lead} < margin ${margin}` };
+    return { route: 'triage', basis: 'split', why: `triage: split evidence, ${top} ${scores[top]} and ${second} ${scores[second]} both ≥ minScore ${minScore}, lead ${lead} < margin ${margin}` };
   }
   if (scores.privacy >= config.privacy.triageScore && scores.privacy >= scores[top]) {
     return { route: 'triage', why: `triage: weak privacy evidence ${scores.privacy} (≥ privacy.triageScore ${config.privacy.triageScore}, < ${privacyMin}) and nothing stronger` };
@@ -294,7 +305,7 @@ export function decide(scores: Record<Queue, number>, config: RoutingConfig, sen
   // recognition (an empty bounce from post_master@) is for staff to look at.
   if (sender.robot) return { route: 'triage', why: `triage: no queue claims it, and ${sender.robot} is a system address, not a person` };
   const fallback = config.defaultQueue;
-  return { route: fallback, why: `${fallback === 'triage' ? 'triage' : `route ${fallback}`}: no queue claims it (best ${top} ${scores[top]}); routing.defaultQueue is ${fallback}` };
+  return { route: fallback, basis: 'unclaimed', why: `${fallback === 'triage' ? 'triage' : `route ${fallback}`}: no queue claims it (best ${top} ${scores[top]}); routing.defaultQueue is ${fallback}` };
 }
 
 interface KeywordHit {
@@ -479,7 +490,7 @@ export function classifyMessage(facts: MessageFacts, context: ClassifyContext): 
   reasons.push(decided.why);
   // Where the rules are unsure, the learned model may settle it (never against privacy).
   const model = context.intentModel === undefined ? shippedIntentModel() : context.intentModel;
-  const verdict = model ? applyModel(decided.route, scores, config, scoreIntent(model, index.subject.words(), index.body.words(), language), { robot: !!robot }) : { route: decided.route };
+  const verdict = model ? applyModel(decided, scores, config, scoreIntent(model, index.subject.words(), index.body.words(), language)) : { route: decided.route };
   // A model that changed the route says so last; one that only looked, just before the rules' decision.
   if (verdict.reason) reasons.splice(verdict.route === decided.route ? reasons.length - 1 : reasons.length, 0, verdict.reason);
   const route = verdict.route;

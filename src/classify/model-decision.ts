@@ -35,14 +35,14 @@ export interface ModelVerdict {
 const fmt = (p: number) => p.toFixed(2);
 
 /**
- * What the model makes of the rules' decision. `robot`: the sender is a system address (the
- * default route does not apply to it, so neither does case 2).
+ * What the model makes of the rules' decision: it acts on the basis `decide` gives (a split it
+ * left to triage, or mail nothing claimed), never re-deriving it from the scores.
  */
-export function applyModel(route: RouteOrTriage, scores: Record<Queue, number>, config: RoutingConfig, posterior: IntentPosterior | undefined, o: { robot?: boolean } = {}): ModelVerdict {
+export function applyModel(decided: { route: RouteOrTriage; basis?: 'split' | 'unclaimed' }, scores: Record<Queue, number>, config: RoutingConfig, posterior: IntentPosterior | undefined): ModelVerdict {
+  const route = decided.route;
   if (!posterior || posterior.known < MODEL_MIN_KNOWN) return { route };
   const best = posterior.best;
   const pBest = posterior.p[best];
-  const { minScore, margin } = config.thresholds;
 
   // 3. Privacy floor: a confident privacy reading is never lost, and never acted on alone.
   if (posterior.p.privacy >= MODEL_PRIVACY_POSTERIOR && route !== 'privacy' && route !== 'spam' && route !== 'newsletter-reply') {
@@ -54,19 +54,16 @@ export function applyModel(route: RouteOrTriage, scores: Record<Queue, number>, 
 
   const ranked = QUEUES.filter((q) => q !== 'privacy').sort((a, b) => scores[b] - scores[a]);
   const [top, second] = [ranked[0]!, ranked[1]!];
-  const lead = scores[top] - scores[second];
-  const strong = ranked.filter((q) => scores[q] >= minScore);
 
   // 1. Split evidence left to triage.
-  if (route === 'triage' && strong.length > 1 && lead < margin) {
+  if (decided.basis === 'split') {
     const split = `rules split ${top} ${scores[top]} / ${second} ${scores[second]}`;
     if ((best === top || best === second) && pBest >= MODEL_MIN_POSTERIOR) return { route: best, reason: `model: ${best} ${fmt(pBest)} (${split})` };
     return { route, reason: `model: ${best} ${fmt(pBest)}, not sure enough to settle it (${split}; needs one of them ≥ ${MODEL_MIN_POSTERIOR})` };
   }
 
-  // 2. Unclaimed mail that went to the default queue.
-  const unclaimed = strong.length === 0 && !(scores[top] > 0 && lead >= margin) && !o.robot && route === config.defaultQueue;
-  if (unclaimed) {
+  // 2. Unclaimed mail that went to the default queue (a system sender gets triage, not this).
+  if (decided.basis === 'unclaimed') {
     const movable: ModelLabel[] = config.defaultQueue === 'triage' ? ['support', 'sales'] : ['sales'];
     if (best !== route && movable.includes(best) && pBest >= MODEL_MIN_POSTERIOR) {
       return { route: best as Queue, reason: `model: ${best} ${fmt(pBest)} (no rule claims it, best ${top} ${scores[top]}; instead of routing.defaultQueue ${route})` };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { featuresOf, wordsOf, scoreIntent, shippedIntentModel, trainIntentModel, MODEL_LABELS, type IntentPosterior, type ModelLabel, type TrainingMail } from '../../src/classify/intent-model.ts';
 import { applyModel, MODEL_MIN_POSTERIOR, MODEL_PRIVACY_POSTERIOR } from '../../src/classify/model-decision.ts';
-import { classifyMessage } from '../../src/classify/classify.ts';
+import { classifyMessage, decide, type RulesDecision } from '../../src/classify/classify.ts';
 import type { MessageFacts } from '../../src/classify/message-facts.ts';
 import { defaultRoutingConfig, routingConfigSchema, type Queue } from '../../src/classify/routing-rules.ts';
 
@@ -25,6 +25,15 @@ function posterior(best: ModelLabel, p: number, known = 10): IntentPosterior {
   return { best, known, p: Object.fromEntries(MODEL_LABELS.map((l) => [l, l === best ? p : rest])) as Record<ModelLabel, number> };
 }
 const scores = (s: Partial<Record<Queue, number>>): Record<Queue, number> => ({ support: 0, sales: 0, privacy: 0, 'newsletter-reply': 0, spam: 0, ...s });
+
+
+/** The rules' own decision on these scores (what classify.ts hands the model), checked to be `expected`. */
+function rulesOn(s: Record<Queue, number>, config: Parameters<typeof decide>[1], robotOrExpected: true | string, expected?: string): RulesDecision {
+  const robot = robotOrExpected === true;
+  const d = decide(s, config, robot ? { robot: 'postmaster@kunde.example' } : {});
+  expect(d.route).toBe(robot ? expected : robotOrExpected);
+  return d;
+}
 
 describe('intent model', () => {
   it('stems words (the rules\' stemmer), counts each once, and weighs the subject more', () => {
@@ -61,51 +70,51 @@ describe('intent model', () => {
 
 describe('where the model may decide (applyModel)', () => {
   it('settles a support/sales split the rules left to triage when it is sure', () => {
-    const v = applyModel('triage', scores({ support: 6, sales: 5 }), config, posterior('sales', 0.93));
+    const v = applyModel(rulesOn(scores({ support: 6, sales: 5 }), config, 'triage'), scores({ support: 6, sales: 5 }), config, posterior('sales', 0.93));
     expect(v.route).toBe('sales');
     expect(v.reason).toBe('model: sales 0.93 (rules split support 6 / sales 5)');
   });
 
   it('leaves the split in triage when unsure, or when it names neither side', () => {
-    expect(applyModel('triage', scores({ support: 6, sales: 5 }), config, posterior('sales', MODEL_MIN_POSTERIOR - 0.05)).route).toBe('triage');
-    expect(applyModel('triage', scores({ support: 6, sales: 5 }), config, posterior('spam', 0.99)).route).toBe('triage');
+    expect(applyModel(rulesOn(scores({ support: 6, sales: 5 }), config, 'triage'), scores({ support: 6, sales: 5 }), config, posterior('sales', MODEL_MIN_POSTERIOR - 0.05)).route).toBe('triage');
+    expect(applyModel(rulesOn(scores({ support: 6, sales: 5 }), config, 'triage'), scores({ support: 6, sales: 5 }), config, posterior('spam', 0.99)).route).toBe('triage');
   });
 
   it('keeps out of a split with privacy evidence the rules want a person to see', () => {
-    const v = applyModel('triage', scores({ support: 6, sales: 5, privacy: 3 }), config, posterior('sales', 0.99));
+    const v = applyModel(rulesOn(scores({ support: 6, sales: 5, privacy: 3 }), config, 'triage'), scores({ support: 6, sales: 5, privacy: 3 }), config, posterior('sales', 0.99));
     expect(v.route).toBe('triage');
   });
 
   it('moves unclaimed mail from the default queue to sales when sure, not otherwise', () => {
-    const v = applyModel('support', scores({ support: 1 }), config, posterior('sales', 0.9));
+    const v = applyModel(rulesOn(scores({ support: 1 }), config, 'support'), scores({ support: 1 }), config, posterior('sales', 0.9));
     expect(v.route).toBe('sales');
     expect(v.reason).toContain('instead of routing.defaultQueue support');
-    expect(applyModel('support', scores({ support: 1 }), config, posterior('sales', 0.7)).route).toBe('support');
-    expect(applyModel('support', scores({}), config, posterior('spam', 0.99)).route).toBe('support');
-    expect(applyModel('support', scores({}), config, posterior('newsletter-reply', 0.99)).route).toBe('support');
+    expect(applyModel(rulesOn(scores({ support: 1 }), config, 'support'), scores({ support: 1 }), config, posterior('sales', 0.7)).route).toBe('support');
+    expect(applyModel(rulesOn(scores({}), config, 'support'), scores({}), config, posterior('spam', 0.99)).route).toBe('support');
+    expect(applyModel(rulesOn(scores({}), config, 'support'), scores({}), config, posterior('newsletter-reply', 0.99)).route).toBe('support');
   });
 
   it('does not touch mail a rule claimed, nor a system sender', () => {
-    expect(applyModel('support', scores({ support: 5 }), config, posterior('sales', 0.99)).route).toBe('support');
-    expect(applyModel('support', scores({ support: 3 }), config, posterior('sales', 0.99)).reason).toBeUndefined();
+    expect(applyModel(rulesOn(scores({ support: 5 }), config, 'support'), scores({ support: 5 }), config, posterior('sales', 0.99)).route).toBe('support');
+    expect(applyModel(rulesOn(scores({ support: 3 }), config, 'support'), scores({ support: 3 }), config, posterior('sales', 0.99)).reason).toBeUndefined();
     const triageDefault = routingConfigSchema.parse({ defaultQueue: 'triage' });
-    expect(applyModel('triage', scores({}), triageDefault, posterior('support', 0.9)).route).toBe('support');
-    expect(applyModel('triage', scores({}), triageDefault, posterior('support', 0.9), { robot: true }).route).toBe('triage');
+    expect(applyModel(rulesOn(scores({}), triageDefault, 'triage'), scores({}), triageDefault, posterior('support', 0.9)).route).toBe('support');
+    expect(applyModel(rulesOn(scores({}), triageDefault, true, 'triage'), scores({}), triageDefault, posterior('support', 0.9)).route).toBe('triage');
   });
 
   it('never lowers privacy: a confident privacy reading sends ordinary mail to triage, never to a case', () => {
-    const v = applyModel('support', scores({ support: 5, privacy: 1.5 }), config, posterior('privacy', 0.97));
+    const v = applyModel(rulesOn(scores({ support: 5, privacy: 1.5 }), config, 'support'), scores({ support: 5, privacy: 1.5 }), config, posterior('privacy', 0.97));
     expect(v.route).toBe('triage');
     expect(v.reason).toContain('model never makes a privacy case');
-    expect(applyModel('sales', scores({ sales: 2 }), config, posterior('privacy', MODEL_PRIVACY_POSTERIOR)).route).toBe('triage');
-    expect(applyModel('support', scores({}), config, posterior('privacy', 0.99)).route).not.toBe('privacy');
+    expect(applyModel(rulesOn(scores({ sales: 2 }), config, 'sales'), scores({ sales: 2 }), config, posterior('privacy', MODEL_PRIVACY_POSTERIOR)).route).toBe('triage');
+    expect(applyModel(rulesOn(scores({}), config, 'support'), scores({}), config, posterior('privacy', 0.99)).route).not.toBe('privacy');
     // Privacy the rules found stays privacy, whatever the model says.
-    expect(applyModel('privacy', scores({ privacy: 6 }), config, posterior('support', 0.99)).route).toBe('privacy');
-    expect(applyModel('triage', scores({ privacy: 3 }), config, posterior('support', 0.99)).route).toBe('triage');
+    expect(applyModel(rulesOn(scores({ privacy: 6 }), config, 'privacy'), scores({ privacy: 6 }), config, posterior('support', 0.99)).route).toBe('privacy');
+    expect(applyModel(rulesOn(scores({ privacy: 3 }), config, 'triage'), scores({ privacy: 3 }), config, posterior('support', 0.99)).route).toBe('triage');
   });
 
   it('is not asked when it knows too few of the words', () => {
-    expect(applyModel('triage', scores({ support: 6, sales: 5 }), config, posterior('sales', 0.99, 1))).toEqual({ route: 'triage' });
+    expect(applyModel(rulesOn(scores({ support: 6, sales: 5 }), config, 'triage'), scores({ support: 6, sales: 5 }), config, posterior('sales', 0.99, 1))).toEqual({ route: 'triage' });
   });
 });
 
