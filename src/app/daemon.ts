@@ -25,6 +25,7 @@ import { staffActions } from './staff-actions.ts';
 import { startMailboxAlerts } from './mailbox-alerts.ts';
 import { newInstanceId } from './instance-id.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
+import { WorkLoop } from '../scheduler/work-loop.ts';
 import { systemClock } from '../scheduler/clock.ts';
 import { setupNotices } from '../notices/setup.ts';
 import { wirePrivacy } from '../privacy/wire.ts';
@@ -154,9 +155,8 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
       // Mail another instance filed gets its after-filing action (keyword or move) from the
       // mailbox leader, which is not told of it: the leader looks every few seconds (one query
       // on a partial index when there is nothing to do; a no-op on an instance not leading).
-      const actionsTimer = setInterval(() => watcher.requestServerActions(), 2_000);
-      actionsTimer.unref();
-      stops.push(async () => clearInterval(actionsTimer));
+      const actionsPoll = WorkLoop.every(2_000, () => watcher.requestServerActions(), (err) => log.error({ err }, 'after-filing poll failed')).start();
+      stops.push(() => actionsPoll.stop());
       const mailboxAlerts = startMailboxAlerts({
         orm: db.orm,
         watcher,

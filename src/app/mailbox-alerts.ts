@@ -13,6 +13,7 @@ import type { Logger } from '../logging/logger.ts';
 import { openMailboxAlertTasks } from '../tasks/task-store.ts';
 import { createTask, decideTask, type SlackChannels } from '../tasks/task-service.ts';
 import type { Actor, TaskRecord } from '../tasks/task-types.ts';
+import { WorkLoop } from '../scheduler/work-loop.ts';
 
 /** What the alerts need from the IMAP watcher (ImapWatcher satisfies it; tests pass a fake). */
 export interface MailboxHealthSource {
@@ -38,9 +39,9 @@ export interface MailboxAlertsOptions {
 }
 
 export interface MailboxAlerts {
-  /** One look at the health now (what the timer does); resolves when its database work is done. */
+  /** One look at the health now (what the repeating check does); resolves when its database work is done. */
   check(): Promise<void>;
-  /** Stops the timer and waits for a check in progress. */
+  /** Stops the repeating check and waits for a check in progress. */
   stop(): Promise<void>;
 }
 
@@ -123,16 +124,13 @@ export function startMailboxAlerts(o: MailboxAlertsOptions): MailboxAlerts {
     return running;
   };
 
-  const timer = setInterval(() => {
-    if (!stopped) void check();
-  }, o.intervalMs ?? 5000);
-  timer.unref();
+  const loop = WorkLoop.every(o.intervalMs ?? 5000, () => (stopped ? undefined : check()), (err) => log.error({ err }, 'mailbox alert check failed')).start();
 
   return {
     check,
     async stop() {
       stopped = true;
-      clearInterval(timer);
+      await loop.stop();
       await running;
     },
   };

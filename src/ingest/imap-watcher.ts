@@ -39,6 +39,8 @@ import { MailboxLeadership } from './imap/leadership.ts';
 import { catchUp } from './imap/catch-up.ts';
 import { applyAfterFiling } from './imap/after-filing.ts';
 import type { MailboxWork, Session } from './imap/session.ts';
+import { WakeSignal } from '../scheduler/wake-signal.ts';
+import { WorkLoop } from '../scheduler/work-loop.ts';
 
 export { IMAP_LOCK_CLASS } from './imap/leadership.ts';
 export { uidSet } from './imap/imap-helpers.ts';
@@ -151,7 +153,7 @@ export class ImapWatcher {
   private lastError?: string;
   private downSince?: number;
   private alerted = false;
-  private healthTimer?: NodeJS.Timeout;
+  private healthCheck?: WorkLoop;
 
   private readonly leadership: MailboxLeadership;
   private readonly work: MailboxWork;
@@ -163,7 +165,8 @@ export class ImapWatcher {
   private catchUpRequested = false;
   private actionsRequested = false;
   private actionWaiters: { resolve: (n: number) => void }[] = [];
-  private sleepers = new Set<() => void>();
+  /** Back-off and lock-poll sleeps; stop, a lost lock or a closed connection cut them short. */
+  private readonly pause = new WakeSignal();
 
   constructor(deps: ImapWatcherDeps) {
     this.deps = deps;
@@ -195,7 +198,7 @@ export class ImapWatcher {
           s.closeReason = 'lock lost';
           s.client.close();
         }
-        this.wakeAll();
+        this.pause.interrupt();
       },
     });
     this.work = {
@@ -223,8 +226,7 @@ export class ImapWatcher {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.healthTimer = setInterval(() => this.checkHealth(), 1000);
-    this.healthTimer.unref();
+    this.healthCheck = WorkLoop.every(1000, () => this.checkHealth(), (err) => this.log.error({ err }, 'mailbox health check failed')).start();
     this.loop = this.run().catch((err) => {
       this.log.error({ err }, 'IMAP watcher loop failed');
     });
@@ -237,7 +239,7 @@ export class ImapWatcher {
       return;
     }
     this.running = false;
-    this.wakeAll();
+    this.pause.interrupt();
     const s = this.session;
     if (s && !s.closed) {
       if (this.pumping) await withTimeout(this.pumping, 10_000, 'finishing the current message').catch(() => undefined);
@@ -245,8 +247,8 @@ export class ImapWatcher {
       s.client.close();
     }
     await this.loop;
-    if (this.healthTimer) clearInterval(this.healthTimer);
-    this.healthTimer = undefined;
+    await this.healthCheck?.stop();
+    this.healthCheck = undefined;
     this.settleActionWaiters(0);
     this.state = 'disconnected';
     this.deps.metrics?.mailboxUp.set({ mailbox: this.mailbox }, 0);
@@ -391,7 +393,7 @@ export class ImapWatcher {
     client.on('close', () => {
       session.closed = true;
       resolveClosed();
-      this.wakeAll();
+      this.pause.interrupt();
     });
     client.on('response', () => this.touch());
     client.on('exists', () => {
@@ -424,13 +426,11 @@ export class ImapWatcher {
     this.actionsRequested = true;
     this.pump(session);
     const tick = Math.max(250, Math.floor(this.opts.watchdogIntervalMs / 2));
-    const watchdog = setInterval(() => this.watchdogTick(session), tick);
-    watchdog.unref();
-    const busyPoll = this.deps.busy ? setInterval(() => this.busyCheck(session), this.opts.busyPollMs) : undefined;
-    busyPoll?.unref();
+    const onError = (err: unknown) => this.log.error({ err, session: session.id }, 'IMAP session check failed');
+    const watchdog = WorkLoop.every(tick, () => this.watchdogTick(session), onError).start();
+    const busyPoll = this.deps.busy ? WorkLoop.every(this.opts.busyPollMs, () => this.busyCheck(session), onError).start() : undefined;
     await session.closedPromise;
-    clearInterval(watchdog);
-    if (busyPoll) clearInterval(busyPoll);
+    await Promise.all([watchdog.stop(), busyPoll?.stop()]);
     if (this.pumping) await this.pumping.catch(() => undefined);
     if (this.session === session) this.session = undefined;
     this.settleActionWaiters(0);
@@ -588,18 +588,6 @@ export class ImapWatcher {
   // ── small helpers ───────────────────────────────────────────────────────────────────────────
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(t);
-        this.sleepers.delete(done);
-        resolve();
-      };
-      const t = setTimeout(done, ms);
-      this.sleepers.add(done);
-    });
-  }
-
-  private wakeAll(): void {
-    for (const w of [...this.sleepers]) w();
+    return this.pause.sleep(ms);
   }
 }

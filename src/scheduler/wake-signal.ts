@@ -11,10 +11,19 @@ export class WakeSignal {
       this.pending = true;
       return;
     }
+    this.interrupt();
+  }
+
+  /**
+   * Ends the sleeps in progress and keeps nothing for later: for "stop" or "the connection
+   * closed", where a kept wake would make the next back-off sleep return at once.
+   */
+  interrupt(): void {
     for (const w of [...this.waiters]) w();
   }
 
-  sleep(ms: number): Promise<void> {
+  /** `unref`: the timer alone does not keep the process alive (a health tick, not work). */
+  sleep(ms: number, unref = false): Promise<void> {
     if (this.pending) {
       this.pending = false;
       return Promise.resolve();
@@ -26,6 +35,7 @@ export class WakeSignal {
         resolve();
       };
       const t = setTimeout(done, ms);
+      if (unref) t.unref();
       this.waiters.add(done);
     });
   }

@@ -10,6 +10,7 @@
 import pg from 'pg';
 import type { Logger } from '../../logging/logger.ts';
 import { errorText, withTimeout } from './imap-helpers.ts';
+import { WorkLoop } from '../../scheduler/work-loop.ts';
 
 /** First half of the two-int advisory lock key; the second half is hashtext(mailbox name). */
 export const IMAP_LOCK_CLASS = 7_291_002;
@@ -38,7 +39,7 @@ export interface LeadershipOptions {
 export class MailboxLeadership {
   private client?: pg.Client;
   private held = false;
-  private checkTimer?: NodeJS.Timeout;
+  private checkLoop?: WorkLoop;
 
   private firstWait: number;
 
@@ -75,8 +76,9 @@ export class MailboxLeadership {
           }
           this.held = true;
           this.o.log.info({ lockConnection: this.o.applicationName }, 'holding the mailbox lock: this instance reads the mailbox');
-          this.checkTimer = setInterval(() => void this.check(client), Math.max(1000, this.o.pollMs * 5));
-          this.checkTimer.unref();
+          this.checkLoop = WorkLoop.every(Math.max(1000, this.o.pollMs * 5), () => this.check(client), (err) =>
+            this.o.log.warn({ err: errorText(err) }, 'mailbox lock check failed'),
+          ).start();
           return true;
         }
         if (!announced) {
@@ -95,8 +97,9 @@ export class MailboxLeadership {
 
   /** Unlocks (bounded) and closes the lock connection. */
   async release(): Promise<void> {
-    if (this.checkTimer) clearInterval(this.checkTimer);
-    this.checkTimer = undefined;
+    const checks = this.checkLoop;
+    this.checkLoop = undefined;
+    await checks?.stop();
     const c = this.client;
     this.client = undefined;
     const held = this.held;
@@ -143,8 +146,9 @@ export class MailboxLeadership {
   private lost(client: pg.Client, why: string): void {
     if (client !== this.client) return;
     this.client = undefined;
-    if (this.checkTimer) clearInterval(this.checkTimer);
-    this.checkTimer = undefined;
+    // Not awaited: lost() may run inside the check itself, whose loop stop() would wait for.
+    void this.checkLoop?.stop();
+    this.checkLoop = undefined;
     client.end().catch(() => undefined);
     if (!this.held) return;
     this.held = false;
