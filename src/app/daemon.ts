@@ -24,15 +24,13 @@ import { describeRecord } from '../records/describe-record.ts';
 import { staffActions } from './staff-actions.ts';
 import { startMailboxAlerts } from './mailbox-alerts.ts';
 import { newInstanceId } from './instance-id.ts';
+import { MODULES } from './modules.ts';
+import type { ModuleContext } from './module.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
 import { WorkLoop } from '../scheduler/work-loop.ts';
 import { systemClock } from '../scheduler/clock.ts';
-import { setupNotices } from '../notices/setup.ts';
-import { wirePrivacy } from '../privacy/wire.ts';
-import { startNewsletter } from '../newsletter/setup.ts';
 import { refreshStateGauges } from '../metrics/state-gauges.ts';
 import { serviceIdentity } from '../http/service-identity.ts';
-import { scheduleTaskExpiry } from '../tasks/task-expiry.ts';
 import { rekeyLegacySuppression } from '../suppression/suppression-list.ts';
 import { ABSENT_CLAIMER_GRACE_MS } from '../db/database-away.ts';
 import { pingDatabase } from '../db/database-probes.ts';
@@ -217,13 +215,27 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     // Scheduled work (reminders, notices, campaigns) registers here; started last, so every
     // job finds its collaborators running.
     const scheduler = new Scheduler({ clock: systemClock, log: log.child({ part: 'scheduler' }) });
-    wirePrivacy({ orm: db.orm, deps: filingDeps.privacy!, actions, scheduler, route: (m, p, h) => http.route(m, p, h), log: log.child({ part: 'privacy' }), onCommitted: () => dispatcher.wake() });
-    const newsletter = await startNewsletter({ config, db, log, metrics, email, worker, route: (m, p, h) => http.route(m, p, h), actions, scheduler, onCommitted: () => dispatcher.wake() });
-    stops.push(() => newsletter.stop());
+    const ctx: ModuleContext = {
+      config,
+      db,
+      orm: db.orm,
+      log,
+      metrics,
+      email,
+      worker,
+      actions,
+      scheduler,
+      clock: systemClock,
+      route: (m, p, h) => http.route(m, p, h),
+      privacy: filingDeps.privacy!,
+      onCommitted: () => dispatcher.wake(),
+    };
+    for (const module of MODULES) {
+      const running = await module.start?.(ctx);
+      if (running) stops.push(() => running.stop());
+    }
+    // Only now: the campaign sender has joined the queue worker (see queue-worker.ts).
     dispatcher.start();
-    setupNotices({ config, orm: db.orm, scheduler, actions, clock: systemClock, log: log.child({ part: 'notices' }), onCommitted: () => dispatcher.wake() });
-    // After every concern has registered its actions: only those with an onExpire may expire.
-    scheduleTaskExpiry({ scheduler, orm: db.orm, actions, config: config.behaviour.tasks, log: log.child({ part: 'tasks' }), onCommitted: () => dispatcher.wake() });
     const httpPort = await http.listen();
     await scheduler.start();
     stops.push(() => scheduler.stop());

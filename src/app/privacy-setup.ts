@@ -2,12 +2,10 @@ import type { Config } from '../config/load-config.ts';
 import { privacyDepsFromConfig } from '../privacy/wire.ts';
 import type { PrivacyDeps } from '../privacy/case-service.ts';
 import { mergeCoverage, type CoverageEntry } from '../privacy/coverage.ts';
-import { newsletterPrivacyEffects } from '../newsletter/privacy-effects.ts';
-import { newsletterCoverage } from '../newsletter/privacy-coverage.ts';
-import { noticesCoverage } from '../notices/privacy-coverage.ts';
+import { MODULES } from './modules.ts';
 
-/** What the other concerns hold on a person, beside privacy's core tables (coverage.ts). */
-export const otherCoverage: CoverageEntry[][] = [noticesCoverage, newsletterCoverage];
+/** What the registered modules hold on a person, beside privacy's core tables (coverage.ts). */
+export const otherCoverage: CoverageEntry[][] = MODULES.flatMap((m) => (m.privacyCoverage ? [m.privacyCoverage] : []));
 
 /** Every table that holds personal data, core and other concerns' alike. */
 export function privacyCoverage(): CoverageEntry[] {
@@ -21,5 +19,5 @@ export function privacyCoverage(): CoverageEntry[] {
  * deps here, so an objection reaches the newsletter however it arrives.
  */
 export function privacyDepsWithEffects(config: Config, over: Parameters<typeof privacyDepsFromConfig>[1] = {}): PrivacyDeps {
-  return { ...privacyDepsFromConfig(config, { coverage: otherCoverage, ...over }), effects: [newsletterPrivacyEffects({ secret: config.secret })] };
+  return { ...privacyDepsFromConfig(config, { coverage: otherCoverage, ...over }), effects: MODULES.flatMap((m) => (m.privacyEffects ? [m.privacyEffects(config)] : [])) };
 }
