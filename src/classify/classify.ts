@@ -149,8 +149,8 @@ const STEM_EN: ReadonlySet<TermLanguage> = new Set(['en']);
 
 // A confidentiality footer ("…if you are not the intended recipient, notify the sender and
 // delete…") says delete, personal data and privacy in every mail of a firm that uses one.
-const NOTICE_SECRECY = /\b(konfidensiell\w*|taushets\w*|fortrolig\w*|confidential\w*|privileged|intended recipient|intended solely|only intended|(rett|rette|riktig|feil) mottak[ae]r\w*|(kun|berre|bare) ment for)\b/iu;
-const NOTICE_ADDRESSEE = /\b(mottaker\w*|adressat\w*|avsender\w*|recipient\w*|addressee|sender)\b/iu;
+const NOTICE_SECRECY = /\b(konfidensiell\w*|taushets\w*|teieplikt\w*|fortrolig\w*|confidential\w*|privileged|intended recipient|intended solely|only intended|(rett|rette|riktig|feil) mottak[ae]r\w*|(kun|berre|bare) ment for)\b/iu;
+const NOTICE_ADDRESSEE = /\b(mottaker\w*|mottakar\w*|adressat\w*|avsender\w*|avsendar\w*|recipient\w*|addressee|sender)\b/iu;
 
 /** The text without paragraphs that are a legal notice (never the first paragraph). */
 export function withoutLegalNotices(text: string): string {
@@ -228,7 +228,7 @@ const SALES_ASK_RULES: ReadonlySet<string> = new Set(['sales.quote', 'sales.requ
 const FAULT_RULES: ReadonlySet<string> = new Set(['support.fault', 'support.symptom']);
 const OWNED_RULES: ReadonlySet<string> = new Set(['support.ours', 'support.existing', 'support.delivered', 'support.parts', 'support.billing', 'support.warranty', 'support.bought']);
 /** The mail is about the writer's own data. */
-const OWN_DATA_RULES: ReadonlySet<string> = new Set(['privacy.personal-data', 'privacy.about-me']);
+const OWN_DATA_RULES: ReadonlySet<string> = new Set(['privacy.personal-data', 'privacy.about-me', 'privacy.rectification.mine']);
 /** A purchase, payment or accepted offer in the past: the writer bought it already. */
 const PAST_PURCHASE_RULES: ReadonlySet<string> = new Set(['support.bought']);
 /** A wish for something new: the writer is buying again, whatever they bought before. */
@@ -492,7 +492,7 @@ export function classifyMessage(facts: MessageFacts, context: ClassifyContext): 
   reasons.push(decided.why);
   // Where the rules are unsure, the learned model may settle it (never against privacy).
   const model = context.intentModel === undefined ? shippedIntentModel() : context.intentModel;
-  const verdict = model ? applyModel(decided, scores, config, scoreIntent(model, index.subject, index.body, language)) : { route: decided.route };
+  const verdict = model ? applyModel(decided, scores, config, scoreIntent(model, index.subject, index.body, language), kinds) : { route: decided.route };
   // A model that changed the route says so last; one that only looked, just before the rules' decision.
   if (verdict.reason) reasons.splice(verdict.route === decided.route ? reasons.length - 1 : reasons.length, 0, verdict.reason);
   const route = verdict.route;

@@ -105,22 +105,33 @@ describe('where the model may decide (applyModel)', () => {
     expect(applyModel(rulesOn(scores({ support: 1 }), config, 'support'), scores({ support: 1 }), config, posterior('sales', MODEL_LEAN_POSTERIOR)).route).toBe('support');
   });
 
-  it('overturns the rules between support and sales only when very sure and the other has evidence of its own', () => {
+  it('overturns the rules between support and sales only when very sure and the other has evidence of its own kind', () => {
+    const ask = { salesAsk: true, fault: false, owned: false };
     const s = scores({ support: 7, sales: 3 });
-    const v = applyModel(rulesOn(s, config, 'support'), s, config, posterior('sales', 0.97));
+    const v = applyModel(rulesOn(s, config, 'support'), s, config, posterior('sales', 0.97), ask);
     expect(v.route).toBe('sales');
     expect(v.reason).toMatch(/^model: sales 0\.97 overturns the rules' support \(support 7 \/ sales 3;/);
-    expect(applyModel(rulesOn(s, config, 'support'), s, config, posterior('sales', MODEL_OVERTURN_POSTERIOR - 0.01)).route).toBe('support');
+    expect(applyModel(rulesOn(s, config, 'support'), s, config, posterior('sales', MODEL_OVERTURN_POSTERIOR - 0.01), ask).route).toBe('support');
+    // Sales words that are no ask (a price mentioned, "annual") do not let it overturn support.
+    expect(applyModel(rulesOn(s, config, 'support'), s, config, posterior('sales', 0.99), { salesAsk: false, fault: true, owned: true }).route).toBe('support');
     const back = scores({ support: 2, sales: 10 });
-    expect(applyModel(rulesOn(back, config, 'sales'), back, config, posterior('support', 0.99)).route).toBe('support');
+    expect(applyModel(rulesOn(back, config, 'sales'), back, config, posterior('support', 0.99), { salesAsk: true, fault: true, owned: false }).route).toBe('support');
+    expect(applyModel(rulesOn(back, config, 'sales'), back, config, posterior('support', 0.99), ask).route).toBe('sales');
     // The other has next to nothing: the rules stand, however sure the model is.
     const alone = scores({ support: 5, sales: 1 });
-    expect(applyModel(rulesOn(alone, config, 'support'), alone, config, posterior('sales', 0.99))).toEqual({ route: 'support' });
+    expect(applyModel(rulesOn(alone, config, 'support'), alone, config, posterior('sales', 0.99), ask)).toEqual({ route: 'support' });
     // Never into or out of privacy, spam or newsletter replies.
     const news = scores({ 'newsletter-reply': 6, support: 2 });
-    expect(applyModel(rulesOn(news, config, 'newsletter-reply'), news, config, posterior('support', 0.99)).route).toBe('newsletter-reply');
+    expect(applyModel(rulesOn(news, config, 'newsletter-reply'), news, config, posterior('support', 0.99), { salesAsk: false, fault: true, owned: true }).route).toBe('newsletter-reply');
     const spam = scores({ spam: 5, sales: 3 });
-    expect(applyModel(rulesOn(spam, config, 'spam'), spam, config, posterior('sales', 0.99)).route).toBe('spam');
+    expect(applyModel(rulesOn(spam, config, 'spam'), spam, config, posterior('sales', 0.99), ask).route).toBe('spam');
+  });
+
+  it('settles a fault and an explicit ask in one mail (two requests) only when very sure', () => {
+    const s = scores({ support: 6, sales: 6 });
+    const both = { salesAsk: true, fault: true, owned: false };
+    expect(applyModel(rulesOn(s, config, 'triage'), s, config, posterior('sales', 0.9), both).route).toBe('triage');
+    expect(applyModel(rulesOn(s, config, 'triage'), s, config, posterior('sales', MODEL_OVERTURN_POSTERIOR), both).route).toBe('sales');
   });
 
   it('does not touch mail a rule claimed, nor a system sender', () => {
