@@ -10,9 +10,11 @@
  *     fault and an explicit ask for a price or an offer in one mail are two requests, not
  *     unclear evidence: there it needs `MODEL_OVERTURN_POSTERIOR`.
  *  2. Unclaimed: no queue claims the mail and it went to routing.defaultQueue → a confident
- *     model moves it to sales (or to support, when the default is triage); `MODEL_LEAN_POSTERIOR`
- *     is enough when sales has some evidence of its own. Never for a system sender, never to
- *     privacy, newsletter-reply or spam.
+ *     model moves it to sales (or to support, when the default is triage): `MODEL_LEAN_POSTERIOR`
+ *     is enough when that queue has some evidence of its own, `MODEL_MIN_POSTERIOR` when the
+ *     default is triage (nothing to overturn), and without any evidence for sales against the
+ *     default it takes `MODEL_OVERTURN_POSTERIOR` (a supplier's pitch reads like an enquiry).
+ *     Never for a system sender, never to privacy, newsletter-reply or spam.
  *  3. Overturn: the rules routed the mail to support or sales (ahead by the margin, or a split
  *     settled by the kind of evidence), the other of the two has evidence of its own (at least
  *     `MODEL_OVERTURN_EVIDENCE`: a clear topic word) of its decisive kind (for sales an explicit
@@ -102,7 +104,7 @@ export function applyModel(
   // 2. Unclaimed mail that went to the default queue (a system sender gets triage, not this).
   if (decided.basis === 'unclaimed') {
     const movable: ModelLabel[] = config.defaultQueue === 'triage' ? ['support', 'sales'] : ['sales'];
-    const needs = best === 'sales' && scores.sales > 0 ? MODEL_LEAN_POSTERIOR : MODEL_MIN_POSTERIOR;
+    const needs = best === 'sales' && scores.sales > 0 ? MODEL_LEAN_POSTERIOR : config.defaultQueue === 'triage' ? MODEL_MIN_POSTERIOR : MODEL_OVERTURN_POSTERIOR;
     if (best !== route && movable.includes(best) && pBest >= needs) {
       return { route: best as Queue, reason: `model: ${best} ${fmt(pBest)} (no rule claims it, best ${top} ${scores[top]}; instead of routing.defaultQueue ${route})` };
     }

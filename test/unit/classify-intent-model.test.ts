@@ -90,9 +90,11 @@ describe('where the model may decide (applyModel)', () => {
   });
 
   it('moves unclaimed mail from the default queue to sales when sure, not otherwise', () => {
-    const v = applyModel(rulesOn(scores({ support: 1 }), config, 'support'), scores({ support: 1 }), config, posterior('sales', 0.9));
+    const v = applyModel(rulesOn(scores({ support: 1 }), config, 'support'), scores({ support: 1 }), config, posterior('sales', 0.97));
     expect(v.route).toBe('sales');
     expect(v.reason).toContain('instead of routing.defaultQueue support');
+    // No sales evidence at all: it must be very sure (a supplier's pitch reads like an enquiry).
+    expect(applyModel(rulesOn(scores({ support: 1 }), config, 'support'), scores({ support: 1 }), config, posterior('sales', 0.9)).route).toBe('support');
     expect(applyModel(rulesOn(scores({ support: 1 }), config, 'support'), scores({ support: 1 }), config, posterior('sales', 0.7)).route).toBe('support');
     expect(applyModel(rulesOn(scores({}), config, 'support'), scores({}), config, posterior('spam', 0.99)).route).toBe('support');
     expect(applyModel(rulesOn(scores({}), config, 'support'), scores({}), config, posterior('newsletter-reply', 0.99)).route).toBe('support');
