@@ -79,7 +79,7 @@ const cv: Run = { withModel: [], rulesAlone: [], changed: [], msModel: 0, msRule
 for (let k = 0; k < K; k++) classifyHeldOut(mails.filter((m) => foldOf.get(m.id) !== k), mails.filter((m) => foldOf.get(m.id) === k), cv);
 report(`${K}-fold cross-validation on ${dir} (${mails.length} mails; stratified, seed 16)`, cv);
 
-const batchOf = (id: string) => (/^(f3|fresh)-/.test(id) ? 'f3 (blind 1)' : /^g4-/.test(id) ? 'g4 (blind 2)' : /^h5-/.test(id) ? 'h5 (blind 3)' : 'first writer');
+const batchOf = (id: string) => (/^(f3|fresh)-/.test(id) ? 'f3 (blind 1)' : /^g4-/.test(id) ? 'g4 (blind 2)' : /^h5-/.test(id) ? 'h5 (blind 3)' : /^i6-/.test(id) ? 'i6 (blind 4)' : 'first writer');
 const lobo: Run = { withModel: [], rulesAlone: [], changed: [], msModel: 0, msRules: 0 };
 for (const batch of [...new Set(mails.map((m) => batchOf(m.id)))]) classifyHeldOut(mails.filter((m) => batchOf(m.id) !== batch), mails.filter((m) => batchOf(m.id) === batch), lobo);
 report('leave-one-batch-out (each writer\'s batch classified by a model trained on the others)', lobo);

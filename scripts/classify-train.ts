@@ -25,4 +25,4 @@ const { stems: _, ...head } = model;
 const json = `${JSON.stringify(head, null, 2).replace(/\n}$/, ',\n  "stems": {\n')}${stems.join(',\n')}\n  }\n}\n`;
 JSON.parse(json);
 writeFileSync(out, json);
-process.stdout.write(`intent model: ${mails.length} mails (${Object.entries(model.trainedOn.perLabel).map(([l, n]) => `${l} ${n}`).join(', ')}), ${stems.length} stems, ${(json.length / 1024).toFixed(0)} KiB → ${out}\n`);
+process.stdout.write(`intent model: ${mails.length} mails (${Object.entries(model.trainedOn.perLabel).map(([l, n]) => `${l} ${n}`).join(', ')}), ${stems.length} features (stems and pairs of stems), ${(json.length / 1024).toFixed(0)} KiB → ${out}\n`);

@@ -149,8 +149,8 @@ const STEM_EN: ReadonlySet<TermLanguage> = new Set(['en']);
 
 // A confidentiality footer ("…if you are not the intended recipient, notify the sender and
 // delete…") says delete, personal data and privacy in every mail of a firm that uses one.
-const NOTICE_SECRECY = /\b(konfidensiell\w*|taushets\w*|fortrolig\w*|confidential\w*|privileged|intended recipient|intended solely|only intended|(rett|rette|riktig|feil) mottak[ae]r\w*|(kun|berre|bare) ment for)\b/iu;
-const NOTICE_ADDRESSEE = /\b(mottaker\w*|adressat\w*|avsender\w*|recipient\w*|addressee|sender)\b/iu;
+const NOTICE_SECRECY = /\b(konfidensiell\w*|taushets\w*|teieplikt\w*|fortrolig\w*|confidential\w*|privileged|intended recipient|intended solely|only intended|(rett|rette|riktig|feil) mottak[ae]r\w*|(kun|berre|bare) ment for)\b/iu;
+const NOTICE_ADDRESSEE = /\b(mottaker\w*|mottakar\w*|adressat\w*|avsender\w*|avsendar\w*|recipient\w*|addressee|sender)\b/iu;
 
 /** The text without paragraphs that are a legal notice (never the first paragraph). */
 export function withoutLegalNotices(text: string): string {
@@ -228,7 +228,7 @@ const SALES_ASK_RULES: ReadonlySet<string> = new Set(['sales.quote', 'sales.requ
 const FAULT_RULES: ReadonlySet<string> = new Set(['support.fault', 'support.symptom']);
 const OWNED_RULES: ReadonlySet<string> = new Set(['support.ours', 'support.existing', 'support.delivered', 'support.parts', 'support.billing', 'support.warranty', 'support.bought']);
 /** The mail is about the writer's own data. */
-const OWN_DATA_RULES: ReadonlySet<string> = new Set(['privacy.personal-data', 'privacy.about-me']);
+const OWN_DATA_RULES: ReadonlySet<string> = new Set(['privacy.personal-data', 'privacy.about-me', 'privacy.rectification.mine']);
 /** A purchase, payment or accepted offer in the past: the writer bought it already. */
 const PAST_PURCHASE_RULES: ReadonlySet<string> = new Set(['support.bought']);
 /** A wish for something new: the writer is buying again, whatever they bought before. */
@@ -256,14 +256,16 @@ function settleSupportSales(kinds: EvidenceKinds): { route: Queue; because: stri
 }
 
 /**
- * What the rules decided, and on what basis where they were unsure: `split` (two queues strong
- * within the margin, not settled by the kind of evidence) or `unclaimed` (nothing claims it:
- * routing.defaultQueue). The learned model (model-decision.ts) may act only on those two.
+ * What the rules decided, and on what basis where the learned model (model-decision.ts) may
+ * weigh in: `split` (two queues strong within the margin, not settled by the kind of evidence),
+ * `unclaimed` (nothing claims it: routing.defaultQueue), `settled` (a support/sales split
+ * settled by the kind of evidence) or `ahead` (one queue ahead of the others by the margin).
+ * Privacy and spam decisions carry no basis: the model never argues with them.
  */
 export interface RulesDecision {
   route: Route;
   why: string;
-  basis?: 'split' | 'unclaimed';
+  basis?: 'split' | 'unclaimed' | 'settled' | 'ahead';
 }
 
 export function decide(scores: Record<Queue, number>, config: RoutingConfig, sender: { robot?: string } = {}, kinds?: EvidenceKinds): RulesDecision {
@@ -282,7 +284,7 @@ export function decide(scores: Record<Queue, number>, config: RoutingConfig, sen
   const lead = round(scores[top] - scores[second]);
   const strong = ranked.filter((q) => scores[q] >= minScore);
   if (strong.length === 1 || (strong.length > 1 && lead >= margin)) {
-    return { route: top, why: `route ${top}: ${scores[top]}, ahead of ${second} by ${lead}` };
+    return { route: top, basis: 'ahead', why: `route ${top}: ${scores[top]}, ahead of ${second} by ${lead}` };
   }
   if (strong.length > 1) {
     const pair = new Set([top, second]);
@@ -291,7 +293,7 @@ export function decide(scores: Record<Queue, number>, config: RoutingConfig, sen
     const others = ranked.slice(2).filter((q) => q !== 'spam');
     if (kinds && pair.has('support') && pair.has('sales') && others.every((q) => scores[q] < minScore) && scores.privacy < config.privacy.triageScore) {
       const settled = settleSupportSales(kinds);
-      if (settled) return { route: settled.route, why: `route ${settled.route}: support ${scores.support} and sales ${scores.sales} within margin ${margin}, settled by the kind of evidence: ${settled.because}` };
+      if (settled) return { route: settled.route, basis: 'settled', why: `route ${settled.route}: support ${scores.support} and sales ${scores.sales} within margin ${margin}, settled by the kind of evidence: ${settled.because}` };
     }
     return { route: 'triage', basis: 'split', why: `triage: split evidence, ${top} ${scores[top]} and ${second} ${scores[second]} both ≥ minScore ${minScore}, lead ${lead} < margin ${margin}` };
   }
@@ -299,7 +301,7 @@ export function decide(scores: Record<Queue, number>, config: RoutingConfig, sen
     return { route: 'triage', why: `triage: weak privacy evidence ${scores.privacy} (≥ privacy.triageScore ${config.privacy.triageScore}, < ${privacyMin}) and nothing stronger` };
   }
   if (scores[top] > 0 && lead >= margin) {
-    return { route: top, why: `route ${top}: ${scores[top]} < minScore ${minScore}, but ahead of ${second} by ${lead}` };
+    return { route: top, basis: 'ahead', why: `route ${top}: ${scores[top]} < minScore ${minScore}, but ahead of ${second} by ${lead}` };
   }
   // The default is for mail a person wrote; a system address that slipped past automated-mail
   // recognition (an empty bounce from post_master@) is for staff to look at.
@@ -490,7 +492,7 @@ export function classifyMessage(facts: MessageFacts, context: ClassifyContext): 
   reasons.push(decided.why);
   // Where the rules are unsure, the learned model may settle it (never against privacy).
   const model = context.intentModel === undefined ? shippedIntentModel() : context.intentModel;
-  const verdict = model ? applyModel(decided, scores, config, scoreIntent(model, index.subject.words(), index.body.words(), language)) : { route: decided.route };
+  const verdict = model ? applyModel(decided, scores, config, scoreIntent(model, index.subject, index.body, language), kinds) : { route: decided.route };
   // A model that changed the route says so last; one that only looked, just before the rules' decision.
   if (verdict.reason) reasons.splice(verdict.route === decided.route ? reasons.length - 1 : reasons.length, 0, verdict.reason);
   const route = verdict.route;

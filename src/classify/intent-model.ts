@@ -7,8 +7,11 @@
  *
  * Features are binary per mail (a stem counts once, however often it is said: "binarised"
  * multinomial NB, steadier on short text than raw counts), a subject stem weighs
- * SUBJECT_WEIGHT. Stems seen in fewer than MIN_MAILS training mails are pruned, which keeps the
- * file small and drops names and one-off words. Pure: training and scoring take data in.
+ * SUBJECT_WEIGHT. Beside the stems, each pair of neighbouring stems in one sentence is a
+ * feature ("vil kjøp", "varmepump vår", "pris på"): whether they have it or want it, and what
+ * a price is of, is said by a word and its neighbour, not by either alone. Features seen in
+ * fewer than MIN_MAILS training mails are pruned, which keeps the file small and drops names
+ * and one-off words. Pure: training and scoring take data in.
  */
 import { readFileSync } from 'node:fs';
 import { stemOf, TextIndex } from './terms.ts';
@@ -39,7 +42,7 @@ export interface IntentModel {
   temperature?: number;
   /** log P(label), per label, in `labels` order. */
   logPrior: number[];
-  /** log P(stem | label), per label, rounded to 3 decimals. Unknown stems are ignored. */
+  /** log P(feature | label), per label, rounded to 3 decimals: a stem, or two neighbouring stems ("vil kjøp"). Unknown ones are ignored. */
   stems: Record<string, number[]>;
   /** How it was made, for a person reading the file. */
   trainedOn: { mails: number; perLabel: Record<string, number>; minMails: number };
@@ -52,29 +55,38 @@ export interface TrainingMail {
   language: Language;
 }
 
-function addStems(words: Iterable<string>, language: Language, into: Map<string, number>, weight: number): void {
-  const stemLanguage = language === 'en' ? 'en' : 'no';
-  for (const w of words) {
-    // Numbers (prices, order numbers, years) and single letters say nothing about intent.
-    if (w.length < 2 || /^\d+$/.test(w)) continue;
-    const stem = stemOf(w, stemLanguage);
-    if ((into.get(stem) ?? 0) < weight) into.set(stem, weight);
-  }
+/** A text as the model reads it: its distinct words, and the pairs of neighbouring words (TextIndex). */
+export interface ModelText {
+  words(): readonly string[];
+  pairs(): ReadonlyArray<readonly [string, string]>;
 }
 
-/** The distinct lower-cased words of a text, as the rules' TextIndex reads them. */
-export function wordsOf(text: string): readonly string[] {
-  return new TextIndex(text).words();
+/** Numbers (prices, order numbers, years) and single letters say nothing about intent. */
+const meaningless = (w: string) => w.length < 2 || /^\d+$/.test(w);
+
+function addFeatures(text: ModelText, language: Language, into: Map<string, number>, weight: number): void {
+  const stemLanguage = language === 'en' ? 'en' : 'no';
+  const put = (feature: string) => {
+    if ((into.get(feature) ?? 0) < weight) into.set(feature, weight);
+  };
+  for (const w of text.words()) if (!meaningless(w)) put(stemOf(w, stemLanguage));
+  // A stem holds no space, so a pair cannot be mistaken for a stem.
+  for (const [a, b] of text.pairs()) if (!meaningless(a) && !meaningless(b)) put(`${stemOf(a, stemLanguage)} ${stemOf(b, stemLanguage)}`);
+}
+
+/** A text as the model reads it (classify.ts passes the TextIndex it already has). */
+export function textOf(text: string): ModelText {
+  return new TextIndex(text);
 }
 
 /**
- * A mail's features from the distinct words of its subject and body (classify.ts passes its
- * TextIndex words, so the text is not read twice): each stem once, weighted by where it stands.
+ * A mail's features from its subject and body (classify.ts passes its TextIndexes, so the text
+ * is not read twice): each stem and each pair of neighbouring stems once, weighted by where it stands.
  */
-export function featuresOf(subjectWords: Iterable<string>, bodyWords: Iterable<string>, language: Language, subjectWeight = SUBJECT_WEIGHT): Map<string, number> {
+export function featuresOf(subject: ModelText, body: ModelText, language: Language, subjectWeight = SUBJECT_WEIGHT): Map<string, number> {
   const out = new Map<string, number>();
-  addStems(bodyWords, language, out, 1);
-  addStems(subjectWords, language, out, subjectWeight);
+  addFeatures(body, language, out, 1);
+  addFeatures(subject, language, out, subjectWeight);
   return out;
 }
 
@@ -83,7 +95,7 @@ const round3 = (x: number) => Math.round(x * 1000) / 1000;
 export function trainIntentModel(mails: TrainingMail[], o: { minMails?: number } = {}): IntentModel {
   const minMails = o.minMails ?? MIN_MAILS;
   const labels = [...MODEL_LABELS];
-  const featureSets = mails.map((m) => featuresOf(wordsOf(m.subject), wordsOf(m.body), m.language));
+  const featureSets = mails.map((m) => featuresOf(textOf(m.subject), textOf(m.body), m.language));
   const mailCount = new Map<string, number>();
   for (const f of featureSets) for (const stem of f.keys()) mailCount.set(stem, (mailCount.get(stem) ?? 0) + 1);
   const vocabulary = [...mailCount].filter(([, n]) => n >= minMails).map(([s]) => s).sort();
@@ -121,15 +133,15 @@ export interface IntentPosterior {
   /** P(label | mail), per label; sums to 1. */
   p: Record<ModelLabel, number>;
   best: ModelLabel;
-  /** How many of the mail's stems the model knows (0: it has nothing to say). */
+  /** How many of the mail's features (stems and pairs) the model knows (0: it has nothing to say). */
   known: number;
 }
 
-/** The model's posterior for a mail (distinct words, see `wordsOf`): a dictionary lookup per distinct stem. */
-export function scoreIntent(model: IntentModel, subjectWords: Iterable<string>, bodyWords: Iterable<string>, language: Language): IntentPosterior {
+/** The model's posterior for a mail (see `textOf`): a dictionary lookup per distinct feature. */
+export function scoreIntent(model: IntentModel, subject: ModelText, body: ModelText, language: Language): IntentPosterior {
   const logp = [...model.logPrior];
   let known = 0;
-  for (const [stem, w] of featuresOf(subjectWords, bodyWords, language, model.subjectWeight)) {
+  for (const [stem, w] of featuresOf(subject, body, language, model.subjectWeight)) {
     const row = model.stems[stem];
     if (!row) continue;
     known++;

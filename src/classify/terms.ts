@@ -185,6 +185,25 @@ export class TextIndex {
     return this.distinct;
   }
 
+  /**
+   * The distinct pairs of words that stand next to each other in one sentence, in order
+   * ("vil kjøpe", "varmepumpa vår"): what a word means depends on its neighbour, and the
+   * intent model reads these beside the words.
+   */
+  pairs(): Array<[string, string]> {
+    const seen = new Set<number>();
+    const out: Array<[string, string]> = [];
+    const n = this.distinct.length;
+    for (let i = 0; i + 1 < this.length; i++) {
+      if (this.sentences[i] !== this.sentences[i + 1]) continue;
+      const key = this.tokens[i]! * n + this.tokens[i + 1]!;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push([this.distinct[this.tokens[i]!]!, this.distinct[this.tokens[i + 1]!]!]);
+    }
+    return out;
+  }
+
   /** The distinct stems of the text's words in `language`, when its terms match by stem here. */
   stems(language: 'no' | 'en'): IterableIterator<string> | undefined {
     return this.stemLanguages.has(language) ? this.byStem(language).keys() : undefined;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { featuresOf, wordsOf, scoreIntent, shippedIntentModel, trainIntentModel, MODEL_LABELS, type IntentPosterior, type ModelLabel, type TrainingMail } from '../../src/classify/intent-model.ts';
-import { applyModel, MODEL_MIN_POSTERIOR, MODEL_PRIVACY_POSTERIOR } from '../../src/classify/model-decision.ts';
+import { featuresOf, textOf, scoreIntent, shippedIntentModel, trainIntentModel, MODEL_LABELS, type IntentPosterior, type ModelLabel, type TrainingMail } from '../../src/classify/intent-model.ts';
+import { applyModel, MODEL_LEAN_POSTERIOR, MODEL_MIN_POSTERIOR, MODEL_OVERTURN_POSTERIOR, MODEL_PRIVACY_POSTERIOR } from '../../src/classify/model-decision.ts';
 import { classifyMessage, decide, type RulesDecision } from '../../src/classify/classify.ts';
 import type { MessageFacts } from '../../src/classify/message-facts.ts';
 import { defaultRoutingConfig, routingConfigSchema, type Queue } from '../../src/classify/routing-rules.ts';
@@ -36,9 +36,13 @@ function rulesOn(s: Record<Queue, number>, config: Parameters<typeof decide>[1],
 }
 
 describe('intent model', () => {
-  it('stems words (the rules\' stemmer), counts each once, and weighs the subject more', () => {
-    const f = featuresOf(wordsOf('Stolpen blinker'), wordsOf('stolpen stolper stolpene 2024 x'), 'nb');
+  it('stems words (the rules\' stemmer) and neighbouring pairs, counts each once, and weighs the subject more', () => {
+    const f = featuresOf(textOf('Stolpen blinker'), textOf('stolpen stolper stolpene 2024 x'), 'nb');
     expect(f.get('stolp')).toBe(3);
+    // Neighbours in one sentence are a feature too, in order; not across a sentence or a number.
+    expect(f.get('stolp blink')).toBe(3);
+    expect(f.has('blink stolp')).toBe(false);
+    expect(featuresOf(textOf(''), textOf('Vil kjøpe. Stolper nå'), 'nb').has('kjøp stolp')).toBe(false);
     expect(f.has('2024')).toBe(false);
     expect(f.has('x')).toBe(false);
     expect([...f.values()].every((w) => w === 1 || w === 3)).toBe(true);
@@ -49,16 +53,16 @@ describe('intent model', () => {
     expect(model.trainedOn.mails).toBe(9);
     expect(model.stems['båt']).toBeUndefined();
     expect(Object.keys(model.stems).length).toBeLessThan(40);
-    expect(scoreIntent(model, wordsOf('Lampen lyser rødt'), wordsOf('Stolpen gir ikke strøm'), 'nb').best).toBe('support');
-    expect(scoreIntent(model, wordsOf('Hva koster det'), wordsOf('Vi vil kjøpe to stolper.'), 'nb').best).toBe('sales');
-    const priv = scoreIntent(model, wordsOf(''), wordsOf('Slett opplysningene dere har lagret om meg.'), 'nb');
+    expect(scoreIntent(model, textOf('Lampen lyser rødt'), textOf('Stolpen gir ikke strøm'), 'nb').best).toBe('support');
+    expect(scoreIntent(model, textOf('Hva koster det'), textOf('Vi vil kjøpe to stolper.'), 'nb').best).toBe('sales');
+    const priv = scoreIntent(model, textOf(''), textOf('Slett opplysningene dere har lagret om meg.'), 'nb');
     expect(priv.best).toBe('privacy');
     expect(Object.values(priv.p).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
   });
 
   it('knows nothing of words it never saw', () => {
     const model = trainIntentModel(toy, { minMails: 2 });
-    expect(scoreIntent(model, wordsOf('Quetzal'), wordsOf('zyxx quorum'), 'en').known).toBe(0);
+    expect(scoreIntent(model, textOf('Quetzal'), textOf('zyxx quorum'), 'en').known).toBe(0);
   });
 
   it('ships a model trained on the training split', () => {
@@ -86,12 +90,50 @@ describe('where the model may decide (applyModel)', () => {
   });
 
   it('moves unclaimed mail from the default queue to sales when sure, not otherwise', () => {
-    const v = applyModel(rulesOn(scores({ support: 1 }), config, 'support'), scores({ support: 1 }), config, posterior('sales', 0.9));
+    const v = applyModel(rulesOn(scores({ support: 1 }), config, 'support'), scores({ support: 1 }), config, posterior('sales', 0.97));
     expect(v.route).toBe('sales');
     expect(v.reason).toContain('instead of routing.defaultQueue support');
+    // No sales evidence at all: it must be very sure (a supplier's pitch reads like an enquiry).
+    expect(applyModel(rulesOn(scores({ support: 1 }), config, 'support'), scores({ support: 1 }), config, posterior('sales', 0.9)).route).toBe('support');
     expect(applyModel(rulesOn(scores({ support: 1 }), config, 'support'), scores({ support: 1 }), config, posterior('sales', 0.7)).route).toBe('support');
     expect(applyModel(rulesOn(scores({}), config, 'support'), scores({}), config, posterior('spam', 0.99)).route).toBe('support');
     expect(applyModel(rulesOn(scores({}), config, 'support'), scores({}), config, posterior('newsletter-reply', 0.99)).route).toBe('support');
+  });
+
+  it('takes its lean for sales on unclaimed mail where sales has some evidence of its own', () => {
+    expect(applyModel(rulesOn(scores({ support: 2, sales: 2 }), config, 'support'), scores({ support: 2, sales: 2 }), config, posterior('sales', MODEL_LEAN_POSTERIOR)).route).toBe('sales');
+    expect(applyModel(rulesOn(scores({ support: 2, sales: 2 }), config, 'support'), scores({ support: 2, sales: 2 }), config, posterior('sales', MODEL_LEAN_POSTERIOR - 0.05)).route).toBe('support');
+    // No sales evidence at all: the lean is not enough.
+    expect(applyModel(rulesOn(scores({ support: 1 }), config, 'support'), scores({ support: 1 }), config, posterior('sales', MODEL_LEAN_POSTERIOR)).route).toBe('support');
+  });
+
+  it('overturns the rules between support and sales only when very sure and the other has evidence of its own kind', () => {
+    const ask = { salesAsk: true, fault: false, owned: false };
+    const s = scores({ support: 7, sales: 3 });
+    const v = applyModel(rulesOn(s, config, 'support'), s, config, posterior('sales', 0.97), ask);
+    expect(v.route).toBe('sales');
+    expect(v.reason).toMatch(/^model: sales 0\.97 overturns the rules' support \(support 7 \/ sales 3;/);
+    expect(applyModel(rulesOn(s, config, 'support'), s, config, posterior('sales', MODEL_OVERTURN_POSTERIOR - 0.01), ask).route).toBe('support');
+    // Sales words that are no ask (a price mentioned, "annual") do not let it overturn support.
+    expect(applyModel(rulesOn(s, config, 'support'), s, config, posterior('sales', 0.99), { salesAsk: false, fault: true, owned: true }).route).toBe('support');
+    const back = scores({ support: 2, sales: 10 });
+    expect(applyModel(rulesOn(back, config, 'sales'), back, config, posterior('support', 0.99), { salesAsk: true, fault: true, owned: false }).route).toBe('support');
+    expect(applyModel(rulesOn(back, config, 'sales'), back, config, posterior('support', 0.99), ask).route).toBe('sales');
+    // The other has next to nothing: the rules stand, however sure the model is.
+    const alone = scores({ support: 5, sales: 1 });
+    expect(applyModel(rulesOn(alone, config, 'support'), alone, config, posterior('sales', 0.99), ask)).toEqual({ route: 'support' });
+    // Never into or out of privacy, spam or newsletter replies.
+    const news = scores({ 'newsletter-reply': 6, support: 2 });
+    expect(applyModel(rulesOn(news, config, 'newsletter-reply'), news, config, posterior('support', 0.99), { salesAsk: false, fault: true, owned: true }).route).toBe('newsletter-reply');
+    const spam = scores({ spam: 5, sales: 3 });
+    expect(applyModel(rulesOn(spam, config, 'spam'), spam, config, posterior('sales', 0.99), ask).route).toBe('spam');
+  });
+
+  it('settles a fault and an explicit ask in one mail (two requests) only when very sure', () => {
+    const s = scores({ support: 6, sales: 6 });
+    const both = { salesAsk: true, fault: true, owned: false };
+    expect(applyModel(rulesOn(s, config, 'triage'), s, config, posterior('sales', 0.9), both).route).toBe('triage');
+    expect(applyModel(rulesOn(s, config, 'triage'), s, config, posterior('sales', MODEL_OVERTURN_POSTERIOR), both).route).toBe('sales');
   });
 
   it('does not touch mail a rule claimed, nor a system sender', () => {

@@ -557,6 +557,24 @@ describe('issue 16: every ordinary first-contact mail gets the record a person w
     expect(first('Kontaktperson', 'Eg har slutta i firmaet. Eg ber om at kontoen min og opplysningane om meg vert sletta.').privacyRights).toEqual(['erasure']);
   });
 
+  it('privacy in indirect words: someone else\'s data, being watched, a changed name (batch i6\'s kinds, in other words)', () => {
+    const deceased = first('Farmor', 'Farmor gikk bort i høst. Hun fikk fortsatt brev fra dere. Vær snill å slette alt dere har om henne. Hilsen barnebarnet Ola');
+    expect(deceased).toMatchObject({ route: 'privacy', privacyRights: ['erasure'] });
+    expect(first('Thermostat data', "I use your smart thermostat at the cottage. I don't want my usage tracked and sent to analytics companies.").route).toBe('privacy');
+    expect(first('Nytt etternavn', 'Hei! Jeg heter nå Kari Lund, ikke Kari Berg. Kan dere ordne det?')).toMatchObject({ route: 'privacy', privacyRights: ['rectification'] });
+  });
+
+  it('a nynorsk confidentiality footer (teieplikt, avsendar) does not make a fault report private', () => {
+    const r = first('Kald stove', 'Omnen i stova blir ikkje varm sidan i går. Kan de sjå på han?\n\nDenne e-posten kan innehalde teiepliktig informasjon. Har du fått han ved ein feil, ver venleg å slette han og gi melding til avsendar.');
+    expect(r.route).toBe('support');
+    expect(r.scores.privacy).toBe(0);
+  });
+
+  it('an owner asking what one more costs is buying; a boss "in a meeting" who needs a payment is spam', () => {
+    expect(first('Tilbud', 'Vi har to varmepumper fra dere som vi er fornøyd med. Hva koster en til for garasjen, montert?').route).toBe('sales');
+    expect(first('Haster', 'Hei, jeg sitter i møte hele dagen. Du må gjennomføre en betaling til en ny leverandør før kl 12, kontodetaljer kommer. Ikke snakk med noen om dette.').route).toBe('spam');
+  });
+
   it('a legal footer that says delete and personal data does not make a fault report private', () => {
     const r = first(
       'Termostat på møterommet',
