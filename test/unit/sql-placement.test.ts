@@ -269,7 +269,6 @@ const NOT_YET_MOVED = new Set<string>([
   'src/records/threads.ts',
   'src/records/tickets.ts',
   'src/records/timeline.ts',
-  'src/suppression/suppression-list.ts',
   'src/tasks/task-endings.ts',
   'src/tasks/task-service.ts',
 ]);
