@@ -4,7 +4,7 @@ import type { PrivacyDeps } from '../privacy/case-service.ts';
 import { mergeCoverage, type CoverageEntry } from '../privacy/coverage.ts';
 import { newsletterPrivacyEffects } from '../newsletter/privacy-effects.ts';
 import { newsletterCoverage } from '../newsletter/privacy-coverage.ts';
-import { noticesCoverage } from '../notices/privacy-coverage.ts';
+import { noticesCoverage } from '../notices/privacy-coverage-store.ts';
 
 /** What the other concerns hold on a person, beside privacy's core tables (coverage.ts). */
 export const otherCoverage: CoverageEntry[][] = [noticesCoverage, newsletterCoverage];
