@@ -3,7 +3,7 @@ import { privacyDepsFromConfig } from '../privacy/wire.ts';
 import type { PrivacyDeps } from '../privacy/case-service.ts';
 import { mergeCoverage, type CoverageEntry } from '../privacy/coverage.ts';
 import { newsletterPrivacyEffects } from '../newsletter/privacy-effects.ts';
-import { newsletterCoverage } from '../newsletter/privacy-coverage.ts';
+import { newsletterCoverage } from '../newsletter/privacy-coverage-store.ts';
 import { noticesCoverage } from '../notices/privacy-coverage-store.ts';
 
 /** What the other concerns hold on a person, beside privacy's core tables (coverage.ts). */

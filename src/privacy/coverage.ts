@@ -6,7 +6,7 @@
  * with personal-looking columns (email, name, phone, address, …) has no entry here, so a new
  * entity cannot silently escape access and erasure.
  *
- * Other concerns keep their own entries in their folder, e.g. src/newsletter/privacy-coverage.ts:
+ * Other concerns keep their own entries in their folder, e.g. src/newsletter/privacy-coverage-store.ts:
  *
  *   export const newsletterCoverage: CoverageEntry[] = [{ entity: 'Subscriber', table: 'newsletter_subscriber', … }];
  *
