@@ -1,9 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sqlOf } from '../db/sql.ts';
 import type { AutomatedMailResult } from '../ingest/automated-mail.ts';
 import { normaliseEmail } from './deps.ts';
 import { readCampaignMessageId } from './render.ts';
 import { findSubscriber, suppress, unsubscribeAll } from './subscribers.ts';
+import { lockSubscriberByEmail, setSoftBounces } from './subscriber-store.ts';
+import { campaignExists, markLatestSentBounced, recipientEmail } from './campaign-store.ts';
 
 /**
  * Bounces from ingest, in the filing transaction: the recipient row of the campaign (from the
@@ -17,19 +18,15 @@ export async function markNewsletterBounces(em: EntityManager, automated: Automa
   let n = 0;
   for (const r of automated.bounce.recipients) {
     const email = normaliseEmail(r.address);
-    const [sub] = await sqlOf(em)<{ id: string; soft_bounces: number }>(`select id::text, soft_bounces from newsletter_subscriber where email = ? for update`, [email]);
+    const sub = await lockSubscriberByEmail(em, email);
     if (!sub) continue;
     n++;
-    await sqlOf(em)(
-      `update newsletter_recipient set status = 'bounced', last_error = ?
-        where id = (select id from newsletter_recipient where subscriber_id = ? and status = 'sent' and (?::bigint is null or campaign_id = ?::bigint) order by sent_at desc nulls last limit 1)`,
-      [`${r.hard ? 'hard' : 'soft'} bounce ${r.status ?? ''} ${r.diagnostic ?? ''}`.trim().slice(0, 500), sub.id, campaign?.campaignId ?? null, campaign?.campaignId ?? null],
-    );
+    await markLatestSentBounced(em, sub.id, campaign?.campaignId ?? null, `${r.hard ? 'hard' : 'soft'} bounce ${r.status ?? ''} ${r.diagnostic ?? ''}`.trim().slice(0, 500));
     if (r.hard) {
       await suppress(em, secret, email, 'hard-bounce', 'bounce');
     } else {
       const soft = sub.soft_bounces + 1;
-      await sqlOf(em)(`update newsletter_subscriber set soft_bounces = ?, updated_at = now() where id = ?`, [soft, sub.id]);
+      await setSoftBounces(em, sub.id, soft);
       if (soft >= softBounceLimit) await suppress(em, secret, email, 'soft-bounces', 'bounce');
     }
   }
@@ -48,12 +45,12 @@ export async function markNewsletterComplaints(em: EntityManager, automated: Aut
   // "not-spam" reports a false positive: nothing to stop.
   if (automated.bounce.feedbackType === 'not-spam') return 0;
   const campaign = readCampaignMessageId(automated.bounce.originalMessageId);
-  const [known] = campaign ? await sqlOf(em)(`select 1 from newsletter_campaign where id = ?`, [campaign.campaignId]) : [];
+  const known = campaign ? await campaignExists(em, campaign.campaignId) : false;
   const recipients = [...automated.bounce.recipients];
   if (recipients.length === 0 && known) {
     // Some reporters redact the address; the campaign's Message-ID still names who got it.
-    const [row] = await sqlOf(em)<{ email: string }>(`select email from newsletter_recipient where campaign_id = ? and subscriber_id = ?`, [campaign!.campaignId, campaign!.subscriberId]);
-    if (row) recipients.push({ address: row.email, action: 'complaint', hard: false });
+    const email = await recipientEmail(em, campaign!.campaignId, campaign!.subscriberId);
+    if (email) recipients.push({ address: email, action: 'complaint', hard: false });
   }
   let n = 0;
   for (const r of recipients) {

@@ -3,7 +3,6 @@
  * sending (recipient rows written in one statement) → sent; paused and cancelled on the way.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sqlOf } from '../db/sql.ts';
 import { enqueueEmail, newMessageId } from '../outbox/enqueue.ts';
 import { createTask } from '../tasks/task-service.ts';
 import { closeTasksOfRecord } from '../tasks/task-endings.ts';
@@ -18,29 +17,31 @@ export class CampaignError extends Error {
 import { signToken } from './tokens.ts';
 import { formatMailbox } from '../mail/address.ts';
 import { suppressedFor } from '../suppression/suppression-list.ts';
+import { recipientCounts } from './recipient-queue-store.ts';
+import {
+  approveCampaign,
+  audienceCount,
+  campaignById,
+  campaignRows,
+  cancelCampaignRows,
+  claimDueCampaigns,
+  eventTotals,
+  finishDoneCampaigns,
+  hourlyActivity,
+  insertCampaign,
+  machineReasonCounts,
+  materialiseRecipients,
+  pauseCampaignRow,
+  resumeCampaignRow,
+  setAwaitingApproval,
+  settleAwaitingApproval,
+  subscriberForView,
+  topClickedLinks,
+  type CampaignRow,
+  type CampaignStatus,
+} from './campaign-store.ts';
 
-export type CampaignStatus = 'draft' | 'awaiting-approval' | 'scheduled' | 'sending' | 'paused' | 'sent' | 'cancelled' | 'rejected';
-
-export interface CampaignRow {
-  id: string;
-  name: string;
-  subject: string;
-  list_ids: string[];
-  language: Lang;
-  template_html: string;
-  template_text: string | null;
-  status: CampaignStatus;
-  scheduled_at: Date | null;
-  prepared_html: string | null;
-  links: string[];
-  task_id: string | null;
-  approved_by: string | null;
-  started_at: Date | null;
-  finished_at: Date | null;
-  created_at: Date;
-}
-
-const COLS = `id::text, name, subject, list_ids::text[] as list_ids, language, template_html, template_text, status, scheduled_at, prepared_html, links, task_id::text, approved_by, started_at, finished_at, created_at`;
+export type { CampaignRow, CampaignStatus } from './campaign-store.ts';
 
 export function renderContext(deps: NewsletterDeps): RenderContext {
   return {
@@ -67,32 +68,21 @@ export async function createCampaign(
   const prepared = prepareTemplate(input.html, input.language);
   // Compiling now surfaces template errors at creation, not mid-send.
   compileCampaign({ id: '0', subject: input.subject, language: input.language, preparedHtml: prepared.html, templateText: input.text ?? null, links: prepared.links });
-  const [row] = await sqlOf(em)<CampaignRow>(
-    `insert into newsletter_campaign (name, subject, list_ids, language, template_html, template_text, prepared_html, links)
-     values (?, ?, ?::bigint[], ?, ?, ?, ?, ?) returning ${COLS}`,
-    [input.name, input.subject, `{${input.listIds.join(',')}}`, input.language, input.html, input.text ?? null, prepared.html, JSON.stringify(prepared.links)],
-  );
-  return row!;
+  return insertCampaign(em, { name: input.name, subject: input.subject, listIds: input.listIds, language: input.language, html: input.html, text: input.text ?? null, preparedHtml: prepared.html, links: prepared.links });
 }
 
 export async function findCampaign(em: EntityManager, id: string, opts: { forUpdate?: boolean } = {}): Promise<CampaignRow | null> {
   if (!/^\d+$/.test(id)) return null;
-  const [row] = await sqlOf(em)<CampaignRow>(`select ${COLS} from newsletter_campaign where id = ?${opts.forUpdate ? ' for update' : ''}`, [id]);
-  return row ?? null;
+  return (await campaignById(em, id, opts)) ?? null;
 }
 
 export async function listCampaigns(em: EntityManager): Promise<CampaignRow[]> {
-  return sqlOf(em)<CampaignRow>(`select ${COLS} from newsletter_campaign order by id desc`);
+  return campaignRows(em);
 }
 
 /** How many would receive it now (confirmed, not suppressed, on any of its lists). */
 export async function audienceSize(em: EntityManager, listIds: string[]): Promise<number> {
-  const [row] = await sqlOf(em)<{ n: string }>(
-    `select count(distinct s.id) as n from newsletter_subscription x join newsletter_subscriber s on s.id = x.subscriber_id
-      where x.list_id = any(?::bigint[]) and x.status = 'confirmed' and s.suppressed_reason is null`,
-    [`{${listIds.join(',')}}`],
-  );
-  return Number(row!.n);
+  return audienceCount(em, listIds);
 }
 
 /** A preview for one (real or made-up) subscriber, never tracked. */
@@ -131,7 +121,7 @@ export async function requestApproval(em: EntityManager, deps: NewsletterDeps, i
     },
     deps.slack,
   );
-  await sqlOf(em)(`update newsletter_campaign set status = 'awaiting-approval', scheduled_at = ?, task_id = ?, updated_at = now() where id = ?`, [at, task.id, c.id]);
+  await setAwaitingApproval(em, c.id, at, task.id);
   return { taskId: task.publicId, audience };
 }
 
@@ -141,19 +131,15 @@ export function registerBroadcastAction(actions: ActionRegistry): void {
     'broadcast',
     async (em, task, actor) => {
       const id = String(task.actionPayload?.campaignId ?? '');
-      await sqlOf(em)(
-        `update newsletter_campaign set status = 'scheduled', scheduled_at = coalesce(scheduled_at, now()), approved_by = ?, approved_at = now(), updated_at = now()
-          where id = ? and status = 'awaiting-approval'`,
-        [`${actor.kind}:${actor.name}`, id],
-      );
+      await approveCampaign(em, id, `${actor.kind}:${actor.name}`);
     },
     {
       onReject: async (em, task) => {
-        await sqlOf(em)(`update newsletter_campaign set status = 'rejected', updated_at = now() where id = ? and status = 'awaiting-approval'`, [String(task.actionPayload?.campaignId ?? '')]);
+        await settleAwaitingApproval(em, String(task.actionPayload?.campaignId ?? ''), 'rejected');
       },
       // Nobody approved in time: back to draft, to be scheduled (and approved) again.
       onExpire: async (em, task) => {
-        await sqlOf(em)(`update newsletter_campaign set status = 'draft', updated_at = now() where id = ? and status = 'awaiting-approval'`, [String(task.actionPayload?.campaignId ?? '')]);
+        await settleAwaitingApproval(em, String(task.actionPayload?.campaignId ?? ''), 'draft');
       },
     },
   );
@@ -164,65 +150,37 @@ export function registerBroadcastAction(actions: ActionRegistry): void {
  * statement batch as the status change, once (unique per campaign and subscriber).
  */
 export async function startDueCampaigns(em: EntityManager, now: Date): Promise<string[]> {
-  const due = await sqlOf(em)<{ id: string; list_ids: string[] }>(
-    `select id::text, list_ids::text[] as list_ids from newsletter_campaign where status = 'scheduled' and scheduled_at <= ? for update skip locked`,
-    [now],
-  );
-  for (const c of due) await materialise(em, c.id, c.list_ids);
+  const due = await claimDueCampaigns(em, now);
+  for (const c of due) await materialiseRecipients(em, c.id, c.list_ids);
   return due.map((c) => c.id);
 }
 
-async function materialise(em: EntityManager, id: string, listIds: string[]): Promise<void> {
-  await sqlOf(em)(
-    `insert into newsletter_recipient (campaign_id, subscriber_id, email, domain)
-     select distinct ?::bigint, s.id, s.email, split_part(s.email, '@', 2)
-       from newsletter_subscription x join newsletter_subscriber s on s.id = x.subscriber_id
-      where x.list_id = any(?::bigint[]) and x.status = 'confirmed' and s.suppressed_reason is null
-     on conflict (campaign_id, subscriber_id) do nothing`,
-    [id, `{${listIds.join(',')}}`],
-  );
-  await sqlOf(em)(`update newsletter_campaign set status = 'sending', started_at = coalesce(started_at, now()), updated_at = now() where id = ?`, [id]);
-}
-
 export async function pauseCampaign(em: EntityManager, id: string): Promise<boolean> {
-  const r = await sqlOf(em)(`update newsletter_campaign set status = 'paused', updated_at = now() where id = ? and status in ('sending', 'scheduled') returning id`, [id]);
-  return r.length > 0;
+  return pauseCampaignRow(em, id);
 }
 
 export async function resumeCampaign(em: EntityManager, id: string): Promise<boolean> {
-  const r = await sqlOf(em)(
-    `update newsletter_campaign set status = case when started_at is null then 'scheduled' else 'sending' end, updated_at = now() where id = ? and status = 'paused' returning id`,
-    [id],
-  );
-  return r.length > 0;
+  return resumeCampaignRow(em, id);
 }
 
 /** Cancels what has not gone yet; rows being sent right now finish (they may already be at the peer). */
 export async function cancelCampaign(em: EntityManager, id: string): Promise<boolean> {
-  const r = await sqlOf(em)(`update newsletter_campaign set status = 'cancelled', finished_at = now(), updated_at = now() where id = ? and status not in ('sent', 'cancelled') returning id`, [id]);
-  await sqlOf(em)(`update newsletter_recipient set status = 'cancelled', last_error = 'campaign cancelled' where campaign_id = ? and status = 'queued'`, [id]);
+  const cancelled = await cancelCampaignRows(em, id);
   // An approval still waiting for it has nothing left to approve.
-  if (r.length) await closeTasksOfRecord(em, `CAMPAIGN-${id}`, { reason: `campaign ${id} cancelled` });
-  return r.length > 0;
+  if (cancelled) await closeTasksOfRecord(em, `CAMPAIGN-${id}`, { reason: `campaign ${id} cancelled` });
+  return cancelled;
 }
 
 /** Marks campaigns finished when none of their rows is left to send. */
 export async function finishCampaigns(em: EntityManager, ids?: string[]): Promise<string[]> {
-  const rows = await sqlOf(em)<{ id: string }>(
-    `update newsletter_campaign c set status = 'sent', finished_at = now(), updated_at = now()
-      where c.status = 'sending' and (?::bigint[] is null or c.id = any(?::bigint[]))
-        and not exists (select 1 from newsletter_recipient r where r.campaign_id = c.id and r.status in ('queued', 'sending'))
-      returning id::text`,
-    [ids ? `{${ids.join(',')}}` : null, ids ? `{${ids.join(',')}}` : null],
-  );
-  return rows.map((r) => r.id);
+  return finishDoneCampaigns(em, ids);
 }
 
 /** View-in-browser HTML for one subscriber (links tracked unless DNT; no pixel: the view is counted itself). */
 export async function viewHtml(em: EntityManager, deps: NewsletterDeps, campaignId: string, subscriberId: string): Promise<string | null> {
   const c = await findCampaign(em, campaignId);
   if (!c?.prepared_html) return null;
-  const [s] = await sqlOf(em)<{ email: string; name: string | null; dnt: boolean }>(`select email, name, dnt from newsletter_subscriber where id = ?`, [subscriberId]);
+  const s = await subscriberForView(em, subscriberId);
   const untracked = !s || s.dnt || !!(await suppressedFor(em, deps.secret, s.email, 'tracking'));
   const r = s ? { subscriberId, email: s.email, name: s.name, dnt: untracked } : { subscriberId, email: '', name: null, dnt: true };
   return renderHtml(compileCampaign(forRender(c)), r, renderContext(deps), { pixel: false });
@@ -255,30 +213,11 @@ export interface CampaignStats {
 export async function campaignStats(em: EntityManager, id: string): Promise<CampaignStats | null> {
   const c = await findCampaign(em, id);
   if (!c) return null;
-  const sql = sqlOf(em);
-  const st = Object.fromEntries((await sql<{ status: string; n: string }>(`select status, count(*) as n from newsletter_recipient where campaign_id = ? group by status`, [id])).map((r) => [r.status, Number(r.n)]));
-  const [ev] = await sql<Record<string, string>>(
-    `select count(*) filter (where kind = 'open' and not machine) as human_opens,
-            count(distinct coalesce(subscriber_id::text, 'e' || id::text)) filter (where kind in ('open', 'view', 'click') and not machine) as unique_opens,
-            count(*) filter (where kind = 'open' and machine) as machine_opens,
-            count(*) filter (where kind = 'view' and not machine) as views,
-            count(*) filter (where kind = 'click' and not machine) as human_clicks,
-            count(distinct coalesce(subscriber_id::text, 'e' || id::text)) filter (where kind = 'click' and not machine) as unique_clicks,
-            count(*) filter (where kind = 'click' and machine) as machine_clicks,
-            count(*) filter (where kind = 'unsubscribe') as unsubscribes
-       from newsletter_event where campaign_id = ?`,
-    [id],
-  );
-  const links = await sql<{ link_index: number; n: string }>(
-    `select link_index, count(*) as n from newsletter_event where campaign_id = ? and kind = 'click' and not machine group by link_index order by n desc limit 10`,
-    [id],
-  );
-  const reasons = await sql<{ machine_reason: string; n: string }>(`select machine_reason, count(*) as n from newsletter_event where campaign_id = ? and machine group by machine_reason`, [id]);
-  const timeline = await sql<{ at: Date; opens: string; clicks: string }>(
-    `select date_trunc('hour', at) as at, count(*) filter (where kind in ('open', 'view')) as opens, count(*) filter (where kind = 'click') as clicks
-       from newsletter_event where campaign_id = ? and not machine group by 1 order by 1`,
-    [id],
-  );
+  const st = await recipientCounts(em, id);
+  const ev = await eventTotals(em, id);
+  const links = await topClickedLinks(em, id);
+  const reasons = await machineReasonCounts(em, id);
+  const timeline = await hourlyActivity(em, id);
   const sent = (st.sent ?? 0) + (st.bounced ?? 0);
   return {
     id,
@@ -291,14 +230,14 @@ export async function campaignStats(em: EntityManager, id: string): Promise<Camp
     bounced: st.bounced ?? 0,
     failed: st.failed ?? 0,
     cancelled: st.cancelled ?? 0,
-    humanOpens: Number(ev!.human_opens),
-    uniqueHumanOpens: Number(ev!.unique_opens),
-    machineOpens: Number(ev!.machine_opens),
-    views: Number(ev!.views),
-    humanClicks: Number(ev!.human_clicks),
-    uniqueHumanClicks: Number(ev!.unique_clicks),
-    machineClicks: Number(ev!.machine_clicks),
-    unsubscribes: Number(ev!.unsubscribes),
+    humanOpens: Number(ev.human_opens),
+    uniqueHumanOpens: Number(ev.unique_opens),
+    machineOpens: Number(ev.machine_opens),
+    views: Number(ev.views),
+    humanClicks: Number(ev.human_clicks),
+    uniqueHumanClicks: Number(ev.unique_clicks),
+    machineClicks: Number(ev.machine_clicks),
+    unsubscribes: Number(ev.unsubscribes),
     topLinks: links.map((l) => ({ url: c.links[l.link_index] ?? '?', clicks: Number(l.n) })),
     machineReasons: Object.fromEntries(reasons.map((r) => [r.machine_reason ?? 'unknown', Number(r.n)])),
     timeline: timeline.map((t) => ({ at: new Date(t.at).toISOString(), opens: Number(t.opens), clicks: Number(t.clicks) })),

@@ -1,5 +1,5 @@
 import type { Config } from '../config/load-config.ts';
-import { newsletterCoverage } from './privacy-coverage.ts';
+import { newsletterCoverage } from './privacy-coverage-store.ts';
 import { newsletterPrivacyEffects } from './privacy-effects.ts';
 import { startNewsletter } from './setup.ts';
 

@@ -5,8 +5,8 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { EffectContext, PrivacyEffects } from '../privacy/effects.ts';
-import { sqlOf } from '../db/sql.ts';
 import { findSubscriber, unsubscribeAll } from './subscribers.ts';
+import { insertConsentLog, setDntOn } from './subscriber-store.ts';
 
 export function newsletterPrivacyEffects(o: { secret: string }): PrivacyEffects {
   const offEveryList = (reason: 'objection' | 'unsubscribe') => async (em: EntityManager, ctx: EffectContext) => {
@@ -20,10 +20,8 @@ export function newsletterPrivacyEffects(o: { secret: string }): PrivacyEffects 
     objection: offEveryList('objection'),
     unsubscribe: offEveryList('unsubscribe'),
     async doNotTrack(em, ctx) {
-      const rows = await sqlOf(em)<{ id: string }>(`update newsletter_subscriber set dnt = true, updated_at = now() where email = ? and not dnt returning id::text`, [ctx.email]);
-      for (const r of rows) {
-        await sqlOf(em)(`insert into newsletter_consent_log (subscriber_id, list_id, action, source, ip) values (?, null, 'dnt-on', ?, null)`, [r.id, `privacy-case ${ctx.caseRef}`]);
-      }
+      const rows = await setDntOn(em, ctx.email);
+      for (const r of rows) await insertConsentLog(em, r.id, null, 'dnt-on', `privacy-case ${ctx.caseRef}`, null);
       return { changed: rows.length };
     },
   };

@@ -5,10 +5,10 @@ import type { MessageFacts } from '../classify/message-facts.ts';
 import type { Classification } from '../classify/classify.ts';
 import type { FilingDeps } from '../handlers/filing-deps.ts';
 import { enqueueEmail, newMessageId } from '../outbox/enqueue.ts';
-import { sqlOf } from '../db/sql.ts';
 import { verifyToken } from './tokens.ts';
 import { findSubscriber, suppress, unsubscribeAll } from './subscribers.ts';
 import { readCampaignMessageId } from './render.ts';
+import { campaignExists } from './campaign-store.ts';
 import { senderHeaders } from '../mail/address.ts';
 import { senderOf } from '../mail/senders.ts';
 
@@ -36,7 +36,7 @@ export async function handleNewsletterReply(
     return null;
   }
   const campaign = readCampaignMessageId(facts.inReplyTo)?.campaignId;
-  const [known] = campaign ? await sqlOf(em)(`select 1 from newsletter_campaign where id = ?`, [campaign]) : [];
+  const known = campaign ? await campaignExists(em, campaign) : false;
   await unsubscribeAll(em, deps.secret, sub.id, fromToken ? 'mailto' : 'reply', null, known ? campaign : undefined);
   if (!message.archive) {
     const lang = sub.language === 'en' || c.language === 'en' ? 'en' : 'nb';

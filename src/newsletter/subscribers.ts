@@ -3,60 +3,65 @@
  * same transaction; every mail goes through the outbox in that transaction too.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sqlOf, pgArray } from '../db/sql.ts';
 import { enqueueEmail, newMessageId } from '../outbox/enqueue.ts';
 import { confirmToken, signToken } from './tokens.ts';
 import { normaliseEmail, type Lang, type NewsletterDeps } from './deps.ts';
 import { liftSuppression, MARKETING_KINDS, stops, suppressAddress, suppressedFor, suppressionsOf, type SuppressionKind } from '../suppression/suppression-list.ts';
 import { normaliseAddress } from '../threading/normalise-address.ts';
 import { formatMailbox, isEmailAddress } from '../mail/address.ts';
+import {
+  clearSubscriberOptOut,
+  clearSubscriberSuppression,
+  confirmFromPreferences,
+  confirmSubscriptions,
+  importSubscription,
+  insertConsentLog,
+  insertListIfMissing,
+  listRows,
+  listRowsByRef,
+  seedConfirmedSubscribers,
+  setSubscriberPreferences,
+  setSuppressedReason,
+  subscriberByEmail,
+  subscriberById,
+  subscriptionRows,
+  unsubscribeFromAllLists,
+  unsubscribeFromList,
+  upsertPendingSubscription,
+  upsertSubscriberRow,
+  type ListRow,
+  type SubscriberRow,
+} from './subscriber-store.ts';
+import { cancelQueuedRecipientsOf, insertUnsubscribeEvent } from './campaign-store.ts';
 
-export interface ListRow {
-  id: string;
-  slug: string;
-  name_nb: string;
-  name_en: string;
-  public: boolean;
-}
-
-export interface SubscriberRow {
-  id: string;
-  email: string;
-  name: string | null;
-  language: Lang;
-  dnt: boolean;
-  soft_bounces: number;
-  suppressed_reason: string | null;
-}
+export type { ListRow, SubscriberRow } from './subscriber-store.ts';
 
 export async function ensureLists(em: EntityManager, lists: { slug: string; nb: string; en: string; public?: boolean }[]): Promise<void> {
   for (const l of lists) {
-    await sqlOf(em)(`insert into newsletter_list (slug, name_nb, name_en, public) values (?, ?, ?, ?) on conflict (slug) do nothing`, [l.slug, l.nb, l.en, l.public ?? true]);
+    await insertListIfMissing(em, { slug: l.slug, nb: l.nb, en: l.en, public: l.public ?? true });
   }
 }
 
 export async function allLists(em: EntityManager, opts: { publicOnly?: boolean } = {}): Promise<ListRow[]> {
-  return sqlOf(em)<ListRow>(`select id::text, slug, name_nb, name_en, public from newsletter_list where (? = false or public) order by id`, [!!opts.publicOnly]);
+  return listRows(em, !!opts.publicOnly);
 }
 
 export async function listsBySlugOrId(em: EntityManager, refs: string[]): Promise<ListRow[]> {
   if (refs.length === 0) return [];
-  return sqlOf(em)<ListRow>(`select id::text, slug, name_nb, name_en, public from newsletter_list where slug = any(?::text[]) or id::text = any(?::text[]) order by id`, [pgArray(refs), pgArray(refs)]);
+  return listRowsByRef(em, refs);
 }
 
 export async function findSubscriber(em: EntityManager, ref: { id?: string; email?: string }): Promise<SubscriberRow | null> {
-  const [row] = ref.id
-    ? await sqlOf(em)<SubscriberRow>(`select id::text, email, name, language, dnt, soft_bounces, suppressed_reason from newsletter_subscriber where id = ?`, [ref.id])
-    : await sqlOf(em)<SubscriberRow>(`select id::text, email, name, language, dnt, soft_bounces, suppressed_reason from newsletter_subscriber where email = ?`, [normaliseEmail(ref.email ?? '')]);
+  const row = ref.id ? await subscriberById(em, ref.id) : await subscriberByEmail(em, normaliseEmail(ref.email ?? ''));
   return row ?? null;
 }
 
 export async function subscriptionsOf(em: EntityManager, subscriberId: string): Promise<{ list_id: string; status: string }[]> {
-  return sqlOf(em)(`select list_id::text, status from newsletter_subscription where subscriber_id = ?`, [subscriberId]);
+  return subscriptionRows(em, subscriberId);
 }
 
 async function log(em: EntityManager, subscriberId: string | null, listId: string | null, action: string, source: string, ip: string | null): Promise<void> {
-  await sqlOf(em)(`insert into newsletter_consent_log (subscriber_id, list_id, action, source, ip) values (?, ?, ?, ?, ?)`, [subscriberId, listId, action, source, ip]);
+  await insertConsentLog(em, subscriberId, listId, action, source, ip);
 }
 
 /** Why the address gets no newsletter (the one suppression list), or null. */
@@ -71,18 +76,12 @@ export async function isSuppressed(em: EntityManager, secret: string, email: str
 export async function suppress(em: EntityManager, secret: string, email: string, reason: SuppressionKind, source?: string): Promise<void> {
   await suppressAddress(em, secret, email, reason, { source: source ?? 'newsletter' });
   if (reason === 'do-not-track') return;
-  await sqlOf(em)(`update newsletter_subscriber set suppressed_reason = ?, suppressed_at = now(), updated_at = now() where email = ?`, [reason, normaliseEmail(email)]);
+  await setSuppressedReason(em, normaliseEmail(email), reason);
 }
 
 /** `dnt`: the address asked not to be tracked (the list says so), before or after it subscribed. */
 async function upsertSubscriber(em: EntityManager, email: string, name: string | null, language: Lang, dnt: boolean): Promise<SubscriberRow> {
-  const [row] = await sqlOf(em)<SubscriberRow>(
-    `insert into newsletter_subscriber (email, name, language, dnt) values (?, ?, ?, ?)
-     on conflict (email) do update set name = coalesce(excluded.name, newsletter_subscriber.name), dnt = newsletter_subscriber.dnt or excluded.dnt, updated_at = now()
-     returning id::text, email, name, language, dnt, soft_bounces, suppressed_reason`,
-    [normaliseEmail(email), name || null, language, dnt],
-  );
-  return row!;
+  return upsertSubscriberRow(em, normaliseEmail(email), name || null, language, dnt);
 }
 
 export function publicLinks(deps: NewsletterDeps, subscriberId: string, lang: Lang) {
@@ -109,13 +108,7 @@ export async function signUp(
   const suppressed = kinds.some((k) => stops(k, 'marketing'));
   const toConfirm = input.listIds.filter((l) => suppressed || existing.get(l) !== 'confirmed');
   for (const listId of toConfirm) {
-    await sqlOf(em)(
-      `insert into newsletter_subscription (subscriber_id, list_id, status, consent_at, consent_source, consent_ip)
-       values (?, ?, 'pending', now(), ?, ?)
-       on conflict (subscriber_id, list_id) do update set status = case when newsletter_subscription.status = 'confirmed' and ? = false then 'confirmed' else 'pending' end,
-         consent_at = now(), consent_source = excluded.consent_source, consent_ip = excluded.consent_ip`,
-      [sub.id, listId, input.source, input.ip, !!suppressed],
-    );
+    await upsertPendingSubscription(em, { subscriberId: sub.id, listId, source: input.source, ip: input.ip, suppressed: !!suppressed });
     await log(em, sub.id, listId, 'signup', input.source, input.ip);
   }
   if (toConfirm.length === 0) return { subscriberId: sub.id, alreadyConfirmed: true };
@@ -136,15 +129,11 @@ export async function signUp(
 export async function confirmSubscription(em: EntityManager, secret: string, subscriberId: string, listIds: string[], ip: string | null): Promise<boolean> {
   const sub = await findSubscriber(em, { id: subscriberId });
   if (!sub) return false;
-  const rows = await sqlOf(em)(
-    `update newsletter_subscription set status = 'confirmed', confirmed_at = now()
-      where subscriber_id = ? and list_id = any(?::bigint[]) and status in ('pending', 'confirmed') returning list_id`,
-    [subscriberId, `{${listIds.join(',')}}`],
-  );
+  const rows = await confirmSubscriptions(em, subscriberId, listIds);
   if (rows.length === 0) return false;
   // A confirmed opt-in is new consent: it lifts every earlier opt-out (not DO NOT TRACK, a choice of its own).
   await liftSuppression(em, secret, sub.email, MARKETING_KINDS);
-  await sqlOf(em)(`update newsletter_subscriber set suppressed_reason = null, suppressed_at = null, soft_bounces = 0, updated_at = now() where id = ?`, [subscriberId]);
+  await clearSubscriberSuppression(em, subscriberId);
   for (const r of rows) await log(em, subscriberId, String(r.list_id), 'confirm', 'email-link', ip);
   return true;
 }
@@ -164,17 +153,12 @@ export async function unsubscribeAll(
 ): Promise<boolean> {
   const sub = await findSubscriber(em, { id: subscriberId });
   if (!sub) return false;
-  const changed = await sqlOf(em)(
-    `update newsletter_subscription set status = 'unsubscribed', unsubscribed_at = now() where subscriber_id = ? and status <> 'unsubscribed' returning list_id`,
-    [subscriberId],
-  );
+  const changed = await unsubscribeFromAllLists(em, subscriberId);
   await suppress(em, secret, sub.email, reason, source);
   await log(em, subscriberId, null, 'unsubscribe', source, ip);
   // Stop anything still queued for this person.
-  await sqlOf(em)(`update newsletter_recipient set status = 'cancelled', last_error = 'unsubscribed' where subscriber_id = ? and status = 'queued'`, [subscriberId]);
-  if (campaignId && changed.length > 0) {
-    await sqlOf(em)(`insert into newsletter_event (campaign_id, subscriber_id, kind) values (?, ?, 'unsubscribe')`, [campaignId, subscriberId]);
-  }
+  await cancelQueuedRecipientsOf(em, subscriberId);
+  if (campaignId && changed.length > 0) await insertUnsubscribeEvent(em, campaignId, subscriberId);
   return true;
 }
 
@@ -191,17 +175,12 @@ export async function savePreferences(
   const before = new Map((await subscriptionsOf(em, subscriberId)).map((s) => [s.list_id, s.status]));
   for (const listId of input.listIds) {
     if (before.get(listId) === 'confirmed') continue;
-    await sqlOf(em)(
-      `insert into newsletter_subscription (subscriber_id, list_id, status, consent_at, consent_source, consent_ip, confirmed_at)
-       values (?, ?, 'confirmed', now(), 'preferences', ?, now())
-       on conflict (subscriber_id, list_id) do update set status = 'confirmed', consent_at = now(), consent_source = 'preferences', consent_ip = excluded.consent_ip, confirmed_at = now()`,
-      [subscriberId, listId, ip],
-    );
+    await confirmFromPreferences(em, subscriberId, listId, ip);
     await log(em, subscriberId, listId, 'subscribe', 'preferences', ip);
   }
   for (const [listId, status] of before) {
     if (status !== 'unsubscribed' && !input.listIds.includes(listId)) {
-      await sqlOf(em)(`update newsletter_subscription set status = 'unsubscribed', unsubscribed_at = now() where subscriber_id = ? and list_id = ?`, [subscriberId, listId]);
+      await unsubscribeFromList(em, subscriberId, listId);
       await log(em, subscriberId, listId, 'unsubscribe', 'preferences', ip);
     }
   }
@@ -210,14 +189,14 @@ export async function savePreferences(
     // confirmed opt-in: it lifts the person's own opt-outs, not a bounce.
     await liftSuppression(em, secret, sub.email, ['unsubscribe', 'objection', 'complaint']);
     if (sub.suppressed_reason && ['unsubscribe', 'objection', 'complaint'].includes(sub.suppressed_reason)) {
-      await sqlOf(em)(`update newsletter_subscriber set suppressed_reason = null, suppressed_at = null where id = ?`, [subscriberId]);
+      await clearSubscriberOptOut(em, subscriberId);
     }
   }
   // The checkbox and DO NOT TRACK by email are one choice: both live on the list.
   if (input.dnt) await suppressAddress(em, secret, sub.email, 'do-not-track', { source: 'preferences' });
   else if (sub.dnt) await liftSuppression(em, secret, sub.email, ['do-not-track']);
   if (input.dnt !== sub.dnt) await log(em, subscriberId, null, input.dnt ? 'dnt-on' : 'dnt-off', 'preferences', ip);
-  await sqlOf(em)(`update newsletter_subscriber set dnt = ?, language = ?, name = coalesce(?, name), updated_at = now() where id = ?`, [input.dnt, input.language, input.name ?? null, subscriberId]);
+  await setSubscriberPreferences(em, subscriberId, { dnt: input.dnt, language: input.language, name: input.name ?? null });
 }
 
 /**
@@ -245,15 +224,7 @@ export async function importSubscribers(
     const sub = await upsertSubscriber(em, r.email, r.name ?? null, r.language === 'en' ? 'en' : 'nb', kinds.includes('do-not-track'));
     let any = false;
     for (const listId of listIds) {
-      const res = await sqlOf(em)(
-        `insert into newsletter_subscription (subscriber_id, list_id, status, consent_at, consent_source, confirmed_at)
-         values (?, ?, 'confirmed', now(), ?, now())
-         on conflict (subscriber_id, list_id) do update set status = 'confirmed', confirmed_at = now(), consent_source = excluded.consent_source
-           where newsletter_subscription.status = 'pending'
-         returning 1`,
-        [sub.id, listId, source],
-      );
-      if (res.length) {
+      if (await importSubscription(em, sub.id, listId, source)) {
         any = true;
         await log(em, sub.id, listId, 'import', source, null);
       }
@@ -270,10 +241,5 @@ export async function importSubscribers(
  */
 export async function seedSubscribers(em: EntityManager, listId: string, count: number, emailOf: (i: number) => string): Promise<void> {
   const emails = Array.from({ length: count }, (_, i) => normaliseEmail(emailOf(i)));
-  await sqlOf(em)(`insert into newsletter_subscriber (email, name) select e, 'Person ' || n from unnest(?::text[]) with ordinality as t(e, n) on conflict do nothing`, [pgArray(emails)]);
-  await sqlOf(em)(
-    `insert into newsletter_subscription (subscriber_id, list_id, status, consent_at, consent_source, confirmed_at)
-     select id, ?, 'confirmed', now(), 'seed', now() from newsletter_subscriber where email = any(?::text[]) on conflict do nothing`,
-    [listId, pgArray(emails)],
-  );
+  await seedConfirmedSubscribers(em, listId, emails);
 }

@@ -1,4 +1,4 @@
-import { noticesCoverage } from './privacy-coverage.ts';
+import { noticesCoverage } from './privacy-coverage-store.ts';
 import { setupNotices } from './setup.ts';
 
 /**

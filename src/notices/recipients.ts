@@ -1,12 +1,23 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sqlOf } from '../db/sql.ts';
-import { ensureContact, organisationNamed } from '../records/contacts.ts';
+import { ensureContact } from '../records/contacts.ts';
 import { normaliseAddress, domainOf, isFreeMailDomain } from '../threading/normalise-address.ts';
 import { isEmailAddress } from '../mail/address.ts';
 
-/** The contact role that puts a person on their organisation's list for operations notices. */
-export const OPS_NOTICE_ROLE = 'ops-notice-contact';
+import {
+  addOpsRole,
+  contactsReachedBy,
+  deleteOrganisationServicesExcept,
+  insertOrganisationServices,
+  opsContactRows,
+  opsContactsUsing,
+  organisationWithDomain,
+  organisationWithName,
+  removeOpsRole,
+  upsertCustomerOrganisation,
+} from './recipient-store.ts';
+
+export { OPS_NOTICE_ROLE } from './recipient-store.ts';
 
 export interface NoticeRecipient {
   contactId: string;
@@ -23,14 +34,7 @@ export interface NoticeRecipient {
  * organisation count: a notice never goes to a customer who does not use what it is about.
  */
 export async function noticeRecipients(em: EntityManager, target: { services: string[]; allCustomers: boolean }): Promise<NoticeRecipient[]> {
-  const rows = await sqlOf(em)<{ id: string; email: string; name: string | null; language: string | null; organisation_id: string; organisation_name: string }>(
-    `select c.id, c.email, c.name, c.language, c.organisation_id, o.name as organisation_name
-       from contact c join organisation o on o.id = c.organisation_id
-      where ? = any(c.roles)
-        and (?::boolean or exists (select 1 from organisation_service os where os.organisation_id = c.organisation_id and os.service = any(?::text[])))
-      order by c.id`,
-    [OPS_NOTICE_ROLE, target.allCustomers, `{${target.services.map((s) => `"${s}"`).join(',')}}`],
-  );
+  const rows = await opsContactsUsing(em, target);
   return rows.map((r) => ({
     contactId: String(r.id),
     email: r.email,
@@ -45,14 +49,8 @@ export async function noticeRecipients(em: EntityManager, target: { services: st
  * Those who were told about a notice (a mail of it reached the mail server): the audience of
  * its cancellation, whatever their organisation uses now. An erased contact is nobody.
  */
-export async function reachedRecipients(em: EntityManager, noticeId: string, reached: string): Promise<NoticeRecipient[]> {
-  const rows = await sqlOf(em)<{ id: string; email: string; name: string | null; language: string | null; organisation_id: string | null; organisation_name: string | null }>(
-    `select c.id, c.email, c.name, c.language, c.organisation_id, o.name as organisation_name
-       from contact c left join organisation o on o.id = c.organisation_id
-      where c.id in (select d.contact_id from notice_delivery d where d.notice_id = ? and d.contact_id is not null and ${reached})
-      order by c.id`,
-    [noticeId],
-  );
+export async function reachedRecipients(em: EntityManager, noticeId: string): Promise<NoticeRecipient[]> {
+  const rows = await contactsReachedBy(em, noticeId);
   return rows.map((r) => ({
     contactId: String(r.id),
     email: r.email,
@@ -74,15 +72,7 @@ export interface OpsContactView {
 
 /** Everyone on an ops-notice list, with the services of their organisation. */
 export async function listOpsContacts(em: EntityManager, opts: { service?: string } = {}): Promise<OpsContactView[]> {
-  const rows = await sqlOf(em)<{ organisation: string | null; organisation_id: string | null; email: string; name: string | null; language: string | null; services: string[] | null }>(
-    `select o.name as organisation, c.organisation_id, c.email, c.name, c.language,
-            (select array_agg(os.service order by os.service) from organisation_service os where os.organisation_id = c.organisation_id) as services
-       from contact c left join organisation o on o.id = c.organisation_id
-      where ? = any(c.roles)
-        and (?::text is null or exists (select 1 from organisation_service os where os.organisation_id = c.organisation_id and os.service = ?))
-      order by o.name nulls last, c.email`,
-    [OPS_NOTICE_ROLE, opts.service ?? null, opts.service ?? null],
-  );
+  const rows = await opsContactRows(em, opts.service ?? null);
   return rows.map((r) => ({
     organisation: r.organisation,
     organisationId: r.organisation_id === null ? null : String(r.organisation_id),
@@ -96,26 +86,17 @@ export async function listOpsContacts(em: EntityManager, opts: { service?: strin
 /** Adds services to an organisation (unknown keys are the caller's check). */
 export async function addOrganisationServices(em: EntityManager, organisationId: string, services: string[]): Promise<number> {
   if (services.length === 0) return 0;
-  const rows = await sqlOf(em)(
-    `insert into organisation_service (organisation_id, service)
-     select ?, unnest(?::text[]) on conflict do nothing returning service`,
-    [organisationId, `{${services.map((s) => `"${s}"`).join(',')}}`],
-  );
-  return rows.length;
+  return insertOrganisationServices(em, organisationId, services);
 }
 
 export async function setOrganisationServices(em: EntityManager, organisationId: string, services: string[]): Promise<void> {
-  await sqlOf(em)(`delete from organisation_service where organisation_id = ? and service <> all(?::text[])`, [organisationId, `{${services.map((s) => `"${s}"`).join(',')}}`]);
+  await deleteOrganisationServicesExcept(em, organisationId, services);
   await addOrganisationServices(em, organisationId, services);
 }
 
 /** Takes a person off the ops-notice list (their contact record stays). */
 export async function removeOpsContact(em: EntityManager, address: string): Promise<boolean> {
-  const rows = await sqlOf(em)(
-    `update contact set roles = array_remove(roles, ?), updated_at = now() where email = ? and ? = any(roles) returning id`,
-    [OPS_NOTICE_ROLE, normaliseAddress(address), OPS_NOTICE_ROLE],
-  );
-  return rows.length > 0;
+  return removeOpsRole(em, normaliseAddress(address));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -218,13 +199,12 @@ export interface OpsImportSummary {
 export async function importOpsContacts(em: EntityManager, parsed: { rows: OpsContactRow[]; problems: ImportProblem[] }): Promise<OpsImportSummary> {
   const summary: OpsImportSummary = { added: 0, alreadyListed: 0, organisationsCreated: 0, servicesAdded: 0, rejected: parsed.problems.length, problems: [...parsed.problems] };
   await em.transactional(async (tx) => {
-    const sql = sqlOf(tx);
     for (const row of parsed.rows) {
       const emailDomain = domainOf(row.email);
       const domain = row.domain ?? (emailDomain && !isFreeMailDomain(emailDomain) ? emailDomain : undefined);
-      let [org] = domain ? await sql<{ id: string }>(`select id from organisation where domain = ?`, [domain]) : [];
+      let org = domain ? await organisationWithDomain(tx, domain) : undefined;
       if (!org && row.organisation) {
-        const named = await organisationNamed(sql, row.organisation);
+        const named = await organisationWithName(tx, row.organisation);
         if (named === 'ambiguous') {
           summary.rejected++;
           summary.problems.push({ line: row.line, field: 'organisation', message: `more than one organisation is named ${JSON.stringify(row.organisation)}; give its domain` });
@@ -238,24 +218,12 @@ export async function importOpsContacts(em: EntityManager, parsed: { rows: OpsCo
           summary.problems.push({ line: row.line, field: 'organisation', message: `no organisation with domain ${domain}; give its name to create it` });
           continue;
         }
-        [org] = await sql<{ id: string }>(
-          `insert into organisation (name, kind, domain) values (?, 'customer', ?) on conflict (domain) do update set updated_at = now() returning id`,
-          [row.organisation, domain ?? null],
-        );
+        org = await upsertCustomerOrganisation(tx, row.organisation, domain ?? null);
         summary.organisationsCreated++;
       }
       const contact = await ensureContact(tx, { address: row.email, name: row.name, organisationId: org!.id });
-      const [updated] = await sql<{ added: boolean }>(
-        `update contact set
-            roles = case when ? = any(roles) then roles else array_append(roles, ?) end,
-            language = coalesce(?, language),
-            organisation_id = coalesce(organisation_id, ?),
-            updated_at = now()
-          where id = ?
-          returning not (? = any(?::text[])) as added`,
-        [OPS_NOTICE_ROLE, OPS_NOTICE_ROLE, row.language ?? null, org!.id, contact.id, OPS_NOTICE_ROLE, `{${contact.roles.map((r) => `"${r}"`).join(',')}}`],
-      );
-      if (updated!.added) summary.added++;
+      const added = await addOpsRole(tx, contact.id, { language: row.language ?? null, organisationId: org!.id, rolesBefore: contact.roles });
+      if (added) summary.added++;
       else summary.alreadyListed++;
       summary.servicesAdded += await addOrganisationServices(tx, org!.id, row.services);
     }

@@ -6,9 +6,9 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import Handlebars from 'handlebars';
-import { sqlOf } from '../db/sql.ts';
 import type { CoverageEntry } from './coverage.ts';
-import { bindNamed, type SubjectKeys } from './subject.ts';
+import { entryRows } from './coverage-store.ts';
+import type { SubjectKeys } from './subject.ts';
 import type { PrivacyConfig } from './config.ts';
 
 export interface AccessSection {
@@ -84,12 +84,10 @@ function clean(v: unknown): unknown {
 }
 
 export async function collectSections(em: EntityManager, keys: SubjectKeys, entries: CoverageEntry[]): Promise<AccessSection[]> {
-  const sql = sqlOf(em);
   const sections: AccessSection[] = [];
   for (const e of entries) {
     if (!e.match) continue;
-    const q = bindNamed(`select ${e.columns ?? '*'} from ${e.table} where ${e.match} order by 1`, keys);
-    const rows = await sql(q.sql, q.params);
+    const rows = await entryRows(em, { ...e, match: e.match }, keys);
     if (!rows.length) continue;
     sections.push({ entity: e.entity, table: e.table, system: e.system, rows: rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, clean(v)]))) });
   }

@@ -3,9 +3,9 @@
  * (pure: `planErasure`), then executed in the approval's transaction (`executeErasure`).
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sqlOf } from '../db/sql.ts';
-import { ORDER_KEPT_UNTIL, type CoverageEntry, type EraseAction } from './coverage.ts';
-import { bindNamed, type BindValues, type SubjectKeys } from './subject.ts';
+import type { CoverageEntry, EraseAction } from './coverage.ts';
+import { entryRowCount, orderRetentionCounts, runEraseStatement, type BindValues } from './coverage-store.ts';
+import type { SubjectKeys } from './subject.ts';
 
 export interface PlanLine {
   entity: string;
@@ -76,25 +76,17 @@ export async function countForPlan(
   opts: { now: Date; orderYears: number; fyEndMonth: number },
   entries: CoverageEntry[],
 ): Promise<Record<string, EntryCounts>> {
-  const sql = sqlOf(em);
   const values: BindValues = { ...keys, now: opts.now, orderYears: opts.orderYears, fyEndMonth: opts.fyEndMonth };
   const out: Record<string, EntryCounts> = {};
   for (const e of entries) {
     if (!e.match || !e.personal) continue;
+    const matched = { ...e, match: e.match };
     if (e.erase.action === 'retention' && e.table === 'customer_order') {
-      const q = bindNamed(
-        `select count(*)::int as found, count(*) filter (where ${ORDER_KEPT_UNTIL} < (:now)::date)::int as expired,
-                max(${ORDER_KEPT_UNTIL})::text as kept_until
-           from ${e.table} where ${e.match}`,
-        values,
-      );
-      const [r] = await sql<{ found: number; expired: number; kept_until: string | null }>(q.sql, q.params);
-      out[e.entity] = { found: r!.found, expired: r!.expired, keptUntil: r!.kept_until };
+      const r = await orderRetentionCounts(em, matched, values);
+      out[e.entity] = { found: r.found, expired: r.expired, keptUntil: r.kept_until };
       continue;
     }
-    const q = bindNamed(`select count(*)::int as n from ${e.table} where ${e.match}`, values);
-    const [r] = await sql<{ n: number }>(q.sql, q.params);
-    out[e.entity] = { found: r!.n };
+    out[e.entity] = { found: await entryRowCount(em, matched, values) };
   }
   return out;
 }
@@ -129,14 +121,11 @@ export async function executeErasure(
   opts: { now: Date; policy: 'delete' | 'anonymise'; orderYears: number; fyEndMonth: number },
   entries: CoverageEntry[],
 ): Promise<ExecutionReport> {
-  const runner = (em.getTransactionContext() ?? em.getConnection().getKnex()) as { raw(sql: string, b: unknown[]): Promise<{ rowCount?: number }> };
   const report: ExecutionReport = { statements: [] };
   const ordered = entries.filter((e) => e.erase.sql?.length).sort((a, b) => (a.erase.order ?? 50) - (b.erase.order ?? 50));
   for (const e of ordered) {
     for (const statement of e.erase.sql!) {
-      const q = bindNamed(statement, { ...keys, ...opts });
-      const res = await runner.raw(q.sql, q.params);
-      report.statements.push({ entity: e.entity, rows: res.rowCount ?? 0 });
+      report.statements.push({ entity: e.entity, rows: await runEraseStatement(em, statement, { ...keys, ...opts }) });
     }
   }
   return report;

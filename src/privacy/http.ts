@@ -9,9 +9,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Orm } from '../db/orm.ts';
 import { peekToken, consumeToken } from './tokens.ts';
 import { findCase, verifyWithToken, audit, type PrivacyDeps } from './case-service.ts';
+import { setRightState } from './case-store.ts';
 import { subjectKeys } from './subject.ts';
 import { buildAccessPackage, renderPackageHtml } from './access-package.ts';
-import { sqlOf } from '../db/sql.ts';
 import { readForm } from '../http/body.ts';
 
 type Route = (method: string, path: string, handler: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void) => void;
@@ -61,7 +61,7 @@ export function mountPrivacyRoutes(route: Route, o: { orm: Orm; deps: PrivacyDep
       if (!r.ok) return null;
       const kase = (await findCase(em, { id: r.caseId }))!;
       const pkg = await buildAccessPackage(em, { keys: await subjectKeys(em, kase.subject_email), config: o.deps.config, language: kase.language as 'nb', now: o.deps.clock.now(), coverage: o.deps.coverage });
-      if (r.rightId) await sqlOf(em)(`update privacy_right set state = 'completed', updated_at = now() where id = ?`, [r.rightId]);
+      if (r.rightId) await setRightState(em, r.rightId, 'completed');
       await audit(em, kase.id, { kind: 'subject', id: 'link', name: 'the person (download link)' }, 'package-downloaded', { records: pkg.totalRecords, format }, r.rightId);
       return pkg;
     });

@@ -10,7 +10,7 @@
  * - `dmarc=pass` only spares the verification link; approval in Slack is always required.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sqlOf } from '../db/sql.ts';
+import { contactsWithEmail, otherPersonWithEmail } from './subject-store.ts';
 import { normaliseAddress } from '../threading/normalise-address.ts';
 
 export type DmarcResult = 'pass' | 'fail' | 'none' | 'temperror' | 'permerror' | 'unknown';
@@ -82,16 +82,9 @@ export interface PersonOnFile {
 export async function findPersonOnFile(em: EntityManager, fromAddress: string): Promise<PersonOnFile | null> {
   const email = normaliseAddress(fromAddress);
   if (!email || !email.includes('@')) return null;
-  const sql = sqlOf(em);
-  const [c] = await sql<{ id: string; name: string | null }>(`select id, name from contact where email = ?`, [email]);
+  const [c] = await contactsWithEmail(em, email);
   if (c) return { email, contactId: String(c.id), name: c.name };
-  const [other] = await sql<{ name: string | null }>(
-    `select name from portal_user where lower(email) = ?
-     union all select name from project_participant where lower(email) = ?
-     union all select buyer_name as name from customer_order where lower(buyer_email) = ?
-     limit 1`,
-    [email, email, email],
-  );
+  const other = await otherPersonWithEmail(em, email);
   if (other) return { email, contactId: null, name: other.name };
   return null;
 }

@@ -4,26 +4,21 @@
  * that deletes orders past their bookkeeping period.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sqlOf } from '../db/sql.ts';
 import { createTask } from '../tasks/task-service.ts';
 import { daysLeft, osloDate, reminderMarkDue } from './due-date.ts';
-import { ORDER_EXPIRED } from './coverage.ts';
-import { bindNamed } from './subject.ts';
-import { audit, type PrivacyDeps } from './case-service.ts';
+import { deleteExpiredOrders } from './coverage-store.ts';
+import { audit, claimReminder, openCaseDues, remindersSent } from './case-store.ts';
+import type { PrivacyDeps } from './case-service.ts';
 
 export async function runReminders(em: EntityManager, now: Date, deps: Pick<PrivacyDeps, 'config' | 'channels' | 'postToSlack'>): Promise<{ sent: { ref: string; mark: string }[] }> {
-  const sql = sqlOf(em);
-  const open = await sql<{ id: string; ref: string; due: Date }>(
-    `select id, ref, coalesce(extended_due_at, due_at) as due from privacy_case where state not in ('completed', 'denied', 'cancelled') order by id`,
-  );
+  const open = await openCaseDues(em);
   const sent: { ref: string; mark: string }[] = [];
   for (const c of open) {
-    const marks = new Set((await sql<{ mark: string }>(`select mark from privacy_reminder where case_id = ?`, [c.id])).map((r) => r.mark));
+    const marks = new Set(await remindersSent(em, c.id));
     const mark = reminderMarkDue(new Date(c.due), now, deps.config.reminderDays, marks);
     if (!mark) continue;
     // The insert is the "once": a second daemon or a restart finds the row and sends nothing.
-    const claimed = await sql(`insert into privacy_reminder (case_id, mark, sent_at) values (?, ?, ?) on conflict do nothing returning case_id`, [c.id, mark, now]);
-    if (!claimed.length) continue;
+    if (!(await claimReminder(em, c.id, mark, now))) continue;
     const overdue = mark === 'overdue';
     const dueDate = osloDate(new Date(c.due));
     await createTask(
@@ -47,7 +42,7 @@ export async function runReminders(em: EntityManager, now: Date, deps: Pick<Priv
 /** Deletes every order whose bookkeeping period (financial year end + N years) has passed. */
 export async function runRetention(em: EntityManager, now: Date, deps: Pick<PrivacyDeps, 'config'>): Promise<{ deleted: number }> {
   if (!deps.config.retention.purgeExpiredOrders) return { deleted: 0 };
-  const q = bindNamed(`delete from customer_order where ${ORDER_EXPIRED} returning id`, {
+  const deleted = await deleteExpiredOrders(em, {
     contacts: [],
     emails: [],
     cases: [],
@@ -55,6 +50,5 @@ export async function runRetention(em: EntityManager, now: Date, deps: Pick<Priv
     orderYears: deps.config.retention.orderYears,
     fyEndMonth: deps.config.retention.financialYearEndMonth,
   });
-  const rows = await sqlOf(em)(q.sql, q.params);
-  return { deleted: rows.length };
+  return { deleted };
 }

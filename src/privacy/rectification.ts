@@ -3,9 +3,8 @@
  * request where possible (pure), applied after approval to every system holding the field.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sqlOf } from '../db/sql.ts';
 import type { SubjectKeys } from './subject.ts';
-import { pgArray } from '../db/sql.ts';
+import { updatePersonField } from './subject-store.ts';
 
 export type RectifiableField = 'phone' | 'email' | 'name' | 'title';
 
@@ -52,22 +51,6 @@ export function describeChange(c: RequestedChange): string {
   return `${c.field} → ${masked}`;
 }
 
-const TARGETS: Record<RectifiableField, { table: string; column: string; where: string }[]> = {
-  phone: [
-    { table: 'contact', column: 'phone', where: 'id = any(?::bigint[])' },
-    { table: 'portal_user', column: 'mobile', where: 'contact_id = any(?::bigint[]) or lower(email) = any(?::text[])' },
-    { table: 'project_participant', column: 'phone', where: 'contact_id = any(?::bigint[]) or lower(email) = any(?::text[])' },
-  ],
-  name: [
-    { table: 'contact', column: 'name', where: 'id = any(?::bigint[])' },
-    { table: 'portal_user', column: 'name', where: 'contact_id = any(?::bigint[]) or lower(email) = any(?::text[])' },
-    { table: 'project_participant', column: 'name', where: 'contact_id = any(?::bigint[]) or lower(email) = any(?::text[])' },
-  ],
-  title: [{ table: 'contact', column: 'title', where: 'id = any(?::bigint[])' }],
-  // A new address must be confirmed by its owner; recorded for staff, applied by hand.
-  email: [],
-};
-
 export interface AppliedChange {
   field: RectifiableField;
   systems: { table: string; rows: number }[];
@@ -76,20 +59,14 @@ export interface AppliedChange {
 
 /** Applies approved changes inside `em`'s transaction; says where each landed. */
 export async function applyChanges(em: EntityManager, keys: SubjectKeys, changes: RequestedChange[]): Promise<AppliedChange[]> {
-  const sql = sqlOf(em);
   const out: AppliedChange[] = [];
   for (const c of changes) {
     if (c.field === 'email') {
       out.push({ field: c.field, systems: [], manual: 'a new address is changed by staff after its owner confirms it' });
       continue;
     }
-    const systems: { table: string; rows: number }[] = [];
-    for (const t of TARGETS[c.field]) {
-      const params = t.where.includes('text[]') ? [c.value, pgArray(keys.contacts), pgArray(keys.emails)] : [c.value, pgArray(keys.contacts)];
-      const rows = await sql(`update ${t.table} set ${t.column} = ?, updated_at = now() where ${t.where} returning 1`, params);
-      if (rows.length) systems.push({ table: t.table, rows: rows.length });
-    }
-    out.push({ field: c.field, systems });
+    // A new address must be confirmed by its owner (above); the other fields change in every system holding them.
+    out.push({ field: c.field, systems: await updatePersonField(em, keys, c.field, c.value) });
   }
   return out;
 }

@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sqlOf, pgArray } from '../db/sql.ts';
+import { addressesOnFile, deleteSuppressions, insertKeyedSuppression, legacyHashes, legacyRowCount, rekeyLegacyRows, suppressionRows } from './suppression-store.ts';
 import { addressHash } from '../mail/address.ts';
 import { normaliseAddress } from '../threading/normalise-address.ts';
 
@@ -59,20 +59,12 @@ export async function suppressAddress(
 ): Promise<void> {
   if (!normaliseAddress(address)) return;
   await rekeyAddresses(em, secret, [address]);
-  await sqlOf(em)(
-    `insert into address_suppression (address_hash, kind, scheme, source, case_id) values (?, ?, 'hmac-sha256', ?, ?) on conflict (address_hash, kind) do nothing`,
-    [addressHash(address, secret), kind, opts.source ?? null, opts.caseId ?? null],
-  );
+  await insertKeyedSuppression(em, { addressHash: addressHash(address, secret), kind, source: opts.source ?? null, caseId: opts.caseId ?? null });
 }
 
 /** Removes the given kinds for the address (a confirmed opt-in, a DO NOT TRACK switched off), under either scheme. */
 export async function liftSuppression(em: EntityManager, secret: string, address: string, kinds: readonly SuppressionKind[]): Promise<number> {
-  const h = hashes(address, secret);
-  const rows = await sqlOf(em)(
-    `delete from address_suppression where ((address_hash = ? and scheme = 'hmac-sha256') or (address_hash = ? and scheme = 'sha256-legacy')) and kind = any(?::text[]) returning id`,
-    [h.keyed, h.legacy, pgArray([...kinds])],
-  );
-  return rows.length;
+  return deleteSuppressions(em, hashes(address, secret), kinds);
 }
 
 /** Every kind each address is suppressed for, by normalised address (one query for a batch). */
@@ -88,10 +80,7 @@ export async function suppressionsOf(em: EntityManager, secret: string, addresse
     byHash.set(`l:${h.legacy}`, n);
   }
   if (byHash.size === 0) return out;
-  const rows = await sqlOf(em)<{ address_hash: string; scheme: string; kind: SuppressionKind }>(
-    `select address_hash, scheme, kind from address_suppression where address_hash = any(?::text[])`,
-    [pgArray([...byHash.keys()].map((k) => k.slice(2)))],
-  );
+  const rows = await suppressionRows<SuppressionKind>(em, [...byHash.keys()].map((k) => k.slice(2)));
   for (const r of rows) {
     const n = byHash.get(`${r.scheme === 'sha256-legacy' ? 'l' : 'k'}:${r.address_hash}`);
     if (n && !out.get(n)!.includes(r.kind)) out.get(n)!.push(r.kind);
@@ -109,17 +98,11 @@ export async function suppressedFor(em: EntityManager, secret: string, address: 
 export async function rekeyAddresses(em: EntityManager, secret: string, addresses: readonly string[]): Promise<number> {
   const pairs = [...new Set(addresses.map((a) => normaliseAddress(a)).filter(Boolean))].map((a) => hashes(a, secret));
   if (pairs.length === 0) return 0;
-  const sql = sqlOf(em);
-  const moved = await sql<{ n: string }>(
-    `with m as (select unnest(?::text[]) as legacy, unnest(?::text[]) as keyed),
-          gone as (delete from address_suppression s using m where s.scheme = 'sha256-legacy' and s.address_hash = m.legacy
-                   returning m.keyed, s.kind, s.source, s.case_id, s.created_at),
-          ins as (insert into address_suppression (address_hash, kind, scheme, source, case_id, created_at)
-                  select keyed, kind, 'hmac-sha256', source, case_id, created_at from gone on conflict (address_hash, kind) do nothing)
-     select count(*)::text as n from gone`,
-    [pgArray(pairs.map((p) => p.legacy)), pgArray(pairs.map((p) => p.keyed))],
+  return rekeyLegacyRows(
+    em,
+    pairs.map((p) => p.legacy),
+    pairs.map((p) => p.keyed),
   );
-  return Number(moved[0]?.n ?? 0);
 }
 
 /**
@@ -128,15 +111,12 @@ export async function rekeyAddresses(em: EntityManager, secret: string, addresse
  * belongs to addresses Mailroom no longer knows; they are re-keyed when seen again.
  */
 export async function rekeyLegacySuppression(em: EntityManager, secret: string): Promise<{ rekeyed: number; left: number }> {
-  const sql = sqlOf(em);
-  const [{ n }] = (await sql<{ n: string }>(`select count(*)::text as n from address_suppression where scheme = 'sha256-legacy'`)) as [{ n: string }];
-  if (Number(n) === 0) return { rekeyed: 0, left: 0 };
-  const known = await sql<{ a: string }>(
-    `select email as a from newsletter_subscriber union select subject_email from privacy_case union select email from contact where email is not null`,
-  );
-  const legacy = new Set((await sql<{ address_hash: string }>(`select address_hash from address_suppression where scheme = 'sha256-legacy'`)).map((r) => r.address_hash));
-  const seen = known.map((r) => r.a).filter((a) => legacy.has(legacyHash(normaliseAddress(a))));
+  const n = await legacyRowCount(em);
+  if (n === 0) return { rekeyed: 0, left: 0 };
+  const known = await addressesOnFile(em);
+  const legacy = new Set(await legacyHashes(em));
+  const seen = known.filter((a) => legacy.has(legacyHash(normaliseAddress(a))));
   let rekeyed = 0;
   for (let i = 0; i < seen.length; i += 1000) rekeyed += await rekeyAddresses(em, secret, seen.slice(i, i + 1000));
-  return { rekeyed, left: Number(n) - rekeyed };
+  return { rekeyed, left: n - rekeyed };
 }

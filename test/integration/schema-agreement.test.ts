@@ -26,8 +26,8 @@ const MIGRATION_ONLY = {
     // SQL; MikroORM knows a sequence only as a column's own serial.
     ticket_number_seq: 'ticket refs (src/records/record-ids.ts)',
     lead_number_seq: 'lead refs (src/records/record-ids.ts)',
-    privacy_number_seq: 'privacy case refs (src/privacy/case-service.ts)',
-    notice_number_seq: 'notice refs (src/notices/notice-service.ts)',
+    privacy_number_seq: 'privacy case refs (src/privacy/case-store.ts)',
+    notice_number_seq: 'notice refs (src/notices/notice-store.ts)',
     task_public_seq: "task.public_id's default (T-000001), which the entity states",
   },
   functions: {

@@ -2,7 +2,10 @@ import type { CoverageEntry } from '../privacy/coverage.ts';
 
 const SUBS = `(select id from newsletter_subscriber where email = any(:emails))`;
 
-/** The newsletter's personal data for access packages and erasures (see src/privacy/coverage.ts). */
+/**
+ * The newsletter's personal data for access packages and erasures (see src/privacy/coverage.ts):
+ * SQL over the newsletter's tables that privacy runs (hence a store file).
+ */
 export const newsletterCoverage: CoverageEntry[] = [
   {
     entity: 'NewsletterSubscriber',

@@ -1,7 +1,8 @@
 import type { CoverageEntry } from '../privacy/coverage.ts';
 
 /**
- * Operations notices in the privacy coverage registry (src/privacy/coverage.ts).
+ * Operations notices in the privacy coverage registry (src/privacy/coverage.ts): SQL over the
+ * notices' tables that privacy runs for access packages and erasures (hence a store file).
  *
  * The ops-notice list itself is the role 'ops-notice-contact' on contact rows (the seed's
  * "list of responsible contacts, name and email"); erasing a person takes them off every list
