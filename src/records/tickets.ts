@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf } from '../db/sql.ts';
 import { refFormatSql, sequenceOf } from './record-ids.ts';
-import { contactUpsertSql, contactInputRow, CONTACT_INPUT_COLUMNS, type ContactInput, type ContactRow } from './contacts.ts';
+import { contactUpsertSql, contactInputRow, CONTACT_INPUT_COLUMNS, type ContactInput, type ContactRow } from './contact-store.ts';
 import { timelineCtes, timelineSource, timelineSourceRow, type TimelineEntry } from './timeline.ts';
 
 export interface TicketRow {

@@ -268,7 +268,6 @@ const NOT_YET_MOVED = new Set<string>([
   'src/privacy/rectification.ts',
   'src/privacy/subject.ts',
   'src/privacy/tokens.ts',
-  'src/records/contacts.ts',
   'src/records/corrections.ts',
   'src/records/describe-record.ts',
   'src/records/leads.ts',
