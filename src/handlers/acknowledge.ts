@@ -4,7 +4,7 @@ import type { OutgoingEmail } from '../outbox/outgoing-email.ts';
 import { outboxInsertSql } from '../outbox/enqueue.ts';
 import { makeMessageId } from '../threading/thread-token.ts';
 import { normaliseAddress } from '../threading/normalise-address.ts';
-import { timelineCtes, timelineSource, timelineSourceRow } from '../records/timeline.ts';
+import { timelineCtes, timelineSource, timelineSourceRow } from '../records/timeline-store.ts';
 import { shouldAcknowledge } from './ack-policy.ts';
 import type { FilingDeps } from './filing-deps.ts';
 import type { Language } from '../classify/language.ts';

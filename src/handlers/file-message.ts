@@ -9,12 +9,12 @@ import { resolveThread, threadLookupKeys, normaliseMessageId, messageIdsIn } fro
 import { splitReplyLines, splitReplyWithLines, type BodySplit, type SplitReply } from '../threading/quote-split.ts';
 import { normaliseAddress } from '../threading/normalise-address.ts';
 import { findContactWithOrganisation, findContactsWithOrganisation, organisationDomainOf, findOrganisation, findDealer, ensureContact, ensureProspectOrganisation, type ContactRow, type OrganisationRow } from '../records/contacts.ts';
-import { lookupMessageIds, lookupRecords } from '../records/threads.ts';
-import { recordOnTimeline } from '../records/timeline.ts';
+import { lookupMessageIds, lookupRecords } from '../records/thread-store.ts';
+import { recordOnTimeline } from '../records/timeline-store.ts';
 import { prefixOf } from '../records/record-ids.ts';
 import { triageRef } from '../tasks/triage-routes.ts';
-import { createTickets, findTicket, addParticipant } from '../records/tickets.ts';
-import { createLead, findLead } from '../records/leads.ts';
+import { createTickets, findTicket, addParticipant } from '../records/ticket-store.ts';
+import { createLead, findLead } from '../records/lead-store.ts';
 import { acknowledge, acknowledgeAll } from './acknowledge.ts';
 import type { FilingDeps } from './filing-deps.ts';
 import { handlePrivacyRequest } from '../privacy/case-service.ts';

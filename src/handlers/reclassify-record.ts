@@ -4,7 +4,7 @@
  * it is filed again as the other kind of record by the filer's own functions (records, contact,
  * acknowledgement with the new ID, staff task), linked to the first one, which is closed (a
  * ticket) or marked lost (a lead). Spam closes the record without a new one. Every move is a
- * routing correction (corrections.ts).
+ * routing correction (records/correction-store.ts).
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf } from '../db/sql.ts';
@@ -12,9 +12,9 @@ import { classify, openLead, openTicket } from './file-message.ts';
 import { factsOf } from '../classify/message-facts.ts';
 import type { FilingDeps } from './filing-deps.ts';
 import type { InboundForFiling, StoredParse } from '../ingest/inbound-record.ts';
-import { findTicket } from '../records/tickets.ts';
-import { findLead } from '../records/leads.ts';
-import { recordCorrection } from '../records/corrections.ts';
+import { findTicket } from '../records/ticket-store.ts';
+import { findLead } from '../records/lead-store.ts';
+import { recordCorrection } from '../records/correction-store.ts';
 
 import { RECORD_ROUTES, type RecordRoute } from '../tasks/triage-routes.ts';
 

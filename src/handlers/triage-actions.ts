@@ -14,7 +14,7 @@ import type { InboundForFiling, StoredParse } from '../ingest/inbound-record.ts'
 import { handlePrivacyRequest } from '../privacy/case-service.ts';
 import { closeTasksOfRecord } from '../tasks/task-endings.ts';
 import { TRIAGE_ROUTES, isTriageRoute, parseTriageRef, triageRef, type TriageRoute } from '../tasks/triage-routes.ts';
-import { recordCorrection } from '../records/corrections.ts';
+import { recordCorrection } from '../records/correction-store.ts';
 
 export { TRIAGE_ROUTES, type TriageRoute };
 

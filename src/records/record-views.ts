@@ -6,7 +6,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf, type Sql } from '../db/sql.ts';
 import { normaliseAddress } from '../threading/normalise-address.ts';
-import { timelineBodySql } from './timeline.ts';
+import { timelineBodySql } from './timeline-store.ts';
 
 export type View = Record<string, unknown>;
 
