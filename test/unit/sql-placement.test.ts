@@ -268,8 +268,6 @@ const NOT_YET_MOVED = new Set<string>([
   'src/records/record-views.ts',
   'src/records/record-writers.ts',
   'src/suppression/suppression-list.ts',
-  'src/tasks/task-endings.ts',
-  'src/tasks/task-service.ts',
 ]);
 
 describe('SQL only in data-access files', () => {
