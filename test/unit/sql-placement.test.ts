@@ -239,7 +239,6 @@ const NOT_YET_MOVED = new Set<string>([
   'src/ingest/imap/leadership.ts',
   'src/ingest/ingest-processor.ts',
   'src/ingest/mail-import.ts',
-  'src/metrics/state-gauges.ts',
   'src/newsletter/bounces.ts',
   'src/newsletter/campaigns.ts',
   'src/newsletter/privacy-coverage.ts',
