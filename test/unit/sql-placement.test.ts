@@ -262,9 +262,7 @@ const NOT_YET_MOVED = new Set<string>([
   'src/privacy/rectification.ts',
   'src/privacy/subject.ts',
   'src/privacy/tokens.ts',
-  'src/records/record-upsert.ts',
   'src/records/record-views.ts',
-  'src/records/record-writers.ts',
   'src/suppression/suppression-list.ts',
 ]);
 
