@@ -262,7 +262,6 @@ const NOT_YET_MOVED = new Set<string>([
   'src/privacy/rectification.ts',
   'src/privacy/subject.ts',
   'src/privacy/tokens.ts',
-  'src/records/record-views.ts',
   'src/suppression/suppression-list.ts',
 ]);
 
