@@ -1,4 +1,7 @@
-/** The queries behind the ticket and lead views (case-views.ts): lists, one case, its timeline and attachments. */
+/**
+ * The queries behind the ticket and lead views (case-views.ts): lists, one case, its timeline and attachments.
+ * Raw SQL: joins, counts and JSON reads shaped for the view, each one statement.
+ */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf } from '../db/sql.ts';
 import { timelineBodySql } from './timeline-store.ts';

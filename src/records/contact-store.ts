@@ -1,7 +1,9 @@
 /**
  * Named queries over contacts and organisations: the contact lookups of filing (one statement
  * for a whole batch), the contact upsert that ticket creation reuses as a CTE, organisations by
- * domain, id, dealer number or name, and the lookups of the records import.
+ * domain, id, dealer number or name.
+ * Raw SQL: the filing path's lookups are named prepared statements, one round trip for a whole
+ * batch, and the upsert is a fragment other statements embed (createTickets).
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf, pgArray, type Sql } from '../db/sql.ts';

@@ -1,6 +1,7 @@
 /**
  * The queries behind the contact and organisation views (directory-views.ts): lists, one entry,
  * its tickets, leads and email log, and what the company-records import linked to it.
+ * Raw SQL: joins, counts and JSON reads shaped for the view, each one statement.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf } from '../db/sql.ts';

@@ -1,4 +1,7 @@
-/** The queries behind the triage, message and quarantine views (message-views.ts). */
+/**
+ * The queries behind the triage, message and quarantine views (message-views.ts).
+ * Raw SQL: joins, counts and JSON reads shaped for the view, each one statement.
+ */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf } from '../db/sql.ts';
 

@@ -1,6 +1,7 @@
 /**
  * What threading asks the database: which records earlier Message-IDs belong to, what is known
  * about the records a message names, and whether a message it answers is still being filed.
+ * Raw SQL: filing asks these for every message; each is one statement for all the IDs it has.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf, pgArray } from '../db/sql.ts';

@@ -2,6 +2,8 @@
  * Named queries over tickets: the batch that opens new tickets (with requesters, participants
  * and first messages, one statement), lookups by ref, participants, status changes, and the
  * summary `/mailroom <ID>` shows.
+ * Raw SQL: createTickets writes a batch of tickets, contacts, participants and timeline entries
+ * in one round trip; the rest keeps the statements the services ran before.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf } from '../db/sql.ts';
