@@ -23,3 +23,24 @@ export async function liveDaemonCount(em: EntityManager): Promise<number> {
 export async function daemonConnected(em: EntityManager): Promise<boolean> {
   return (await liveDaemonCount(em)) > 0;
 }
+
+/** The doctor's questions go over a plain pg client (no ORM, no pool): anything with `query`. */
+interface PgQueryable {
+  query<R extends Record<string, unknown>>(text: string): Promise<{ rows: R[] }>;
+}
+
+/** The database's clock, server version and name, in one statement. */
+export async function serverFacts(client: PgQueryable): Promise<{ now: Date; version: string; db: string }> {
+  const { rows } = await client.query<{ now: Date; version: string; db: string }>(`select now() as now, current_setting('server_version') as version, current_database() as db`);
+  return rows[0]!;
+}
+
+/**
+ * The names of the migrations applied to the database, in order; null when it has no
+ * migrations table (never migrated). Reads only: the table is not created when missing.
+ */
+export async function appliedMigrationNames(client: PgQueryable): Promise<string[] | null> {
+  const table = await client.query<{ t: string | null }>(`select to_regclass('mikro_orm_migrations')::text as t`);
+  if (!table.rows[0]?.t) return null;
+  return (await client.query<{ name: string }>('select name from mikro_orm_migrations order by id')).rows.map((r) => r.name);
+}

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { clockSample, fail, ok, warn, type Check, type CheckResult } from './check.ts';
 import { describeNetError } from './net-error.ts';
+import { appliedMigrationNames, serverFacts } from '../db/database-probes.ts';
 
 export interface MigrationState {
   /** Applied migrations this version knows nothing about: a newer version upgraded the schema. */
@@ -73,16 +74,14 @@ export function databaseCheck(o: DatabaseCheckOptions): Check {
           return { results: [fail('database', `cannot connect to ${o.label}: ${why}; check DATABASE_URL`)] };
         }
         const sentAt = Date.now();
-        const { rows } = await client.query<{ now: Date; version: string; db: string }>(`select now() as now, current_setting('server_version') as version, current_database() as db`);
+        const row = await serverFacts(client);
         const receivedAt = Date.now();
-        const row = rows[0]!;
         results.push(
           o.embedded
             ? warn('database', `embedded PostgreSQL ${row.version} (${o.label}): fine for trying Mailroom; in production set DATABASE_URL to a managed or packaged PostgreSQL`)
             : ok('database', `PostgreSQL ${row.version} at ${o.label}`),
         );
-        const table = await client.query<{ t: string | null }>(`select to_regclass('mikro_orm_migrations')::text as t`);
-        const applied = table.rows[0]?.t ? (await client.query<{ name: string }>('select name from mikro_orm_migrations order by id')).rows.map((r) => r.name) : null;
+        const applied = await appliedMigrationNames(client);
         results.push(judgeMigrations(o.knownMigrations, applied));
         return { results, clock: [clockSample('database now()', row.now.getTime(), sentAt, receivedAt)] };
       } finally {

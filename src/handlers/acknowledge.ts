@@ -1,10 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sqlOf } from '../db/sql.ts';
 import type { OutgoingEmail } from '../outbox/outgoing-email.ts';
-import { outboxInsertSql } from '../outbox/enqueue.ts';
 import { makeMessageId } from '../threading/thread-token.ts';
 import { normaliseAddress } from '../threading/normalise-address.ts';
-import { timelineCtes, timelineSource, timelineSourceRow } from '../records/timeline.ts';
+import { timelineSourceRow } from '../records/timeline-store.ts';
+import { queueAcknowledgements, type AcknowledgementRow } from '../records/acknowledgement-store.ts';
 import { shouldAcknowledge } from './ack-policy.ts';
 import type { FilingDeps } from './filing-deps.ts';
 import type { Language } from '../classify/language.ts';
@@ -60,7 +59,7 @@ export async function acknowledgeAll(em: EntityManager, reqs: AckRequest[], deps
       ownAddresses: [deps.mailFrom, ...senderAddresses(deps.senders ?? {})],
       ownDomains: deps.ownDomains,
     });
-  const byKind = new Map<AckRequest['kind'], Array<{ ord: number; recipient: string } & Record<string, unknown>>>();
+  const byKind = new Map<AckRequest['kind'], AcknowledgementRow[]>();
   reqs.forEach((req, ord) => {
     const recipient = normaliseAddress(req.to.address);
     const early = policy(recipient, 0, false);
@@ -79,28 +78,9 @@ export async function acknowledgeAll(em: EntityManager, reqs: AckRequest[], deps
     byKind.set(req.kind, rows);
   });
   for (const [kind, rows] of byKind) {
-    // The outbox row (enqueue's insert), only when the checks pass; the acknowledgement row,
-    // the record's mark and its timeline entry go with it.
-    const gates = await sqlOf(em)<{ ord: number; recent: string; already: boolean; outbox_id: string | null }>(
-      `with input as (${timelineSource('ord int, recipient text, payload jsonb')}),
-       gate as (
-         select input.*,
-                (select count(*) from acknowledgement a where a.recipient = input.recipient and a.created_at > now() - interval '1 hour')
-                  + row_number() over (partition by input.recipient order by input.ord) - 1 as recent,
-                exists (select 1 from acknowledgement a where a.record_ref = input.record_ref) as already
-           from input),
-       o as (${outboxInsertSql(`(select 'email' as channel, 'ack:' || record_ref as dedupe_key, payload, message_id, null::timestamptz as not_before
-                                    from gate where not already and recent < ? order by ord) as due`)}),
-       sent as (select g.record_ref, g.direction, g.inbound_message_id, o.id as outbox_id, g.message_id, g.thread_id, g.from_address, g.author,
-                       g.subject, g.body_new, g.body_split, g.contact_id, g.lead_id, g.recipient
-                  from gate g join o on o.dedupe_key = 'ack:' || g.record_ref),
-       a as (insert into acknowledgement (record_ref, recipient, outbox_id) select record_ref, recipient, outbox_id from sent on conflict (record_ref) do nothing),
-       r as (update ${kind === 'ticket' ? 'ticket' : 'lead'} set acknowledged_at = now() where ref in (select record_ref from sent)),
-       ${timelineCtes('ack', 'sent')}
-       select g.ord, g.recent, g.already, s.outbox_id from gate g left join sent s on s.record_ref = g.record_ref`,
-      [JSON.stringify(rows), deps.maxAcksPerHour],
-      { name: `ack-queue-${kind}` },
-    );
+    // The outbox row, only when the database's checks pass; the acknowledgement row, the
+    // record's mark and its timeline entry go with it, in one statement for the batch.
+    const gates = await queueAcknowledgements(em, kind, rows, deps.maxAcksPerHour);
     const recipients = new Map(rows.map((r) => [r.ord, r.recipient]));
     for (const g of gates) {
       const decision = policy(recipients.get(g.ord)!, Number(g.recent), g.already);

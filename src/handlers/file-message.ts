@@ -1,5 +1,4 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sqlOf, pgArray } from '../db/sql.ts';
 import type { Filer, FilingOutcome } from '../ingest/ingest-processor.ts';
 import { FileLaterError } from '../ingest/ingest-processor.ts';
 import type { InboundForFiling } from '../ingest/inbound-record.ts';
@@ -9,12 +8,13 @@ import { resolveThread, threadLookupKeys, normaliseMessageId, messageIdsIn } fro
 import { splitReplyLines, splitReplyWithLines, type BodySplit, type SplitReply } from '../threading/quote-split.ts';
 import { normaliseAddress } from '../threading/normalise-address.ts';
 import { findContactWithOrganisation, findContactsWithOrganisation, organisationDomainOf, findOrganisation, findDealer, ensureContact, ensureProspectOrganisation, type ContactRow, type OrganisationRow } from '../records/contacts.ts';
-import { lookupMessageIds, lookupRecords } from '../records/threads.ts';
-import { recordOnTimeline } from '../records/timeline.ts';
+import { earlierMessageOfThreadPending, lookupMessageIds, lookupRecords } from '../records/thread-store.ts';
+import { recordOnTimeline } from '../records/timeline-store.ts';
 import { prefixOf } from '../records/record-ids.ts';
 import { triageRef } from '../tasks/triage-routes.ts';
-import { createTickets, findTicket, addParticipant } from '../records/tickets.ts';
-import { createLead, findLead } from '../records/leads.ts';
+import { createTickets, findTicket, addParticipant, reopenTicketOnReply } from '../records/ticket-store.ts';
+import { upsertTriageItem } from '../records/triage-store.ts';
+import { createLead, findLead } from '../records/lead-store.ts';
 import { acknowledge, acknowledgeAll } from './acknowledge.ts';
 import type { FilingDeps } from './filing-deps.ts';
 import { handlePrivacyRequest } from '../privacy/case-service.ts';
@@ -191,12 +191,8 @@ async function waitForEarlierMessagesOfThread(em: EntityManager, message: Inboun
   const ids = [...messageIdsIn(facts.inReplyTo), ...facts.references.flatMap((r) => messageIdsIn(r))];
   if (ids.length === 0) return;
   // Messages of this batch filed before this one are still 'stored' until the batch commits.
-  const pending = await sqlOf(em)(
-    `select 1 from inbound_message
-      where id < ? and state in ('stored', 'parsed') and lower(trim(both '<>' from message_id)) = any(?::text[]) and id <> all(?::bigint[]) limit 1`,
-    [message.id, pgArray(ids.map(normaliseMessageId)), pgArray(filedBefore)],
-  );
-  if (pending.length) throw new FileLaterError('an earlier message of this thread is still being filed');
+  const pending = await earlierMessageOfThreadPending(em, message.id, ids.map(normaliseMessageId), filedBefore);
+  if (pending) throw new FileLaterError('an earlier message of this thread is still being filed');
 }
 
 /** `split`: splitReply(facts.text), when the caller has it already. */
@@ -231,7 +227,7 @@ async function appendToRecord(em: EntityManager, message: InboundForFiling, fact
   if (ticket) {
     await addParticipant(em, ticket.id, sender.id);
     // A customer writing on a closed case wants it looked at again.
-    await sqlOf(em)(`update ticket set status = case when status = 'closed' then 'open' else status end, updated_at = now() where id = ?`, [ticket.id]);
+    await reopenTicketOnReply(em, ticket.id);
   }
   await recordOnTimeline(em, { recordRef: ref, direction: 'in', inboundMessageId: message.id, messageId: facts.messageId, fromAddress: normaliseAddress(facts.from.address), subject: facts.subject, ...splitBody(facts), contactId: sender.id, leadId: lead?.id });
   return { outcome: ticket ? 'ticket-reply' : 'lead-reply', recordRef: ref };
@@ -343,14 +339,15 @@ async function openTriage(em: EntityManager, message: InboundForFiling, facts: M
         : c.route === 'spam'
           ? `looks like spam: ${c.reasons.filter((r) => r.startsWith('spam.')).slice(0, 3).join('; ')}`
           : `route uncertain: ${c.reasons.slice(-1).concat(c.reasons.slice(0, 2)).join('; ')}`;
-  const [row] = await sqlOf(em)<{ id: string }>(
-    `insert into triage_item (inbound_message_id, suggested_route, reason, scores) values (?, ?, ?, ?)
-     on conflict (inbound_message_id) do update set reason = excluded.reason returning id`,
-    [message.id, c.route, reason, JSON.stringify({ scores: c.scores, privacyRights: c.privacyRights ?? [], language: c.language })],
-  );
+  const triageId = await upsertTriageItem(em, {
+    inboundMessageId: message.id,
+    suggestedRoute: c.route,
+    reason,
+    scores: { scores: c.scores, privacyRights: c.privacyRights ?? [], language: c.language },
+  });
   if (!message.archive) {
-    await deps.notifyStaff?.(em, { kind: 'triage', triageId: row!.id, suggestedRoute: c.route, subject: facts.subject, reason });
+    await deps.notifyStaff?.(em, { kind: 'triage', triageId, suggestedRoute: c.route, subject: facts.subject, reason });
   }
-  return { outcome: 'triage', recordRef: triageRef(row!.id), language: c.language };
+  return { outcome: 'triage', recordRef: triageRef(triageId), language: c.language };
 }
 

@@ -4,17 +4,17 @@
  * it is filed again as the other kind of record by the filer's own functions (records, contact,
  * acknowledgement with the new ID, staff task), linked to the first one, which is closed (a
  * ticket) or marked lost (a lead). Spam closes the record without a new one. Every move is a
- * routing correction (corrections.ts).
+ * routing correction (records/correction-store.ts).
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sqlOf } from '../db/sql.ts';
 import { classify, openLead, openTicket } from './file-message.ts';
 import { factsOf } from '../classify/message-facts.ts';
 import type { FilingDeps } from './filing-deps.ts';
 import type { InboundForFiling, StoredParse } from '../ingest/inbound-record.ts';
-import { findTicket } from '../records/tickets.ts';
-import { findLead } from '../records/leads.ts';
-import { recordCorrection } from '../records/corrections.ts';
+import { closeTicket, findTicket } from '../records/ticket-store.ts';
+import { findLead, markLeadLost } from '../records/lead-store.ts';
+import { lockFirstInboundMessageOf, setInboundOutcome } from '../records/filed-message-store.ts';
+import { recordCorrection } from '../records/correction-store.ts';
 
 import { RECORD_ROUTES, type RecordRoute } from '../tasks/triage-routes.ts';
 
@@ -36,7 +36,6 @@ export interface ReclassifyResult {
 export async function reclassifyRecord(em: EntityManager, input: { ref: string; route: string; actor: string }, deps: FilingDeps): Promise<ReclassifyResult> {
   if (!(RECORD_ROUTES as readonly string[]).includes(input.route)) throw new ReclassifyError(`a ticket or lead can go to ${RECORD_ROUTES.join(', ')}`);
   const route = input.route as RecordRoute;
-  const sql = sqlOf(em);
   const ticket = await findTicket(em, input.ref);
   const lead = ticket ? null : await findLead(em, input.ref);
   if (!ticket && !lead) throw new ReclassifyError(`no ticket or lead ${input.ref}`);
@@ -44,11 +43,7 @@ export async function reclassifyRecord(em: EntityManager, input: { ref: string; 
   const current: RecordRoute = ticket ? 'support' : 'sales';
   if (route === current) throw new ReclassifyError(`${ref} is already a ${ticket ? 'ticket' : 'lead'}`);
 
-  const [msg] = await sql<{ id: string; parsed: StoredParse | null; archive: boolean; received_at: Date }>(
-    `select m.id, m.parsed, m.archive, m.received_at from record_message r join inbound_message m on m.id = r.inbound_message_id
-      where r.record_ref = ? and r.direction = 'in' order by r.id limit 1 for update of m`,
-    [ref],
-  );
+  const msg = await lockFirstInboundMessageOf<StoredParse>(em, ref);
   if (!msg?.parsed) throw new ReclassifyError(`${ref} has no inbound message to file again`);
 
   let newRef: string | null = null;
@@ -61,9 +56,9 @@ export async function reclassifyRecord(em: EntityManager, input: { ref: string; 
     newRef = filed.recordRef!;
     acknowledged = filed.acknowledged;
   }
-  if (ticket) await sql(`update ticket set status = 'closed', updated_at = now() where id = ?`, [ticket.id]);
-  else await sql(`update lead set status = 'lost', updated_at = now() where id = ?`, [lead!.id]);
-  await sql(`update inbound_message set outcome = ?, record_ref = ? where id = ?`, [route === 'spam' ? 'spam' : route === 'support' ? 'ticket' : 'lead', newRef ?? ref, msg.id]);
+  if (ticket) await closeTicket(em, ticket.id);
+  else await markLeadLost(em, lead!.id);
+  await setInboundOutcome(em, msg.id, { outcome: route === 'spam' ? 'spam' : route === 'support' ? 'ticket' : 'lead', recordRef: newRef ?? ref });
   await recordCorrection(em, { inboundMessageId: msg.id, originalRoute: current, correctedRoute: route, recordRef: newRef ?? ref, source: 'reclassify', by: input.actor });
   return { ref, route, newRef, acknowledged };
 }

@@ -6,7 +6,6 @@
  * triage route.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sqlOf } from '../db/sql.ts';
 import { classify, openTicket, openLead } from './file-message.ts';
 import { factsOf } from '../classify/message-facts.ts';
 import type { FilingDeps } from './filing-deps.ts';
@@ -14,7 +13,9 @@ import type { InboundForFiling, StoredParse } from '../ingest/inbound-record.ts'
 import { handlePrivacyRequest } from '../privacy/case-service.ts';
 import { closeTasksOfRecord } from '../tasks/task-endings.ts';
 import { TRIAGE_ROUTES, isTriageRoute, parseTriageRef, triageRef, type TriageRoute } from '../tasks/triage-routes.ts';
-import { recordCorrection } from '../records/corrections.ts';
+import { recordCorrection } from '../records/correction-store.ts';
+import { lockTriageItem, markTriageResolved } from '../records/triage-store.ts';
+import { lockInboundMessage, setInboundOutcome } from '../records/filed-message-store.ts';
 
 export { TRIAGE_ROUTES, type TriageRoute };
 
@@ -50,19 +51,12 @@ export async function resolveTriage(em: EntityManager, input: ResolveTriageInput
   if (!triageId) throw new TriageError(`no triage item ${input.triageId} (give the id that \`triage list\` prints, or its ref TRIAGE-n)`);
   if (input.route === 'privacy' && !deps.privacy) throw new TriageError('privacy requests are not set up here; nothing was changed');
   const work = async (tx: EntityManager): Promise<ResolveTriageResult> => {
-    const sql = sqlOf(tx);
-    const [item] = await sql<{ id: string; state: string; resolution: string | null; record_ref: string | null; resolved_by: string | null; inbound_message_id: string; suggested_route: string }>(
-      'select id, state, resolution, record_ref, resolved_by, inbound_message_id, suggested_route from triage_item where id = ? for update',
-      [triageId],
-    );
+    const item = await lockTriageItem(tx, triageId);
     if (!item) throw new TriageError(`no triage item ${input.triageId}`);
     if (item.state !== 'open') {
       throw new TriageError(`triage item ${item.id} is already resolved as ${item.resolution ?? '?'}${item.record_ref ? ` (${item.record_ref})` : ''}${item.resolved_by ? ` by ${item.resolved_by}` : ''}`);
     }
-    const [msg] = await sql<{ id: string; parsed: StoredParse | null; archive: boolean; received_at: Date; state: string }>(
-      'select id, parsed, archive, received_at, state from inbound_message where id = ? for update',
-      [item.inbound_message_id],
-    );
+    const msg = await lockInboundMessage<StoredParse>(tx, item.inbound_message_id);
     if (!msg?.parsed) throw new TriageError(`the message of triage item ${item.id} has not been parsed`);
 
     let outcome: ResolveTriageResult['outcome'] = 'spam';
@@ -87,8 +81,8 @@ export async function resolveTriage(em: EntityManager, input: ResolveTriageInput
         acknowledged = filed.acknowledged;
       }
     }
-    await sql(`update triage_item set state = 'resolved', resolution = ?, resolved_by = ?, record_ref = ?, resolved_at = now() where id = ?`, [input.route, input.actor, recordRef, item.id]);
-    await sql(`update inbound_message set outcome = ?, record_ref = ?, language = coalesce(?, language) where id = ?`, [outcome, recordRef, language, msg.id]);
+    await markTriageResolved(tx, item.id, { route: input.route, by: input.actor, recordRef });
+    await setInboundOutcome(tx, msg.id, { outcome, recordRef, language });
     // The item is decided: its task closes with it (a Slack button already closed it; the CLI did not).
     await closeTasksOfRecord(tx, triageRef(item.id), { reason: `resolved as ${input.route}${recordRef ? ` (${recordRef})` : ''} by ${input.actor}` });
     await recordCorrection(tx, { inboundMessageId: msg.id, originalRoute: item.suggested_route, correctedRoute: input.route, recordRef, source: 'triage', by: input.actor });

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sqlOf } from '../db/sql.ts';
+import { readStateCounts } from './state-gauge-store.ts';
 import type { Metrics } from './metrics.ts';
 
 /** The due-date buckets of `mailroom_privacy_cases_open`; each open case is in exactly one. */
@@ -12,19 +12,7 @@ export const PRIVACY_DUE_BUCKETS = ['overdue', '3d', '7d', 'later'] as const;
  * backlog counts use partial indexes, the outbox count scans its table as it did before.
  */
 export async function refreshStateGauges(em: EntityManager, metrics: Metrics): Promise<void> {
-  const sql = sqlOf(em);
-  const rows = await sql<{ kind: string; label: string | null; n: string }>(
-    `select 'outbox' as kind, status as label, count(*) as n from outbox_message group by status
-     union all select 'backlog', null, count(*) from inbound_message where state in ('stored', 'parsed')
-     union all select 'quarantine', null, count(*) from inbound_message where state = 'quarantined'
-     union all select 'privacy', due, count(*) from (
-       select case when d < now() then 'overdue'
-                   when d < now() + interval '3 days' then '3d'
-                   when d < now() + interval '7 days' then '7d'
-                   else 'later' end as due
-         from (select coalesce(extended_due_at, due_at) as d from privacy_case where closed_at is null) c
-     ) p group by due`,
-  );
+  const rows = await readStateCounts(em);
   metrics.outboxPending.reset();
   for (const b of PRIVACY_DUE_BUCKETS) metrics.privacyCasesOpen.set({ due: b }, 0);
   metrics.inboundBacklog.set(0);

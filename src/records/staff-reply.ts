@@ -9,10 +9,10 @@
  * conversation in their mail client.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sqlOf } from '../db/sql.ts';
 import { enqueueEmail } from '../outbox/enqueue.ts';
 import { makeMessageId } from '../threading/thread-token.ts';
-import { recordOnTimeline } from './timeline.ts';
+import { lastInboundMessageOf, recordOnTimeline } from './timeline-store.ts';
+import { lockTicketWithRequester, setTicketStatus, touchTicket } from './ticket-store.ts';
 import type { FilingDeps } from '../handlers/filing-deps.ts';
 import type { OutgoingEmail } from '../outbox/outgoing-email.ts';
 import { closeTasksOfRecord } from '../tasks/task-endings.ts';
@@ -70,23 +70,12 @@ export async function replyToTicket(em: EntityManager, input: StaffReplyInput, d
   const text = input.text.replace(/\r\n/g, '\n').replace(/\s+$/, '');
   if (!text.trim()) throw new StaffReplyError('the reply is empty');
   const work = async (tx: EntityManager): Promise<StaffReplyResult> => {
-    const sql = sqlOf(tx);
-    const [ticket] = await sql<{ id: string; ref: string; subject: string; status: string; requester_id: string | null; email: string | null; name: string | null }>(
-      `select t.id, t.ref, t.subject, t.status, t.requester_id, c.email, c.name
-         from ticket t left join contact c on c.id = t.requester_id where t.ref = ? for update of t`,
-      [input.ref.trim().toUpperCase()],
-    );
+    const ticket = await lockTicketWithRequester(tx, input.ref.trim().toUpperCase());
     if (!ticket) throw new StaffReplyError(`no ticket ${input.ref}`);
     if (!ticket.email) throw new StaffReplyError(`ticket ${ticket.ref} has no requester to answer`);
 
     // The customer's last message and the chain it continued.
-    const [last] = await sql<{ message_id: string; refs: string[] | null }>(
-      `select m.message_id, im.parsed -> 'references' as refs
-         from record_message m left join inbound_message im on im.id = m.inbound_message_id
-        where m.record_ref = ? and m.direction = 'in' and m.message_id is not null
-        order by m.created_at desc, m.id desc limit 1`,
-      [ticket.ref],
-    );
+    const last = await lastInboundMessageOf(tx, ticket.ref);
     const inReplyTo = last?.message_id ?? null;
     const references = threadReferences(Array.isArray(last?.refs) ? last.refs : [], inReplyTo);
     const subject = replySubject(ticket.subject, ticket.ref);
@@ -108,7 +97,7 @@ export async function replyToTicket(em: EntityManager, input: StaffReplyInput, d
       return { ref: ticket.ref, outboxId: null, messageId, to: ticket.email, subject, inReplyTo, references, queued: false };
     }
     await recordOnTimeline(tx, { recordRef: ticket.ref, direction: 'out', outboxId, messageId, fromAddress: senderOf(deps, 'support').from.address, author: author ?? 'staff', subject, bodyNew: text, contactId: ticket.requester_id });
-    await sql('update ticket set updated_at = now() where id = ?', [ticket.id]);
+    await touchTicket(tx, ticket.id);
     return { ref: ticket.ref, outboxId, messageId, to: ticket.email, subject, inReplyTo, references, queued: true };
   };
   return em.isInTransaction() ? work(em) : em.transactional(work);
@@ -116,12 +105,7 @@ export async function replyToTicket(em: EntityManager, input: StaffReplyInput, d
 
 /** `tickets close|reopen`: returns the status before, or null when there is no such ticket. */
 export async function changeTicketStatus(em: EntityManager, ref: string, status: 'open' | 'pending' | 'closed'): Promise<{ ref: string; from: string; to: string } | null> {
-  const [row] = await sqlOf(em)<{ ref: string; before: string }>(
-    `update ticket t set status = ?, updated_at = case when t.status = ? then t.updated_at else now() end
-       from (select id, status as before from ticket where ref = ? for update) old
-      where t.id = old.id returning t.ref, old.before`,
-    [status, status, ref.trim().toUpperCase()],
-  );
+  const row = await setTicketStatus(em, ref.trim().toUpperCase(), status);
   if (!row) return null;
   // A closed ticket's tasks close with it (their Slack messages say so).
   if (status === 'closed' && row.before !== 'closed') await closeTasksOfRecord(em, row.ref, { reason: `${row.ref} closed` });

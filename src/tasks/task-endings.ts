@@ -4,9 +4,9 @@
  * end is audited, and a task with a Slack message gets it updated through the outbox.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sqlOf } from '../db/sql.ts';
 import type { ActionRegistry } from './action-registry.ts';
-import { appendAudit, enqueueUpdate, taskFromRow, type TaskRow } from './task-service.ts';
+import { enqueueUpdate } from './task-service.ts';
+import { appendAudit, closeOpenTasksOfRecord, expireOpenTask, hasSlackPostRow, openApprovalTasks } from './task-store.ts';
 import type { Actor, TaskRecord } from './task-types.ts';
 
 const MAILROOM: Actor = { kind: 'system', id: 'mailroom', name: 'Mailroom' };
@@ -17,8 +17,7 @@ const MAILROOM: Actor = { kind: 'system', id: 'mailroom', name: 'Mailroom' };
  * was made is what its post row says, so no caller has to pass it on.
  */
 async function enqueueUpdateIfPosted(em: EntityManager, task: TaskRecord, auditId: string): Promise<void> {
-  const [post] = await sqlOf(em)(`select 1 from outbox_message where dedupe_key = ?`, [`task:${task.id}:post`]);
-  if (post || task.slackTs) await enqueueUpdate(em, task, auditId);
+  if ((await hasSlackPostRow(em, task.id)) || task.slackTs) await enqueueUpdate(em, task, auditId);
 }
 
 /**
@@ -28,15 +27,9 @@ async function enqueueUpdateIfPosted(em: EntityManager, task: TaskRecord, auditI
  */
 export async function closeTasksOfRecord(em: EntityManager, recordRef: string, input: { reason: string; actor?: Actor }): Promise<TaskRecord[]> {
   const actor = input.actor ?? MAILROOM;
-  const sql = sqlOf(em);
-  const rows = await sql<TaskRow>(
-    `update task set state = 'done', reason = ?, decided_at = now(), decided_by = ?, decided_by_id = ?, version = version + 1, updated_at = now()
-      where record_ref = ? and state = 'open' returning *`,
-    [input.reason, actor.name, actor.id, recordRef],
-  );
-  const closed = rows.map(taskFromRow).sort((a, b) => Number(a.id) - Number(b.id));
+  const closed = (await closeOpenTasksOfRecord(em, recordRef, input.reason, actor)).sort((a, b) => Number(a.id) - Number(b.id));
   for (const task of closed) {
-    const auditId = await appendAudit(sql, task.id, actor, 'done', { reason: input.reason, closedWith: recordRef, version: task.version });
+    const auditId = await appendAudit(em, task.id, actor, 'done', { reason: input.reason, closedWith: recordRef, version: task.version });
     await enqueueUpdateIfPosted(em, task, auditId);
   }
   return closed;
@@ -47,9 +40,7 @@ export async function closeTasksOfRecord(em: EntityManager, recordRef: string, i
  * per action kind; a kind it gives none (or 0) for never expires.
  */
 export async function staleApprovalTaskIds(em: EntityManager, now: Date, afterMs: (actionKind: string) => number | null): Promise<string[]> {
-  const rows = await sqlOf(em)<{ id: string; action_kind: string; created_at: Date }>(
-    `select id, action_kind, created_at from task where state = 'open' and action_kind is not null order by id`,
-  );
+  const rows = await openApprovalTasks(em);
   return rows
     .filter((r) => {
       const ms = afterMs(r.action_kind);
@@ -67,15 +58,9 @@ export async function expireTasks(em: EntityManager, ids: string[], opts: { acti
   const expired: TaskRecord[] = [];
   for (const id of ids) {
     await em.transactional(async (tx) => {
-      const sql = sqlOf(tx);
-      const rows = await sql<TaskRow>(
-        `update task set state = 'expired', decided_at = now(), decided_by = 'Mailroom', decided_by_id = 'system', version = version + 1, updated_at = now()
-          where id = ? and state = 'open' returning *`,
-        [id],
-      );
-      if (!rows[0]) return;
-      const task = taskFromRow(rows[0]);
-      const auditId = await appendAudit(sql, task.id, MAILROOM, 'expired');
+      const task = await expireOpenTask(tx, id);
+      if (!task) return;
+      const auditId = await appendAudit(tx, task.id, MAILROOM, 'expired');
       if (task.actionKind) await opts.actions?.runExpire(task.actionKind, tx, task, MAILROOM);
       await enqueueUpdateIfPosted(tx, task, auditId);
       expired.push(task);

@@ -1,10 +1,21 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sqlOf, type Sql } from '../db/sql.ts';
 import { enqueue } from '../outbox/enqueue.ts';
 import type { Behaviour } from '../config/behaviour-schema.ts';
 import { ActionRegistry } from './action-registry.ts';
 import { allowListKey, isAllowed, type SlackApprovers } from './approvers.ts';
 import { TRIAGE_ROUTES } from './triage-routes.ts';
+import {
+  appendAudit,
+  assignOpenTask,
+  auditOfTask,
+  decideOpenTask,
+  findTaskByDedupeKey,
+  findTaskById,
+  findTaskByPublicId,
+  insertTask,
+  replyAuditId,
+  selectTasks,
+} from './task-store.ts';
 import {
   type Actor,
   type ChannelKey,
@@ -66,75 +77,6 @@ export function defaultButtons(kind: TaskKind, actionKind?: string | null): Task
   }
 }
 
-export interface TaskRow {
-  id: string;
-  public_id: string;
-  dedupe_key: string | null;
-  kind: string;
-  record_ref: string | null;
-  title: string;
-  summary: string | null;
-  details: Record<string, unknown> | null;
-  buttons: TaskButton[] | null;
-  channel: string;
-  state: TaskState;
-  assignee_slack_id: string | null;
-  assignee_name: string | null;
-  action_kind: string | null;
-  action_payload: Record<string, unknown> | null;
-  slack_channel_id: string | null;
-  slack_ts: string | null;
-  version: number;
-  reason: string | null;
-  created_at: Date;
-  updated_at: Date;
-  decided_at: Date | null;
-  decided_by: string | null;
-  decided_by_id: string | null;
-}
-
-export function taskFromRow(r: TaskRow): TaskRecord {
-  return {
-    id: String(r.id),
-    publicId: r.public_id,
-    dedupeKey: r.dedupe_key,
-    kind: r.kind,
-    recordRef: r.record_ref,
-    title: r.title,
-    summary: r.summary,
-    details: r.details ?? {},
-    buttons: r.buttons ?? [],
-    channel: r.channel,
-    state: r.state,
-    assigneeSlackId: r.assignee_slack_id,
-    assigneeName: r.assignee_name,
-    actionKind: r.action_kind,
-    actionPayload: r.action_payload,
-    slackChannelId: r.slack_channel_id,
-    slackTs: r.slack_ts,
-    version: Number(r.version),
-    reason: r.reason,
-    createdAt: new Date(r.created_at),
-    updatedAt: new Date(r.updated_at),
-    decidedAt: r.decided_at ? new Date(r.decided_at) : null,
-    decidedBy: r.decided_by,
-    decidedById: r.decided_by_id,
-  };
-}
-
-function auditFromRow(r: Record<string, any>): TaskAuditRecord {
-  return {
-    id: String(r.id),
-    taskId: String(r.task_id),
-    at: new Date(r.at),
-    actorKind: r.actor_kind,
-    actorId: r.actor_id,
-    actorName: r.actor_name,
-    action: r.action,
-    detail: r.detail,
-  };
-}
-
 /** 'T-000123', '123' (row id) or 't-123': how people type task IDs. */
 export function parseTaskRef(ref: string): { publicId?: string; taskId?: string } {
   const s = ref.trim();
@@ -145,43 +87,17 @@ export function parseTaskRef(ref: string): { publicId?: string; taskId?: string 
 }
 
 export async function findTask(em: EntityManager, ref: { taskId?: string; publicId?: string }, opts: { forUpdate?: boolean } = {}): Promise<TaskRecord | null> {
-  const sql = sqlOf(em);
-  const lock = opts.forUpdate ? ' for update' : '';
-  const rows = ref.taskId
-    ? await sql<TaskRow>(`select * from task where id = ?${lock}`, [ref.taskId])
-    : ref.publicId
-      ? await sql<TaskRow>(`select * from task where public_id = ?${lock}`, [ref.publicId])
-      : [];
-  return rows[0] ? taskFromRow(rows[0]) : null;
+  if (ref.taskId) return findTaskById(em, ref.taskId, opts.forUpdate);
+  if (ref.publicId) return findTaskByPublicId(em, ref.publicId, opts.forUpdate);
+  return null;
 }
 
 export async function listTasks(em: EntityManager, opts: { state?: string; kind?: string; recordRef?: string; limit?: number } = {}): Promise<TaskRecord[]> {
-  const rows = await sqlOf(em)<TaskRow>(
-    `select * from task
-      where (?::text is null or state = ?) and (?::text is null or kind = ?) and (?::text is null or record_ref = ?)
-      order by id desc limit ?`,
-    [opts.state ?? null, opts.state ?? null, opts.kind ?? null, opts.kind ?? null, opts.recordRef ?? null, opts.recordRef ?? null, opts.limit ?? 100],
-  );
-  return rows.map(taskFromRow);
+  return selectTasks(em, { ...opts, limit: opts.limit ?? 100 });
 }
 
 export async function taskAudit(em: EntityManager, taskId: string): Promise<TaskAuditRecord[]> {
-  const rows = await sqlOf(em)(`select * from task_audit where task_id = ? order by id`, [taskId]);
-  return rows.map(auditFromRow);
-}
-
-export async function appendAudit(
-  sql: Sql,
-  taskId: string,
-  actor: Actor,
-  action: string,
-  detail: Record<string, unknown> | null = null,
-): Promise<string> {
-  const [row] = await sql<{ id: string }>(
-    `insert into task_audit (task_id, actor_kind, actor_id, actor_name, action, detail) values (?, ?, ?, ?, ?, ?) returning id`,
-    [taskId, actor.kind, actor.id, actor.name, action, detail ? JSON.stringify(detail) : null],
-  );
-  return String(row!.id);
+  return auditOfTask(em, taskId);
 }
 
 /**
@@ -206,34 +122,23 @@ export function postPayload(task: TaskRecord): Record<string, unknown> {
  * with the caller's transaction). With a dedupe key that exists already, returns that task.
  */
 export async function createTask(em: EntityManager, input: CreateTaskInput, deps: CreateTaskDeps): Promise<TaskRecord> {
-  const sql = sqlOf(em);
   const channel = deps.channels[input.channelKey];
   if (!channel) throw new Error(`no Slack channel configured for '${input.channelKey}'`);
   const buttons = input.buttons ?? defaultButtons(input.kind, input.actionKind);
-  const rows = await sql<TaskRow>(
-    `insert into task (dedupe_key, kind, record_ref, title, summary, details, buttons, channel, action_kind, action_payload)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-     on conflict (dedupe_key) do nothing
-     returning *`,
-    [
-      input.dedupeKey ?? null,
-      input.kind,
-      input.recordRef ?? null,
-      input.title,
-      input.summary ?? null,
-      JSON.stringify(input.details ?? {}),
-      JSON.stringify(buttons),
-      channel,
-      input.actionKind ?? null,
-      input.actionPayload ? JSON.stringify(input.actionPayload) : null,
-    ],
-  );
-  if (!rows[0]) {
-    const existing = await sql<TaskRow>(`select * from task where dedupe_key = ?`, [input.dedupeKey]);
-    return taskFromRow(existing[0]!);
-  }
-  const task = taskFromRow(rows[0]);
-  await appendAudit(sql, task.id, { kind: 'system', id: 'mailroom', name: 'Mailroom' }, 'created', {
+  const task = await insertTask(em, {
+    dedupeKey: input.dedupeKey ?? null,
+    kind: input.kind,
+    recordRef: input.recordRef ?? null,
+    title: input.title,
+    summary: input.summary ?? null,
+    details: input.details ?? {},
+    buttons,
+    channel,
+    actionKind: input.actionKind ?? null,
+    actionPayload: input.actionPayload ?? null,
+  });
+  if (!task) return (await findTaskByDedupeKey(em, input.dedupeKey))!;
+  await appendAudit(em, task.id, { kind: 'system', id: 'mailroom', name: 'Mailroom' }, 'created', {
     kind: task.kind,
     recordRef: task.recordRef,
     actionKind: task.actionKind,
@@ -310,7 +215,6 @@ function alreadyDecided(task: TaskRecord): DecideResult {
  */
 export async function decideTask(em: EntityManager, input: DecideInput, deps: DecideDeps): Promise<DecideResult> {
   return em.transactional(async (tx) => {
-    const sql = sqlOf(tx);
     const task = await findTask(tx, input);
     if (!task) return { ok: false, code: 'not-found', reason: `no task ${input.publicId ?? input.taskId}` };
     if (!isAllowed(allowListKey(task), input.actor, deps.approvers)) {
@@ -332,28 +236,16 @@ export async function decideTask(em: EntityManager, input: DecideInput, deps: De
     }
 
     const version = input.expectedVersion ?? null;
-    const rows =
+    const decided =
       input.decision === 'assign'
-        ? await sql<TaskRow>(
-            `update task set assignee_slack_id = ?, assignee_name = ?, version = version + 1, updated_at = now()
-              where id = ? and state = 'open' and (?::int is null or version = ?)
-              returning *`,
-            [input.actor.kind === 'slack' ? input.actor.id : null, input.actor.name, task.id, version, version],
-          )
-        : await sql<TaskRow>(
-            `update task set state = ?, reason = ?, decided_at = now(), decided_by = ?, decided_by_id = ?,
-                    version = version + 1, updated_at = now()
-              where id = ? and state = 'open' and (?::int is null or version = ?)
-              returning *`,
-            [STATE_OF[input.decision], input.reason ?? null, input.actor.name, input.actor.id, task.id, version, version],
-          );
-    if (!rows[0]) {
+        ? await assignOpenTask(tx, task.id, input.actor, version)
+        : await decideOpenTask(tx, task.id, { state: STATE_OF[input.decision], reason: input.reason ?? null, actor: input.actor, expectedVersion: version });
+    if (!decided) {
       const now = (await findTask(tx, { taskId: task.id }))!;
       if (now.state !== 'open') return alreadyDecided(now);
       return { ok: false, code: 'stale', reason: `${now.publicId} changed meanwhile (now version ${now.version}); look again`, task: now };
     }
-    const decided = taskFromRow(rows[0]);
-    const auditId = await appendAudit(sql, decided.id, input.actor, AUDIT_ACTION[input.decision], {
+    const auditId = await appendAudit(tx, decided.id, input.actor, AUDIT_ACTION[input.decision], {
       ...(input.reason ? { reason: input.reason } : {}),
       ...(input.route ? { route: input.route } : {}),
       ...(decided.actionKind ? { actionKind: decided.actionKind } : {}),
@@ -388,7 +280,6 @@ export async function replyToTask(
   deps: { approvers: SlackApprovers; onReply: ReplyFn; postToSlack?: boolean },
 ): Promise<DecideResult> {
   return em.transactional(async (tx) => {
-    const sql = sqlOf(tx);
     const task = await findTask(tx, input, { forUpdate: true });
     if (!task) return { ok: false, code: 'not-found', reason: `no task ${input.publicId ?? input.taskId}` };
     if (!isAllowed(allowListKey(task), input.actor, deps.approvers)) {
@@ -398,11 +289,11 @@ export async function replyToTask(
     const text = input.text.trim();
     if (!text) return { ok: false, code: 'invalid', reason: 'the reply is empty', task };
     if (input.replyId) {
-      const seen = await sql(`select id from task_audit where task_id = ? and action = 'replied' and detail->>'replyId' = ?`, [task.id, input.replyId]);
-      if (seen[0]) return { ok: true, task, auditId: String(seen[0].id) };
+      const seen = await replyAuditId(tx, task.id, input.replyId);
+      if (seen) return { ok: true, task, auditId: seen };
     }
     await deps.onReply(tx, task, input.actor, text);
-    const auditId = await appendAudit(sql, task.id, input.actor, 'replied', { chars: text.length, ...(input.replyId ? { replyId: input.replyId } : {}) });
+    const auditId = await appendAudit(tx, task.id, input.actor, 'replied', { chars: text.length, ...(input.replyId ? { replyId: input.replyId } : {}) });
     if (deps.postToSlack !== false) await enqueueUpdate(tx, task, auditId);
     return { ok: true, task, auditId };
   });

@@ -116,3 +116,9 @@ export function isFreeMailDomain(domain: string | null | undefined, extra: Itera
   for (const e of extra) if (e.trim().toLowerCase() === d) return true;
   return false;
 }
+
+/** The domain whose organisation an address belongs to: never a free-mail domain (gmail.com is nobody's company). */
+export function organisationDomainOf(email: string): string | null {
+  const domain = domainOf(email);
+  return domain && !isFreeMailDomain(domain) ? domain : null;
+}

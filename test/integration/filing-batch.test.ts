@@ -10,7 +10,7 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database.
 import { makeProcessor, fixture, importRaw, seedFixtureCompany } from '../support/filing-harness.ts';
 import { supportMail } from '../support/generated-mail.ts';
 import { sqlOf } from '../../src/db/sql.ts';
-import { timelineBodySql } from '../../src/records/timeline.ts';
+import { timelineBodySql } from '../../src/records/timeline-store.ts';
 import { splitReply } from '../../src/threading/quote-split.ts';
 import type { Orm } from '../../src/db/orm.ts';
 

@@ -9,7 +9,7 @@ import { createFiler } from '../../src/handlers/file-message.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
 import type { InboundForFiling } from '../../src/ingest/inbound-record.ts';
 import { sqlOf } from '../../src/db/sql.ts';
-import { timelineBodySql } from '../../src/records/timeline.ts';
+import { timelineBodySql } from '../../src/records/timeline-store.ts';
 import { IngestProcessor, type IngestProcessorOptions } from '../../src/ingest/ingest-processor.ts';
 import type { OutboxDispatcher } from '../../src/outbox/dispatcher.ts';
 

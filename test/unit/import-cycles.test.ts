@@ -214,7 +214,6 @@ const TYPE_TANGLE: string[] = [
   'db → entities',
   'entities → threading',
   'handlers → classify',
-  'handlers → db',
   'handlers → ingest',
   'handlers → mail',
   'handlers → newsletter',

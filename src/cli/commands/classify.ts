@@ -9,7 +9,7 @@ import { parseStage } from '../../ingest/parse-stage.ts';
 import { classify } from '../../handlers/file-message.ts';
 import { factsOf } from '../../classify/message-facts.ts';
 import { filingDepsFromConfig } from '../../app/filing-setup.ts';
-import { listCorrections } from '../../records/corrections.ts';
+import { listCorrections } from '../../records/correction-store.ts';
 import { limitOption } from '../options.ts';
 import { describe } from '../command-index.ts';
 import { domainOf } from '../../threading/normalise-address.ts';

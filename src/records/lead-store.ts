@@ -1,3 +1,4 @@
+/** Named queries over leads: a new lead (its ID made in the insert), lookups, status, summary. */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf } from '../db/sql.ts';
 import { nextRefSql } from './record-ids.ts';
@@ -33,4 +34,21 @@ export async function findLead(em: EntityManager, ref: string): Promise<LeadRow 
     [ref.toUpperCase()],
   );
   return row ?? null;
+}
+
+/** Marks a lead lost (moved to another queue by staff). */
+export async function markLeadLost(em: EntityManager, leadId: string): Promise<void> {
+  await sqlOf(em)(`update lead set status = 'lost', updated_at = now() where id = ?`, [leadId]);
+}
+
+/** What `/mailroom <ID>` says of a lead: status, source, subject, organisation, opened. */
+export async function leadSummary(
+  em: EntityManager,
+  ref: string,
+): Promise<{ ref: string; status: string; source: string; subject: string; org: string | null; created_at: Date } | undefined> {
+  const [l] = await sqlOf(em)<{ ref: string; status: string; source: string; subject: string; org: string | null; created_at: Date }>(
+    `select l.ref, l.status, l.source, l.subject, o.name as org, l.created_at from lead l left join organisation o on o.id = l.organisation_id where l.ref = ?`,
+    [ref],
+  );
+  return l;
 }

@@ -1,8 +1,15 @@
+/**
+ * Named queries over tickets: the batch that opens new tickets (with requesters, participants
+ * and first messages, one statement), lookups by ref, participants, status changes, and the
+ * summary `/mailroom <ID>` shows.
+ * Raw SQL: createTickets writes a batch of tickets, contacts, participants and timeline entries
+ * in one round trip; the rest keeps the statements the services ran before.
+ */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf } from '../db/sql.ts';
 import { refFormatSql, sequenceOf } from './record-ids.ts';
-import { contactUpsertSql, contactInputRow, CONTACT_INPUT_COLUMNS, type ContactInput, type ContactRow } from './contacts.ts';
-import { timelineCtes, timelineSource, timelineSourceRow, type TimelineEntry } from './timeline.ts';
+import { contactUpsertSql, contactInputRow, CONTACT_INPUT_COLUMNS, type ContactInput, type ContactRow } from './contact-store.ts';
+import { timelineCtes, timelineSource, timelineSourceRow, type TimelineEntry } from './timeline-store.ts';
 
 export interface TicketRow {
   id: string;
@@ -82,3 +89,58 @@ export async function addParticipant(em: EntityManager, ticketId: string, contac
   await sqlOf(em)('insert into ticket_participant (ticket_id, contact_id) values (?, ?) on conflict do nothing', [ticketId, contactId]);
 }
 
+/** A customer writing on a closed ticket wants it looked at again: a closed ticket reopens; any ticket is touched. */
+export async function reopenTicketOnReply(em: EntityManager, ticketId: string): Promise<void> {
+  await sqlOf(em)(`update ticket set status = case when status = 'closed' then 'open' else status end, updated_at = now() where id = ?`, [ticketId]);
+}
+
+/** Marks a ticket as changed now (a staff reply went out). */
+export async function touchTicket(em: EntityManager, ticketId: string): Promise<void> {
+  await sqlOf(em)('update ticket set updated_at = now() where id = ?', [ticketId]);
+}
+
+/** Closes a ticket (moved to another queue by staff). */
+export async function closeTicket(em: EntityManager, ticketId: string): Promise<void> {
+  await sqlOf(em)(`update ticket set status = 'closed', updated_at = now() where id = ?`, [ticketId]);
+}
+
+/** A ticket with its requester's address and name, locked for the rest of the transaction. */
+export async function lockTicketWithRequester(
+  em: EntityManager,
+  ref: string,
+): Promise<{ id: string; ref: string; subject: string; status: string; requester_id: string | null; email: string | null; name: string | null } | undefined> {
+  const [ticket] = await sqlOf(em)<{ id: string; ref: string; subject: string; status: string; requester_id: string | null; email: string | null; name: string | null }>(
+    `select t.id, t.ref, t.subject, t.status, t.requester_id, c.email, c.name
+       from ticket t left join contact c on c.id = t.requester_id where t.ref = ? for update of t`,
+    [ref],
+  );
+  return ticket;
+}
+
+/**
+ * Sets a ticket's status (updated_at moves only when the status changes); returns its ref and
+ * the status before, or undefined when there is no such ticket.
+ */
+export async function setTicketStatus(em: EntityManager, ref: string, status: 'open' | 'pending' | 'closed'): Promise<{ ref: string; before: string } | undefined> {
+  const [row] = await sqlOf(em)<{ ref: string; before: string }>(
+    `update ticket t set status = ?, updated_at = case when t.status = ? then t.updated_at else now() end
+       from (select id, status as before from ticket where ref = ? for update) old
+      where t.id = old.id returning t.ref, old.before`,
+    [status, status, ref],
+  );
+  return row;
+}
+
+/** What `/mailroom <ID>` says of a ticket: status, subject, organisation, message count, dates. */
+export async function ticketSummary(
+  em: EntityManager,
+  ref: string,
+): Promise<{ ref: string; status: string; subject: string; org: string | null; created_at: Date; updated_at: Date; messages: string } | undefined> {
+  const [t] = await sqlOf(em)<{ ref: string; status: string; subject: string; org: string | null; created_at: Date; updated_at: Date; messages: string }>(
+    `select t.ref, t.status, t.subject, o.name as org, t.created_at, t.updated_at,
+            (select count(*) from record_message m where m.record_ref = t.ref) as messages
+       from ticket t left join organisation o on o.id = t.organisation_id where t.ref = ?`,
+    [ref],
+  );
+  return t;
+}

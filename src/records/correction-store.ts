@@ -2,7 +2,7 @@
  * Staff corrections of routing: each time a person decides where a message belongs (a triage
  * item resolved, a ticket or lead moved to another queue), the decision is recorded against
  * the message, so `mailroom classify corrections` can hand them back as labelled examples for
- * `mailroom classify eval` and for tuning the rules.
+ * `mailroom classify eval` and for tuning the rules. Named queries over classification_correction.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf } from '../db/sql.ts';

@@ -1,3 +1,8 @@
+/**
+ * What threading asks the database: which records earlier Message-IDs belong to, what is known
+ * about the records a message names, and whether a message it answers is still being filed.
+ * Raw SQL: filing asks these for every message; each is one statement for all the IDs it has.
+ */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf, pgArray } from '../db/sql.ts';
 import { normaliseMessageId } from '../threading/resolve-thread.ts';
@@ -49,4 +54,18 @@ export async function lookupRecords(em: EntityManager, refs: string[]): Promise<
     });
   }
   return out;
+}
+
+/**
+ * Whether a message stored before `messageId` (but not one of `filedBefore`, filed earlier in
+ * this transaction and still 'stored' until it commits) has one of `ids` (normalised
+ * Message-IDs) and is not filed yet.
+ */
+export async function earlierMessageOfThreadPending(em: EntityManager, messageId: string, ids: string[], filedBefore: string[]): Promise<boolean> {
+  const pending = await sqlOf(em)(
+    `select 1 from inbound_message
+      where id < ? and state in ('stored', 'parsed') and lower(trim(both '<>' from message_id)) = any(?::text[]) and id <> all(?::bigint[]) limit 1`,
+    [messageId, pgArray(ids), pgArray(filedBefore)],
+  );
+  return pending.length > 0;
 }
