@@ -278,15 +278,19 @@ export async function largeMessageBench(serverUrl: string, megabytes = 25): Prom
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
     await new Promise((r) => child.once('exit', r));
-    const r = JSON.parse(out.trim().split('\n').pop()!) as { state: string; attachment: number; growthBytes: number; seconds: number };
+    const r = JSON.parse(out.trim().split('\n').pop()!) as {
+      state: string; attachment: number; growthBytes: number; seconds: number; gc: { collections: number; collectMs: number };
+    };
     const growthMb = r.growthBytes / 1024 / 1024;
+    // Issue 21: about twice the attachment, streamed.
+    const goalMb = 60;
     return {
       name: `${megabytes} MB attachment: RSS growth while ingesting`,
-      figure: `${growthMb.toFixed(0)} MB (${r.state}, attachment ${(r.attachment / 1024 / 1024).toFixed(1)} MB, ${r.seconds.toFixed(1)} s)`,
-      baseline: 'the 150 MB goal (ratio = growth ÷ 150 MB)',
-      ratio: growthMb / 150,
-      goal: '< 150 MB',
-      ok: growthMb < 150 && r.state === 'filed',
+      figure: `${growthMb.toFixed(0)} MB (${r.state}, attachment ${(r.attachment / 1024 / 1024).toFixed(1)} MB, ${r.seconds.toFixed(1)} s, ${r.gc.collections} collections asked for: ${(r.gc.collectMs / 1000).toFixed(2)} s)`,
+      baseline: `the ${goalMb} MB goal (ratio = growth ÷ ${goalMb} MB)`,
+      ratio: growthMb / goalMb,
+      goal: `≤ ${goalMb} MB`,
+      ok: growthMb <= goalMb && r.state === 'filed',
     };
   } finally {
     await db.drop();

@@ -8,6 +8,7 @@ import { RawCache } from '../src/ingest/raw-cache.ts';
 import { createFiler } from '../src/handlers/file-message.ts';
 import { silentLogger } from '../src/logging/logger.ts';
 import { sqlOf } from '../src/db/sql.ts';
+import { garbageReleaseStats } from '../src/ingest/garbage-release.ts';
 import { testFilingDeps } from '../test/support/filing-harness.ts';
 
 const [url, port, user, pass] = process.argv.slice(2) as [string, string, string, string];
@@ -40,7 +41,7 @@ for (;;) {
     clearInterval(sampler);
     peak = Math.max(peak, process.memoryUsage().rss);
     const atts = await sqlOf(orm.em.fork())<{ size: string }>('select size from attachment order by size desc limit 1');
-    process.stdout.write(JSON.stringify({ state: row.state, size: Number(row.size), attachment: Number(atts[0]?.size ?? 0), growthBytes: peak - base, seconds: (performance.now() - t0) / 1000 }) + '\n');
+    process.stdout.write(JSON.stringify({ state: row.state, size: Number(row.size), attachment: Number(atts[0]?.size ?? 0), growthBytes: peak - base, seconds: (performance.now() - t0) / 1000, gc: garbageReleaseStats() }) + '\n');
     break;
   }
   await new Promise((r) => setTimeout(r, 50));

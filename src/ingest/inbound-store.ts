@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { pgArray, sqlOf } from '../db/sql.ts';
+import { streamedPiece } from './garbage-release.ts';
 
 export const RAW_CHUNK_BYTES = 1 << 20;
 
@@ -44,6 +45,11 @@ async function* chunksOf(raw: StoreRawInput['raw']): AsyncIterable<Buffer> {
   let size = 0;
   for await (const piece of raw as AsyncIterable<Buffer | string>) {
     const buf = typeof piece === 'string' ? Buffer.from(piece, 'latin1') : piece;
+    // IMAP downloads come in pieces of exactly this size: pass them on without a copy.
+    if (size === 0 && buf.length === RAW_CHUNK_BYTES) {
+      yield buf;
+      continue;
+    }
     pending.push(buf);
     size += buf.length;
     while (size >= RAW_CHUNK_BYTES) {
@@ -90,6 +96,7 @@ export async function storeRaw(em: EntityManager, input: StoreRawInput): Promise
     size += chunk.length;
     if (!head) head = chunk.subarray(0, 64 * 1024);
     await sql('insert into inbound_raw_chunk (inbound_message_id, seq, bytes) values (?, ?, ?)', [id, seq++, chunk]);
+    streamedPiece();
   }
   const sha = hash.digest('hex');
   const messageId = head ? headerMessageId(head) : null;
@@ -275,19 +282,33 @@ export async function readCursor(em: EntityManager, mailbox: string, uidValidity
   return row ? Number(row.last_uid) : 0;
 }
 
-/** Streams a stored message's raw bytes back, one chunk at a time. */
+/**
+ * Rows of at most this many bytes when a message is streamed back. A stored chunk (1 MB)
+ * comes back as 2 MB of hex text, which the driver gathers in a buffer doubled up to 4 MB, then
+ * turns into a 2 MB string and a Buffer: ~8 MB of short-lived memory per MB read, in objects
+ * too large for V8's young generation, so freed only at a full collection. Slices of 32 KB
+ * (64 KB of hex, about one socket read) stay small and die young.
+ */
+const READ_SLICE_BYTES = 32 * 1024;
+
+/** Streams a stored message's raw bytes back, one stored chunk per query, in slices. */
 export function readRaw(em: EntityManager, inboundId: string): Readable {
   const sql = sqlOf(em);
   let seq = 0;
   return Readable.from(
     (async function* () {
       for (;;) {
-        const [row] = await sql<{ bytes: Buffer }>(
-          'select bytes from inbound_raw_chunk where inbound_message_id = ? and seq = ?',
-          [inboundId, seq++],
+        const rows = await sql<{ bytes: Buffer }>(
+          `select substring(c.bytes from s.start for ?) as bytes
+             from inbound_raw_chunk c, generate_series(1, greatest(octet_length(c.bytes), 1), ?) as s(start)
+            where c.inbound_message_id = ? and c.seq = ?
+            order by s.start`,
+          [READ_SLICE_BYTES, READ_SLICE_BYTES, inboundId, seq++],
         );
-        if (!row) return;
-        yield row.bytes;
+        if (rows.length === 0) return;
+        // By now the consumer is done with the chunk before.
+        streamedPiece();
+        for (const row of rows) if (row.bytes.length > 0) yield row.bytes;
       }
     })(),
     { objectMode: false },
