@@ -272,14 +272,14 @@ export class IngestProcessor {
       await this.o.orm.em.fork().transactional(async (em) => {
         claimed = await claimDue(em, size, only);
         if (claimed.length === 0) return;
-        // Every stored message's parse is under way before the first is awaited, so a pool's
-        // workers parse the batch side by side while this thread reads the next raw message.
-        const parses: (Promise<ParseOutcome> | undefined)[] = [];
-        for (const row of claimed) {
-          const outcome = row.state === 'stored' ? this.startParse(await this.rawOf(em, row)) : undefined;
-          outcome?.catch(() => {}); // awaited below in order; meanwhile a failure must not count as unhandled
-          parses.push(outcome);
-        }
+        // The batch's raw messages go to the parser together (a pool's workers parse them in
+        // a run each, beside this thread) before the first outcome is awaited.
+        const stored = claimed.filter((row) => row.state === 'stored');
+        const raws = [];
+        for (const row of stored) raws.push(await this.rawOf(em, row));
+        const outcomes = this.parser.parseMany(raws, this.parseOptions);
+        for (const o of outcomes) o.catch(() => {}); // awaited below in order; meanwhile a failure must not count as unhandled
+        const parses = claimed.map((row) => (row.state === 'stored' ? outcomes[stored.indexOf(row)] : undefined));
         const messages: InboundForFiling[] = [];
         for (const [i, row] of claimed.entries()) {
           const outcome = parses[i];
@@ -365,7 +365,15 @@ export class IngestProcessor {
   }
 
   private startParse(raw: Awaited<ReturnType<IngestProcessor['rawOf']>>): Promise<ParseOutcome> {
-    return (this.o.parser ?? inThreadParser).parse(raw, { ownDomains: this.o.ownDomains, messageIdDomain: this.o.messageIdDomain });
+    return this.parser.parse(raw, this.parseOptions);
+  }
+
+  private get parser(): MessageParser {
+    return this.o.parser ?? inThreadParser;
+  }
+
+  private get parseOptions() {
+    return { ownDomains: this.o.ownDomains, messageIdDomain: this.o.messageIdDomain };
   }
 
   /** Writes a parse's attachments and returns what filing needs. */
