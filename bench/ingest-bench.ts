@@ -5,6 +5,7 @@ import { supportMail } from '../test/support/generated-mail.ts';
 import { ImapWatcher } from '../src/ingest/imap-watcher.ts';
 import { IngestProcessor, type Filer } from '../src/ingest/ingest-processor.ts';
 import { RawCache } from '../src/ingest/raw-cache.ts';
+import { createMessageParser, parseWorkerCount, type MessageParser } from '../src/ingest/parse-pool.ts';
 import { createFiler } from '../src/handlers/file-message.ts';
 import { silentLogger } from '../src/logging/logger.ts';
 import { sqlOf } from '../src/db/sql.ts';
@@ -30,8 +31,15 @@ function watcherFor(dovecot: DovecotInstance, orm: Orm, url: string, onStored: (
   });
 }
 
+let parser: MessageParser | undefined;
+/** The daemon's parse workers (ingest.parseWorkers' default); BENCH_PARSE_WORKERS=0 parses in the bench's own thread. */
+function benchParser(): MessageParser {
+  const setting = process.env.BENCH_PARSE_WORKERS;
+  return (parser ??= createMessageParser(parseWorkerCount(setting === undefined ? undefined : Number(setting))));
+}
+
 function processorFor(orm: Orm, file: Filer, rawCache?: RawCache): IngestProcessor {
-  return new IngestProcessor({ orm, rawCache, log: silentLogger, file, maxAttempts: 3, ownDomains: ['infracomfort.example'], messageIdDomain: 'infracomfort.example', pollIntervalMs: 20 });
+  return new IngestProcessor({ orm, rawCache, parser: benchParser(), log: silentLogger, file, maxAttempts: 3, ownDomains: ['infracomfort.example'], messageIdDomain: 'infracomfort.example', pollIntervalMs: 20 });
 }
 
 async function countState(orm: Orm, states: string[]): Promise<number> {

@@ -12,6 +12,7 @@ import { DeliveryJournal } from '../queue/delivery-journal.ts';
 import { QueueWorker } from '../queue/queue-worker.ts';
 import { IngestProcessor } from '../ingest/ingest-processor.ts';
 import { RawCache } from '../ingest/raw-cache.ts';
+import { createMessageParser, parseWorkerCount } from '../ingest/parse-pool.ts';
 import { ImapWatcher, type ImapWatcherDeps } from '../ingest/imap-watcher.ts';
 import { imapConnectionFor } from '../ingest/imap-connection.ts';
 import type { MailboxConfig } from '../config/mailboxes.ts';
@@ -121,8 +122,11 @@ export async function startDaemon(config: Config, log: Logger): Promise<Daemon> 
     const filingDeps = filingDepsFromConfig(config);
     const watchers: ImapWatcher[] = [];
     const rawCache = new RawCache();
+    const parser = createMessageParser(parseWorkerCount(config.behaviour.ingest.parseWorkers));
+    stops.push(() => parser.close());
     const processor = new IngestProcessor({
       rawCache,
+      parser,
       orm: db.orm,
       log: log.child({ part: 'ingest' }),
       metrics,

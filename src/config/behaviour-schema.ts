@@ -69,6 +69,11 @@ export const behaviourSchema = z
         reconnectMaxMs: duration.default(30_000),
         maxAttempts: z.number().int().min(1).max(50).default(5),
         archiveMode: z.boolean().default(false),
+        /**
+         * Worker threads that parse mail (src/ingest/parse-pool.ts); unset: one per core but one,
+         * at least one. 0 parses in the daemon's own thread.
+         */
+        parseWorkers: z.number().int().min(0).max(64).optional(),
       })
       .strict()
       .prefault({}),

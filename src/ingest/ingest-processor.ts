@@ -7,7 +7,8 @@ import { readRaw, readRawBuffer } from './inbound-store.ts';
 import type { RawCache } from './raw-cache.ts';
 import { UnparseableMessageError } from './parse-message.ts';
 import type { InboundForFiling, StoredParse } from './inbound-record.ts';
-import { parseStage } from './parse-stage.ts';
+import type { ParseOutcome } from './parse-stage.ts';
+import { inThreadParser, type MessageParser } from './parse-pool.ts';
 import { backoffDelayMs } from '../queue/backoff.ts';
 import { WorkLoop } from '../scheduler/work-loop.ts';
 
@@ -115,6 +116,8 @@ export interface IngestProcessorOptions {
   onFiled?: () => void;
   /** Recorded as the message's filed_by: which of the daemons sharing the database filed it. */
   workerId?: string;
+  /** Where parsing runs (parse-pool.ts): worker threads in the daemon; default in this thread. */
+  parser?: MessageParser;
 }
 
 /**
@@ -269,9 +272,18 @@ export class IngestProcessor {
       await this.o.orm.em.fork().transactional(async (em) => {
         claimed = await claimDue(em, size, only);
         if (claimed.length === 0) return;
+        // The batch's raw messages go to the parser together (a pool's workers parse them in
+        // a run each, beside this thread) before the first outcome is awaited.
+        const stored = claimed.filter((row) => row.state === 'stored');
+        const raws = [];
+        for (const row of stored) raws.push(await this.rawOf(em, row));
+        const outcomes = this.parser.parseMany(raws, this.parseOptions);
+        for (const o of outcomes) o.catch(() => {}); // awaited below in order; meanwhile a failure must not count as unhandled
+        const parses = claimed.map((row) => (row.state === 'stored' ? outcomes[stored.indexOf(row)] : undefined));
         const messages: InboundForFiling[] = [];
-        for (const row of claimed) {
-          messages.push({ id: row.id, mailbox: row.mailbox, archive: row.archive, receivedAt: row.received_at, parsed: row.state === 'stored' ? await this.parse(em, row) : row.parsed! });
+        for (const [i, row] of claimed.entries()) {
+          const outcome = parses[i];
+          messages.push({ id: row.id, mailbox: row.mailbox, archive: row.archive, receivedAt: row.received_at, parsed: outcome ? await this.storeParse(em, row.id, await outcome) : row.parsed! });
         }
         // In id order, so a reply later in the batch finds the records of its original.
         const results: FilingOutcome[] = [];
@@ -343,16 +355,35 @@ export class IngestProcessor {
 
   /** Parses a stored message, writes its attachments, and returns what filing needs. */
   private async parse(em: EntityManager, msg: Pick<ClaimedMessage, 'id' | 'size'>): Promise<StoredParse> {
+    return this.storeParse(em, msg.id, await this.startParse(await this.rawOf(em, msg)));
+  }
+
+  /** The raw message, ours to give away (the cache forgets what it hands out; a read is fresh). */
+  private async rawOf(em: EntityManager, msg: Pick<ClaimedMessage, 'id' | 'size'>) {
     // Small messages (nearly all) come back in one query; big ones are streamed chunk by chunk.
-    const raw =
-      this.o.rawCache?.take(msg.id) ?? (Number(msg.size) <= WHOLE_READ_LIMIT ? await readRawBuffer(em, msg.id) : readRaw(em, msg.id));
-    const outcome = await parseStage(raw, { ownDomains: this.o.ownDomains, messageIdDomain: this.o.messageIdDomain });
+    return this.o.rawCache?.take(msg.id) ?? (Number(msg.size) <= WHOLE_READ_LIMIT ? await readRawBuffer(em, msg.id) : readRaw(em, msg.id));
+  }
+
+  private startParse(raw: Awaited<ReturnType<IngestProcessor['rawOf']>>): Promise<ParseOutcome> {
+    return this.parser.parse(raw, this.parseOptions);
+  }
+
+  private get parser(): MessageParser {
+    return this.o.parser ?? inThreadParser;
+  }
+
+  private get parseOptions() {
+    return { ownDomains: this.o.ownDomains, messageIdDomain: this.o.messageIdDomain };
+  }
+
+  /** Writes a parse's attachments and returns what filing needs. */
+  private async storeParse(em: EntityManager, id: string, outcome: ParseOutcome): Promise<StoredParse> {
     let position = 0;
     for (const a of outcome.attachments) {
       await sqlOf(em)(
         `insert into attachment (inbound_message_id, position, filename, content_type, size, sha256, content_id, inline, from_tnef, content)
          values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (inbound_message_id, position) do nothing`,
-        [msg.id, position++, a.filename ?? null, a.contentType, a.size, a.sha256, a.contentId ?? null, a.inline, a.fromTnef ?? false, a.content ?? null],
+        [id, position++, a.filename ?? null, a.contentType, a.size, a.sha256, a.contentId ?? null, a.inline, a.fromTnef ?? false, a.content ?? null],
       );
     }
     return outcome.stored;

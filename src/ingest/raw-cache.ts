@@ -28,7 +28,7 @@ export class RawCache {
     }
   }
 
-  /** Returns and forgets the bytes of `id`, if still held. */
+  /** Returns and forgets the bytes of `id`, if still held: the caller owns them (the parse pool may transfer them to a worker). */
   take(id: string): Buffer | undefined {
     const raw = this.entries.get(id);
     if (raw) {

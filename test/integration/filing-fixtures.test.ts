@@ -4,7 +4,7 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database.
 import { startSmtpPeer, type SmtpPeer } from '../support/smtp-peer.ts';
 import { SmtpDeliverer } from '../../src/outbox/transports/smtp-transport.ts';
 import { makeDispatcher, until } from '../support/outbox-helpers.ts';
-import { makeProcessor, fixture, importRaw, seedFixtureCompany, inbound, testFilingDeps } from '../support/filing-harness.ts';
+import { makeProcessor, fixture, importRaw, seedFixtureCompany, inbound, testFilingDeps, testParser } from '../support/filing-harness.ts';
 import { createFiler } from '../../src/handlers/file-message.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
 import type { InboundForFiling } from '../../src/ingest/inbound-record.ts';
@@ -190,6 +190,7 @@ function processorThatFails(fail: (m: InboundForFiling) => boolean, message: str
   return new IngestProcessor({
     orm: db.orm,
     log: silentLogger,
+    parser: testParser(),
     maxAttempts: 5,
     ownDomains: ['infracomfort.example'],
     messageIdDomain: 'infracomfort.example',

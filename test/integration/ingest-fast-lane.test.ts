@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
-import { importRaw, testFilingDeps } from '../support/filing-harness.ts';
+import { importRaw, testFilingDeps, testParser } from '../support/filing-harness.ts';
 import { supportMail } from '../support/generated-mail.ts';
 import { until } from '../support/outbox-helpers.ts';
 import { IngestProcessor, type Filer } from '../../src/ingest/ingest-processor.ts';
@@ -51,7 +51,7 @@ describe('ingest fast lane', () => {
       order.push(m.id);
       return real(em, m);
     };
-    const processor = new IngestProcessor({ orm: db.orm, log: silentLogger, file, maxAttempts: 3, ownDomains: deps.ownDomains, messageIdDomain: deps.messageIdDomain, pollIntervalMs: 50, lanes: 1, batchSize: 8 });
+    const processor = new IngestProcessor({ orm: db.orm, log: silentLogger, parser: testParser(), file, maxAttempts: 3, ownDomains: deps.ownDomains, messageIdDomain: deps.messageIdDomain, pollIntervalMs: 50, lanes: 1, batchSize: 8 });
     processor.expedite([urgent, reply]);
     processor.start();
     const sql = sqlOf(db.orm.em.fork());

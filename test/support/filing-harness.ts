@@ -9,6 +9,7 @@ import type { FilingDeps } from '../../src/handlers/filing-deps.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
 import { sqlOf } from '../../src/db/sql.ts';
 import type { Orm } from '../../src/db/orm.ts';
+import { createMessageParser, type MessageParser } from '../../src/ingest/parse-pool.ts';
 
 export const TEST_SECRET = 'test-secret-0123456789abcdef';
 
@@ -29,9 +30,19 @@ export function testFilingDeps(over: Partial<FilingDeps> = {}): FilingDeps {
   };
 }
 
-export function makeProcessor(orm: Orm, deps: FilingDeps = testFilingDeps(), over: Partial<Pick<IngestProcessorOptions, 'onFiled' | 'lanes' | 'batchSize'>> = {}): IngestProcessor {
+let parser: MessageParser | undefined;
+/**
+ * Parses on two worker threads, as the daemon does (one pool per test file, its idle threads
+ * never keep the file's process alive); MAILROOM_TEST_PARSE_WORKERS=0 parses in the test's thread.
+ */
+export function testParser(): MessageParser {
+  return (parser ??= createMessageParser(Number(process.env.MAILROOM_TEST_PARSE_WORKERS ?? 2)));
+}
+
+export function makeProcessor(orm: Orm, deps: FilingDeps = testFilingDeps(), over: Partial<Pick<IngestProcessorOptions, 'onFiled' | 'lanes' | 'batchSize' | 'parser'>> = {}): IngestProcessor {
   return new IngestProcessor({
     orm,
+    parser: testParser(),
     log: silentLogger,
     file: createFiler(deps),
     maxAttempts: 3,
