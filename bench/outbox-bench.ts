@@ -1,5 +1,5 @@
 import { bareNodemailerRate, startSmtpSink, type SmtpSink } from './smtp-sink-client.ts';
-import { enqueueEmail, newMessageId } from '../src/outbox/enqueue.ts';
+import { enqueueEmail, newMessageId } from '../src/outbox/enqueue-store.ts';
 import { OutboxDispatcher } from '../src/outbox/dispatcher.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

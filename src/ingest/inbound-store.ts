@@ -334,3 +334,39 @@ export async function inboundOutcome(
   );
   return row;
 }
+
+// ── after filing and `mailroom import` ─────────────────────────────────────────────────────
+
+/** This mailbox's filed/quarantined/duplicate messages still waiting for their keyword or move, by UID. */
+export function messagesAwaitingServerAction(em: EntityManager, mailbox: string, uidValidity: unknown, limit: number): Promise<{ id: string; uid: string }[]> {
+  return sqlOf(em)<{ id: string; uid: string }>(
+    `select id, uid from inbound_message
+     where mailbox = ? and uid_validity = ? and uid is not null and not server_action_done
+       and state in ('filed', 'quarantined', 'duplicate')
+     order by uid limit ${Math.trunc(limit)}`,
+    [mailbox, uidValidity],
+  );
+}
+
+export async function markServerActionDone(em: EntityManager, ids: string[]): Promise<void> {
+  await sqlOf(em)('update inbound_message set server_action_done = true where id = any(?::bigint[])', [pgArray(ids)]);
+}
+
+/** Where each of these messages ended up (the import's summary). */
+export function messageOutcomes(em: EntityManager, ids: string[]): Promise<{ id: string; state: string; outcome: string | null; last_error: string | null }[]> {
+  return sqlOf(em)<{ id: string; state: string; outcome: string | null; last_error: string | null }>(
+    'select id, state, outcome, last_error from inbound_message where id = any(?::bigint[]) order by id',
+    [pgArray(ids)],
+  );
+}
+
+/** How many of these messages are still in the pipeline, and how long until the first is due again. */
+export async function messagesStillInPipeline(em: EntityManager, ids: string[]): Promise<{ pending: number; waitMs: number | null }> {
+  const [row] = await sqlOf(em)<{ pending: string; wait_ms: number | null }>(
+    `select count(*) as pending,
+            greatest(0, extract(epoch from (min(next_attempt_at) - now())) * 1000)::float8 as wait_ms
+       from inbound_message where id = any(?::bigint[]) and state in ('stored', 'parsed')`,
+    [pgArray(ids)],
+  );
+  return { pending: Number(row?.pending ?? 0), waitMs: row?.wait_ms ?? null };
+}

@@ -20,8 +20,7 @@ import type { Readable } from 'node:stream';
 import type { Orm } from '../db/orm.ts';
 import type { Logger } from '../logging/logger.ts';
 import { silentLogger } from '../logging/logger.ts';
-import { sqlOf, pgArray } from '../db/sql.ts';
-import { storeRaw } from './inbound-store.ts';
+import { messageOutcomes, messagesStillInPipeline, storeRaw } from './inbound-store.ts';
 import { SNIFF_BYTES, sniffMailFile } from './message-sniff.ts';
 import { IngestProcessor, type Filer } from './ingest-processor.ts';
 
@@ -298,11 +297,7 @@ export async function importMailSource(orm: Orm, source: string, opts: MailImpor
     await fileMessages(orm, storedIds, opts.filing, { timeoutMs: opts.fileTimeoutMs, onProgress: (d, t) => opts.onProgress?.({ phase: 'file', done: d, total: t }) });
   }
   if (storedIds.length > 0) {
-    const sql = sqlOf(orm.em.fork());
-    const rows = await sql<{ id: string; state: string; outcome: string | null; last_error: string | null }>(
-      'select id, state, outcome, last_error from inbound_message where id = any(?::bigint[]) order by id',
-      [pgArray(storedIds)],
-    );
+    const rows = await messageOutcomes(orm.em.fork(), storedIds);
     for (const r of rows) {
       if (r.state === 'filed') summary.filed[r.outcome ?? 'filed'] = (summary.filed[r.outcome ?? 'filed'] ?? 0) + 1;
       else if (r.state === 'quarantined') {
@@ -334,22 +329,15 @@ export async function fileMessages(
     messageIdDomain: f.messageIdDomain,
   });
   const deadline = Date.now() + (opts.timeoutMs ?? 15 * 60_000);
-  const idArray = pgArray(ids);
   onProgress(0, ids.length);
   for (;;) {
     const advanced = await processor.runOnce();
-    const [row] = await sqlOf(orm.em.fork())<{ pending: string; wait_ms: number | null }>(
-      `select count(*) as pending,
-              greatest(0, extract(epoch from (min(next_attempt_at) - now())) * 1000)::float8 as wait_ms
-         from inbound_message where id = any(?::bigint[]) and state in ('stored', 'parsed')`,
-      [idArray],
-    );
-    const pending = Number(row?.pending ?? 0);
+    const { pending, waitMs } = await messagesStillInPipeline(orm.em.fork(), ids);
     onProgress(ids.length - pending, ids.length);
     if (pending === 0 || Date.now() > deadline) return;
     if (advanced === 0) {
       // Everything left is backing off (a retry, or a reply waiting for its original).
-      await new Promise((r) => setTimeout(r, Math.min(1_000, Math.max(50, row?.wait_ms ?? 200))));
+      await new Promise((r) => setTimeout(r, Math.min(1_000, Math.max(50, waitMs ?? 200))));
     }
   }
 }

@@ -19,7 +19,7 @@ import { findCampaign, finishCampaigns, forRender, renderContext } from './campa
 import { suppress } from './subscribers.ts';
 import { stops, suppressionsOf } from '../suppression/suppression-list.ts';
 import { recipientQueueStore, type RecipientRow } from './recipient-queue-store.ts';
-import { ROW_KEY_PREFIX } from '../outbox/transports/agent-handover.ts';
+import { ROW_KEY_PREFIX } from '../outbox/transports/agent-handover-store.ts';
 import type { NewsletterDeps } from './deps.ts';
 
 export { recipientCounts } from './recipient-queue-store.ts';

@@ -3,7 +3,7 @@
  * sending (recipient rows written in one statement) → sent; paused and cancelled on the way.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { enqueueEmail, newMessageId } from '../outbox/enqueue.ts';
+import { enqueueEmail, newMessageId } from '../outbox/enqueue-store.ts';
 import { createTask } from '../tasks/task-service.ts';
 import { closeTasksOfRecord } from '../tasks/task-endings.ts';
 import type { ActionRegistry } from '../tasks/action-registry.ts';

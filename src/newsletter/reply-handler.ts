@@ -4,7 +4,7 @@ import type { InboundForFiling } from '../ingest/inbound-record.ts';
 import type { MessageFacts } from '../classify/message-facts.ts';
 import type { Classification } from '../classify/classify.ts';
 import type { FilingDeps } from '../handlers/filing-deps.ts';
-import { enqueueEmail, newMessageId } from '../outbox/enqueue.ts';
+import { enqueueEmail, newMessageId } from '../outbox/enqueue-store.ts';
 import { verifyToken } from './tokens.ts';
 import { findSubscriber, suppress, unsubscribeAll } from './subscribers.ts';
 import { readCampaignMessageId } from './render.ts';

@@ -14,7 +14,7 @@ import type { Scheduler } from '../scheduler/scheduler.ts';
 import { TemplateRenderer } from '../templates/render-template.ts';
 import type { Deliverer } from '../outbox/deliverer.ts';
 import type { QueueWorker } from '../queue/queue-worker.ts';
-import { enqueue } from '../outbox/enqueue.ts';
+import { enqueue } from '../outbox/enqueue-store.ts';
 import { CampaignSender } from './campaign-sender.ts';
 import { DelivererTransport } from './transport.ts';
 import { mountNewsletterRoutes } from './routes.ts';

@@ -3,7 +3,7 @@
  * same transaction; every mail goes through the outbox in that transaction too.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { enqueueEmail, newMessageId } from '../outbox/enqueue.ts';
+import { enqueueEmail, newMessageId } from '../outbox/enqueue-store.ts';
 import { confirmToken, signToken } from './tokens.ts';
 import { normaliseEmail, type Lang, type NewsletterDeps } from './deps.ts';
 import { liftSuppression, MARKETING_KINDS, stops, suppressAddress, suppressedFor, suppressionsOf, type SuppressionKind } from '../suppression/suppression-list.ts';

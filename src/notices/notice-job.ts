@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Orm } from '../db/orm.ts';
 import type { Logger } from '../logging/logger.ts';
-import { enqueueEmail } from '../outbox/enqueue.ts';
+import { enqueueEmail } from '../outbox/enqueue-store.ts';
 import { formatDay } from '../templates/human-date.ts';
 import type { TemplateLanguage } from '../templates/render-template.ts';
 import { composeNoticeMail, languageOf, type ComposeDeps } from './compose.ts';

@@ -5,7 +5,7 @@ import type { Metrics } from '../metrics/metrics.ts';
 import { ClaimQueue } from '../queue/claim-queue.ts';
 import { QueueWorker } from '../queue/queue-worker.ts';
 import { outboxQueueStore, type OutboxRow } from './outbox-queue-store.ts';
-import { ROW_KEY_PREFIX } from './transports/agent-handover.ts';
+import { ROW_KEY_PREFIX } from './transports/agent-handover-store.ts';
 
 export interface DispatcherOptions {
   em: EntityManager;

@@ -4,7 +4,7 @@
  * and fields.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { enqueueEmail, newMessageId } from '../outbox/enqueue.ts';
+import { enqueueEmail, newMessageId } from '../outbox/enqueue-store.ts';
 import type { TemplateLanguage } from '../templates/render-template.ts';
 import { formatDay } from '../templates/human-date.ts';
 import { formatMailbox } from '../mail/address.ts';

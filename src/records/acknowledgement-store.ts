@@ -5,7 +5,7 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf } from '../db/sql.ts';
-import { outboxInsertSql } from '../outbox/enqueue.ts';
+import { outboxInsertSql } from '../outbox/enqueue-store.ts';
 import { timelineCtes, timelineSource } from './timeline-store.ts';
 
 /** One acknowledgement to queue: a timeline source row (timelineSourceRow) with its order, recipient and mail. */

@@ -9,7 +9,7 @@
  * conversation in their mail client.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { enqueueEmail } from '../outbox/enqueue.ts';
+import { enqueueEmail } from '../outbox/enqueue-store.ts';
 import { makeMessageId } from '../threading/thread-token.ts';
 import { lastInboundMessageOf, recordOnTimeline } from './timeline-store.ts';
 import { lockTicketWithRequester, setTicketStatus, touchTicket } from './ticket-store.ts';

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { enqueue } from '../outbox/enqueue.ts';
+import { enqueue } from '../outbox/enqueue-store.ts';
 import type { Behaviour } from '../config/behaviour-schema.ts';
 import { ActionRegistry } from './action-registry.ts';
 import { allowListKey, isAllowed, type SlackApprovers } from './approvers.ts';

@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database.
 import { startSmtpPeer, type SmtpPeer } from '../support/smtp-peer.ts';
 import { SmtpDeliverer } from '../../src/outbox/transports/smtp-transport.ts';
 import { EmlFileDeliverer } from '../../src/outbox/transports/eml-file-transport.ts';
-import { enqueueEmail, newMessageId } from '../../src/outbox/enqueue.ts';
+import { enqueueEmail, newMessageId } from '../../src/outbox/enqueue-store.ts';
 import { makeDispatcher, enqueueTestEmails, outboxStatusCounts, until } from '../support/outbox-helpers.ts';
 
 let db: TestDatabase;

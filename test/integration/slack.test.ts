@@ -6,7 +6,7 @@ import { blockActionsPayload, viewSubmissionPayload, type SlackTestUser } from '
 import { makeDispatcher, until } from '../support/outbox-helpers.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
 import { HttpServer } from '../../src/http/http-server.ts';
-import { enqueue } from '../../src/outbox/enqueue.ts';
+import { enqueue } from '../../src/outbox/enqueue-store.ts';
 import type { OutboxDispatcher } from '../../src/outbox/dispatcher.ts';
 import { Migration20261126000004_tasks } from '../../src/db/migrations/Migration20261126000004_tasks.ts';
 import { SlackDeliverer } from '../../src/slack/slack-deliverer.ts';

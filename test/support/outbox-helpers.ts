@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { OutboxDispatcher, type DispatcherOptions } from '../../src/outbox/dispatcher.ts';
-import { enqueueEmail, newMessageId } from '../../src/outbox/enqueue.ts';
+import { enqueueEmail, newMessageId } from '../../src/outbox/enqueue-store.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
 import type { Orm } from '../../src/db/orm.ts';
 

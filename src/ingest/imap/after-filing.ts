@@ -3,7 +3,7 @@
  * (`keep`) or are moved (`move`), then `server_action_done` is set. Nothing is ever deleted.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { pgArray, sqlOf } from '../../db/sql.ts';
+import { markServerActionDone, messagesAwaitingServerAction } from '../inbound-store.ts';
 import { uidSet } from './imap-helpers.ts';
 import type { MailboxWork, Session } from './session.ts';
 
@@ -17,18 +17,12 @@ const ACTION_BATCH = 500;
 
 /** keep → add the keyword; move → move to moveTo. Never delete. */
 export async function applyAfterFiling(w: MailboxWork, s: Session, a: AfterFiling): Promise<number> {
-  const sql = sqlOf(w.orm.em.fork() as EntityManager);
+  const em = w.orm.em.fork() as EntityManager;
   const client = s.client;
   let total = 0;
   let createdTarget = false;
   while (w.canWork(s)) {
-    const rows = await sql<{ id: string; uid: string }>(
-      `select id, uid from inbound_message
-       where mailbox = ? and uid_validity = ? and uid is not null and not server_action_done
-         and state in ('filed', 'quarantined', 'duplicate')
-       order by uid limit ${ACTION_BATCH}`,
-      [w.mailbox, s.uidValidity],
-    );
+    const rows = await messagesAwaitingServerAction(em, w.mailbox, s.uidValidity, ACTION_BATCH);
     if (!rows.length) break;
     const set = uidSet(rows.map((r) => Number(r.uid)));
     if (a.afterFiling === 'move') {
@@ -54,7 +48,7 @@ export async function applyAfterFiling(w: MailboxWork, s: Session, a: AfterFilin
       }
     }
     w.touch();
-    await sql('update inbound_message set server_action_done = true where id = any(?::bigint[])', [pgArray(rows.map((r) => r.id))]);
+    await markServerActionDone(em, rows.map((r) => r.id));
     total += rows.length;
     if (rows.length < ACTION_BATCH) break;
   }

@@ -5,7 +5,7 @@ import { SmtpDeliverer } from './smtp-transport.ts';
 import { DeliveryError } from '../../queue/delivery-error.ts';
 import type { OutgoingEmail } from '../outgoing-email.ts';
 import type { SmtpAgentOptions } from './smtp-agent.ts';
-import { rowsOf, writeHandover } from './agent-handover.ts';
+import { rowsOf, writeHandover } from './agent-handover-store.ts';
 
 const o = JSON.parse(process.env.MAILROOM_AGENT ?? '{}') as SmtpAgentOptions;
 const smtp = new SmtpDeliverer(o.smtpUrl, { poolSize: o.poolSize, journalFile: o.journalFile });

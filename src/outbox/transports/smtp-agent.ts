@@ -6,7 +6,7 @@
  * transactions it has started, journals every 250 it gets (delivery-journal.ts), and exits.
  * While it lives it holds a database session under the dispatcher's worker id, so no other
  * dispatcher takes those rows back before the journal is complete. With `rows` set, it then
- * writes those fates to the database itself (agent-handover.ts), which any host can read; the
+ * writes those fates to the database itself (agent-handover-store.ts), which any host can read; the
  * journal still serves recovery on the same host. A kill of the dispatcher therefore never
  * leaves a message whose acceptance is unknown: accepted rows are marked sent and the rest,
  * which the peer never took, are sent again. Only a crash of the agent itself
@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import type { ClaimedRow, Deliverer, DeliveryResult } from '../deliverer.ts';
 import { DeliveryError } from '../../queue/delivery-error.ts';
 import type { OutgoingEmail } from '../outgoing-email.ts';
-import type { HandoverTable } from './agent-handover.ts';
+import type { HandoverTable } from './agent-handover-store.ts';
 
 type AgentReply = { id: number; ok: true; result: Record<string, unknown> } | { id: number; ok: false; message: string; permanent: boolean; code?: number };
 
@@ -30,7 +30,7 @@ export interface SmtpAgentOptions {
   /** The dispatcher's worker id (its database application_name). */
   workerId: string;
   /**
-   * The tables whose rows this agent sends (keyed as agent-handover.ts says): when the claimer
+   * The tables whose rows this agent sends (keyed as agent-handover-store.ts says): when the claimer
    * dies, the agent itself records which of them the peer accepted, so no other host has to guess.
    */
   rows?: HandoverTable[];
