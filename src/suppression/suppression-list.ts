@@ -49,6 +49,26 @@ function hashes(address: string, secret: string) {
   return { keyed: addressHash(address, secret), legacy: legacyHash(address) };
 }
 
+/** An address's two names on the list (keyed, and the legacy unkeyed one), for `notSuppressedSql`. */
+export function suppressionHashes(address: string, secret: string): { keyed: string; legacy: string } {
+  return hashes(normaliseAddress(address), secret);
+}
+
+/**
+ * A SQL condition, true when no kind that stops `scope` lists the address whose hashes (from
+ * `suppressionHashes`) are in the columns `keyed` and `legacy` (fixed identifiers from the code).
+ * For a statement that must decide in the same snapshot as it writes: a tracking event is then
+ * never stored after the opt-out that stops it committed, with no look-up of its own.
+ */
+export function notSuppressedSql(scope: SuppressionScope, keyed: string, legacy: string): string {
+  const kinds = SUPPRESSION_KINDS.filter((k) => stops(k, scope))
+    .map((k) => `'${k}'`)
+    .join(', ');
+  return `not exists (select 1 from address_suppression x
+                 where x.address_hash in (${keyed}, ${legacy}) and x.kind in (${kinds})
+                   and ((x.address_hash = ${keyed} and x.scheme = 'hmac-sha256') or (x.address_hash = ${legacy} and x.scheme = 'sha256-legacy')))`;
+}
+
 /** Adds the address to the list for `kind` (idempotent), re-keying any legacy row of it first. */
 export async function suppressAddress(
   em: EntityManager,
