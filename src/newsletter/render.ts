@@ -140,18 +140,21 @@ function vars(cc: CompiledCampaign, r: RecipientForRender, ctx: RenderContext) {
 
 /** The HTML body for one subscriber; `pixel` false for the view-in-browser page. */
 export function renderHtml(cc: CompiledCampaign, r: RecipientForRender, ctx: RenderContext, opts: { pixel: boolean }): string {
-  const v = vars(cc, r, ctx);
+  return htmlWith(cc, r, ctx, vars(cc, r, ctx), opts.pixel);
+}
+
+function htmlWith(cc: CompiledCampaign, r: RecipientForRender, ctx: RenderContext, v: ReturnType<typeof vars>, pixel: boolean): string {
   const html = cc.html(v);
   const track = !r.dnt;
   const withLinks = html.replace(SLOT, (_m, i: string) => {
     const url = cc.c.links[Number(i)] ?? '#';
     return track ? `${ctx.publicUrl}/newsletter/c?t=${signToken(ctx.secret, 'c', [cc.c.id, r.subscriberId, i])}` : url;
   });
-  const pixel =
-    track && opts.pixel
+  const img =
+    track && pixel
       ? `<img src="${ctx.publicUrl}/newsletter/o?t=${signToken(ctx.secret, 'o', [cc.c.id, r.subscriberId])}" width="1" height="1" alt="" style="display:block;border:0;width:1px;height:1px">`
       : '';
-  return withLinks.replace(PIXEL, pixel);
+  return withLinks.replace(PIXEL, img);
 }
 
 export function renderCampaignMail(cc: CompiledCampaign, r: RecipientForRender, ctx: RenderContext, opts: { messageId?: string } = {}): OutgoingEmail {
@@ -163,7 +166,7 @@ export function renderCampaignMail(cc: CompiledCampaign, r: RecipientForRender, 
     to: [r.email],
     subject: cc.subject(v).replace(/\s+/g, ' ').trim(),
     text: cc.text(v),
-    html: renderHtml(cc, r, ctx, { pixel: true }),
+    html: htmlWith(cc, r, ctx, v, true),
     messageId: opts.messageId ?? campaignMessageId(cc.c.id, r.subscriberId, ctx.messageIdDomain),
     headers: {
       'List-Unsubscribe': `<${v.oneClickUrl}>, <mailto:${ctx.mailFrom}?subject=unsubscribe%20${v.unsubscribeToken}>`,

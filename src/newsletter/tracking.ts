@@ -1,31 +1,39 @@
 /**
- * Tracking events, stored durably before the answer goes out. Requests arriving together share
- * one INSERT (group commit): a pixel costs a share of one round trip, not one of its own.
- * Events of addresses on the suppression list for tracking are dropped first; the statement itself
- * drops events of DO NOT TRACK (or erased) subscribers, marks opens and
- * clicks that came too soon after delivery as machine events, and in aggregate-only mode keeps
- * neither who nor from where.
+ * Tracking events, stored durably before the answer goes out (group commit): while one batch's
+ * statement runs, the requests arriving meanwhile queue up and go together in the next, so an
+ * event costs a share of one round trip, not one of its own, and a request is answered only once
+ * the statement holding its event has committed (a crash loses no acknowledged event).
+ *
+ * Per batch that is one statement (tracking-store.ts), which checks the suppression list and DO
+ * NOT TRACK itself, in the snapshot it writes in: an opt-out counts from its commit on. The only
+ * thing remembered between batches is each subscriber's address with its suppression-list hashes
+ * (computing them is the costly part, and an address seldom changes); the statement stores only
+ * events whose subscriber still has the remembered address, and names those that changed, which
+ * are read again and retried. So nothing remembered can let an opted-out event through.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sqlOf, pgArray } from '../db/sql.ts';
 import type { NewsletterConfig } from './config-schema.ts';
-import { stops, suppressionsOf } from '../suppression/suppression-list.ts';
-import { normaliseAddress } from '../threading/normalise-address.ts';
+import { suppressionHashes } from '../suppression/suppression-list.ts';
+import { insertEvents, subscriberAddresses, type KnownAddress, type TrackingEvent } from './tracking-store.ts';
 
-export interface TrackingEvent {
-  campaignId: string;
-  subscriberId: string;
-  kind: 'open' | 'click' | 'view';
-  linkIndex: number | null;
-  /** Machine reason decided from the request alone (user agent, network, method), or null. */
-  reason: string | null;
-  /** Already truncated. */
-  ip: string | null;
-  at: Date;
+export type { TrackingEvent } from './tracking-store.ts';
+
+/** Subscribers whose address is remembered (about 200 bytes each). */
+const ADDRESSES_KEPT = 50_000;
+/** A subscriber whose address keeps changing under a batch is given up on after this many reads (its events are not stored). */
+const ADDRESS_READS = 3;
+/** Most events in one statement. */
+const BATCH_MAX = 1000;
+
+interface Waiting {
+  e: TrackingEvent;
+  resolve: () => void;
+  reject: (err: unknown) => void;
 }
 
 export class EventWriter {
-  private queue: { e: TrackingEvent; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private queue: Waiting[] = [];
+  private readonly addresses = new Map<string, KnownAddress>();
 
   constructor(
     private readonly em: EntityManager,
@@ -34,24 +42,26 @@ export class EventWriter {
     private readonly secret: string,
   ) {}
 
-  /** Up to this many INSERTs in flight: PostgreSQL groups their commits (fsyncs) itself. */
+  /** Up to this many statements in flight: PostgreSQL groups their commits (fsyncs) itself. */
   private inflight = 0;
   private static readonly MAX_INFLIGHT = 2;
 
+  /** Resolves once the event is committed (or known not to be stored: suppressed, DO NOT TRACK, unknown subscriber). */
   add(e: TrackingEvent): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({ e, resolve, reject });
-      if (this.inflight < EventWriter.MAX_INFLIGHT) void this.flush();
+      if (this.inflight < EventWriter.MAX_INFLIGHT) void this.writeQueued();
     });
   }
 
-  private async flush(): Promise<void> {
+  private async writeQueued(): Promise<void> {
     this.inflight++;
     try {
       while (this.queue.length) {
-        const batch = this.queue.splice(0, 1000);
+        const batch = this.queue.length <= BATCH_MAX ? this.queue : this.queue.slice(0, BATCH_MAX);
+        this.queue = this.queue.length <= BATCH_MAX ? [] : this.queue.slice(BATCH_MAX);
         try {
-          await this.insert(batch.map((b) => b.e));
+          await this.write(batch.map((b) => b.e));
           for (const b of batch) b.resolve();
         } catch (err) {
           for (const b of batch) b.reject(err);
@@ -62,48 +72,28 @@ export class EventWriter {
     }
   }
 
-  /**
-   * Events of people on the suppression list for tracking (DO NOT TRACK by mail, objection,
-   * unsubscribe, complaint, erasure) are dropped: one look-up for the whole batch.
-   */
-  private async tracked(events: TrackingEvent[]): Promise<TrackingEvent[]> {
-    const ids = [...new Set(events.map((e) => e.subscriberId))];
-    const subs = await sqlOf(this.em)<{ id: string; email: string }>(`select id::text, email from newsletter_subscriber where id = any(?::bigint[])`, [`{${ids.join(',')}}`]);
-    const listed = await suppressionsOf(this.em, this.secret, subs.map((s) => s.email));
-    const stopped = new Set(subs.filter((s) => (listed.get(normaliseAddress(s.email)) ?? []).some((k) => stops(k, 'tracking'))).map((s) => s.id));
-    return stopped.size ? events.filter((e) => !stopped.has(e.subscriberId)) : events;
+  private remember(id: string, email: string): KnownAddress {
+    const a = { email, ...suppressionHashes(email, this.secret) };
+    if (this.addresses.size >= ADDRESSES_KEPT) this.addresses.delete(this.addresses.keys().next().value!);
+    this.addresses.set(id, a);
+    return a;
   }
 
-  private async insert(all: TrackingEvent[]): Promise<void> {
-    const events = await this.tracked(all);
-    if (events.length === 0) return;
-    const agg = this.config.aggregateOnly;
-    await sqlOf(this.em)(
-      `insert into newsletter_event (campaign_id, subscriber_id, kind, link_index, machine, machine_reason, ip, at)
-       select e.c, case when ?::boolean then null else e.s end, e.k, e.l, m.reason is not null, m.reason,
-              case when ?::boolean then null else e.ip end, e.at
-         from unnest(?::bigint[], ?::bigint[], ?::text[], ?::int[], ?::text[], ?::text[], ?::timestamptz[]) as e(c, s, k, l, reason, ip, at)
-         join newsletter_subscriber sub on sub.id = e.s and not sub.dnt
-         left join newsletter_recipient r on r.campaign_id = e.c and r.subscriber_id = e.s
-         cross join lateral (select coalesce(e.reason,
-              case when e.k = 'open' and r.sent_at is not null and e.at - r.sent_at < make_interval(secs => ?) then 'prefetch'
-                   when e.k = 'click' and r.sent_at is not null and e.at - r.sent_at < make_interval(secs => ?) then 'click-too-soon' end) as reason) m`,
-      [
-        agg,
-        agg,
-        `{${events.map((e) => e.campaignId).join(',')}}`,
-        `{${events.map((e) => e.subscriberId).join(',')}}`,
-        pgArray(events.map((e) => e.kind)),
-        `{${events.map((e) => (e.linkIndex === null ? 'NULL' : e.linkIndex)).join(',')}}`,
-        `{${events.map((e) => (e.reason === null ? 'NULL' : `"${e.reason}"`)).join(',')}}`,
-        `{${events.map((e) => (e.ip === null ? 'NULL' : `"${e.ip}"`)).join(',')}}`,
-        pgArray(events.map((e) => e.at.toISOString())),
-        this.config.machineOpenWindowSeconds,
-        this.config.machineClickWindowSeconds,
-      ],
-      // Prepared once per connection: planning this statement cost more than running it.
-      { name: 'newsletter-event-insert' },
-    );
+  private async write(events: TrackingEvent[]): Promise<void> {
+    const unknown = [...new Set(events.filter((e) => !this.addresses.has(e.subscriberId)).map((e) => e.subscriberId))];
+    if (unknown.length) for (const [id, email] of await subscriberAddresses(this.em, unknown)) this.remember(id, email);
+    let pending = events;
+    for (let read = 1; pending.length; read++) {
+      const known = pending.flatMap((e) => {
+        const a = this.addresses.get(e.subscriberId);
+        return a ? [{ e, a }] : [];
+      });
+      if (known.length === 0) return;
+      const changed = await insertEvents(this.em, known, this.config);
+      if (changed.size === 0 || read === ADDRESS_READS) return;
+      for (const [id, email] of changed) this.remember(id, email);
+      pending = known.filter(({ e }) => changed.has(e.subscriberId)).map(({ e }) => e);
+    }
   }
 }
 

@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { addressesOnFile, deleteSuppressions, insertKeyedSuppression, legacyHashes, legacyRowCount, rekeyLegacyRows, suppressionRows } from './suppression-store.ts';
+import { addressesOnFile, deleteSuppressions, insertKeyedSuppression, legacyHashes, legacyRowCount, notSuppressedCondition, rekeyLegacyRows, suppressionRows } from './suppression-store.ts';
 import { addressHash } from '../mail/address.ts';
 import { normaliseAddress } from '../threading/normalise-address.ts';
 
@@ -47,6 +47,21 @@ export function legacyHash(address: string): string {
 
 function hashes(address: string, secret: string) {
   return { keyed: addressHash(address, secret), legacy: legacyHash(address) };
+}
+
+/** An address's two names on the list (keyed, and the legacy unkeyed one), for `notSuppressedSql`. */
+export function suppressionHashes(address: string, secret: string): { keyed: string; legacy: string } {
+  return hashes(normaliseAddress(address), secret);
+}
+
+/**
+ * A SQL condition, true when no kind that stops `scope` lists the address whose hashes (from
+ * `suppressionHashes`) are in the columns `keyed` and `legacy` (fixed identifiers from the code).
+ * For a statement that must decide in the same snapshot as it writes: a tracking event is then
+ * never stored after the opt-out that stops it committed, with no look-up of its own.
+ */
+export function notSuppressedSql(scope: SuppressionScope, keyed: string, legacy: string): string {
+  return notSuppressedCondition(SUPPRESSION_KINDS.filter((k) => stops(k, scope)), keyed, legacy);
 }
 
 /** Adds the address to the list for `kind` (idempotent), re-keying any legacy row of it first. */

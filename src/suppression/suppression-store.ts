@@ -66,3 +66,11 @@ export async function addressesOnFile(em: EntityManager): Promise<string[]> {
   );
   return rows.map((r) => r.a);
 }
+
+/** The condition notSuppressedSql (suppression-list.ts) builds, for the kinds that stop its scope. */
+export function notSuppressedCondition(kinds: readonly string[], keyed: string, legacy: string): string {
+  const list = kinds.map((k) => `'${k}'`).join(', ');
+  return `not exists (select 1 from address_suppression x
+                 where x.address_hash in (${keyed}, ${legacy}) and x.kind in (${list})
+                   and ((x.address_hash = ${keyed} and x.scheme = 'hmac-sha256') or (x.address_hash = ${legacy} and x.scheme = 'sha256-legacy')))`;
+}
