@@ -185,19 +185,8 @@ export async function replyAuditId(em: EntityManager, taskId: string, replyId: s
   return seen ? String(seen.id) : undefined;
 }
 
-/** A new task's columns, as createTask works them out. */
-export interface NewTaskRow {
-  dedupeKey: string | null;
-  kind: string;
-  recordRef: string | null;
-  title: string;
-  summary: string | null;
-  details: Record<string, unknown>;
-  buttons: TaskButton[];
-  channel: string;
-  actionKind: string | null;
-  actionPayload: Record<string, unknown> | null;
-}
+/** A new task's columns, as createTask works them out (its kind as a plain string: the column's). */
+export type NewTaskRow = Pick<TaskRecord, 'dedupeKey' | 'recordRef' | 'title' | 'summary' | 'details' | 'buttons' | 'channel' | 'actionKind' | 'actionPayload'> & { kind: string };
 
 /** Inserts a task; null when one with the same dedupe key exists (see findTaskByDedupeKey). */
 export async function insertTask(em: EntityManager, t: NewTaskRow): Promise<TaskRecord | null> {
