@@ -221,6 +221,12 @@ export interface EvidenceKinds {
   privacyOwnAction?: boolean;
   /** A past purchase (support.bought) and no wish for something new (sales.want). */
   pastPurchase?: boolean;
+  /**
+   * Queues the operator's address rules (the recipient used, the sender's domain) gave weight:
+   * an instruction from the configuration, which the learned model, reading only the text,
+   * never overturns.
+   */
+  addressed?: Queue[];
 }
 
 /** Rule ids whose hits say which kind of evidence a mail has (shipped rules; config rules may reuse the ids). */
@@ -397,10 +403,17 @@ export function classifyMessage(facts: MessageFacts, context: ClassifyContext): 
   if (context.organisation) {
     addWeights(scores, config.sender.organisationKinds[context.organisation.kind], reasons, `organisation is a ${context.organisation.kind}`);
   }
+  const addressed = new Set<Queue>();
+  const noteAddressed = (w: QueueWeights) => {
+    for (const q of QUEUES) if ((w[q] ?? 0) > 0) addressed.add(q);
+  };
   const senderDomain = domainOf(requester.address);
   if (senderDomain) {
     for (const d of cc.senderDomains) {
-      if (d.re.test(senderDomain)) addWeights(scores, d.weights, reasons, `sender domain matches ${d.pattern}`);
+      if (d.re.test(senderDomain)) {
+        addWeights(scores, d.weights, reasons, `sender domain matches ${d.pattern}`);
+        noteAddressed(d.weights);
+      }
     }
   }
 
@@ -417,7 +430,10 @@ export function classifyMessage(facts: MessageFacts, context: ClassifyContext): 
   );
   for (const r of cc.recipients) {
     const hit = [...recipients].find((a) => r.re.test(a));
-    if (hit) addWeights(scores, r.weights, reasons, `recipient ${hit} matches ${r.pattern}`);
+    if (hit) {
+      addWeights(scores, r.weights, reasons, `recipient ${hit} matches ${r.pattern}`);
+      noteAddressed(r.weights);
+    }
   }
 
   // --- keywords
@@ -485,6 +501,7 @@ export function classifyMessage(facts: MessageFacts, context: ClassifyContext): 
     fault: counted.some((r) => r.queue === 'support' && r.weight > 0 && FAULT_RULES.has(r.id)),
     owned: counted.some((r) => r.queue === 'support' && r.weight > 0 && OWNED_RULES.has(r.id)),
     pastPurchase,
+    addressed: [...addressed],
     privacyOwnAction: counted.some((r) => r.queue === 'privacy' && r.weight > 0 && OWN_DATA_RULES.has(r.id)) && [...rightEvidence.values()].some((w) => w >= config.privacy.minScore),
   };
   const robot = isNoReplyAddress(requester.address) ? requester.address : undefined;

@@ -55,6 +55,8 @@ export interface CountedKinds {
   fault: boolean;
   /** Something the writer has already. */
   owned: boolean;
+  /** Queues the operator's address rules (recipient, sender domain) gave weight. */
+  addressed?: readonly string[];
 }
 
 export interface ModelVerdict {
@@ -115,6 +117,9 @@ export function applyModel(
   if ((decided.basis === 'ahead' || decided.basis === 'settled') && (route === 'support' || route === 'sales')) {
     const other: Queue = route === 'support' ? 'sales' : 'support';
     const decisive = other === 'sales' ? kinds.salesAsk : kinds.fault || kinds.owned;
+    // The configuration said where mail to this address goes (support@ is support): the model
+    // reads only the text and does not argue with the operator.
+    if (kinds.addressed?.includes(route)) return { route, reason: best === other && pBest >= MODEL_OVERTURN_POSTERIOR ? `model: ${other} ${fmt(pBest)}, but the address rules give ${route}: stays ${route}` : undefined };
     if (best === other && pBest >= MODEL_OVERTURN_POSTERIOR && scores[other] >= MODEL_OVERTURN_EVIDENCE && decisive) {
       return { route: other, reason: `model: ${other} ${fmt(pBest)} overturns the rules' ${route} (${route} ${scores[route]} / ${other} ${scores[other]}; ${other} has evidence of its own kind ≥ ${MODEL_OVERTURN_EVIDENCE} and the model is ≥ ${MODEL_OVERTURN_POSTERIOR})` };
     }

@@ -129,6 +129,15 @@ describe('where the model may decide (applyModel)', () => {
     expect(applyModel(rulesOn(spam, config, 'spam'), spam, config, posterior('sales', 0.99), ask).route).toBe('spam');
   });
 
+  it('never overturns a route the operator's address rules give (mail to support@ stays support)', () => {
+    const s = scores({ support: 7, sales: 4 });
+    const v = applyModel(rulesOn(s, config, 'support'), s, config, posterior('sales', 1), { salesAsk: true, fault: false, owned: false, addressed: ['support'] });
+    expect(v.route).toBe('support');
+    expect(v.reason).toMatch(/the address rules give support/);
+    // An address rule for the other queue does not stop it.
+    expect(applyModel(rulesOn(s, config, 'support'), s, config, posterior('sales', 1), { salesAsk: true, fault: false, owned: false, addressed: ['sales'] }).route).toBe('sales');
+  });
+
   it('settles a fault and an explicit ask in one mail (two requests) only when very sure', () => {
     const s = scores({ support: 6, sales: 6 });
     const both = { salesAsk: true, fault: true, owned: false };
