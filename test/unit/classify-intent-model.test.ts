@@ -129,7 +129,7 @@ describe('where the model may decide (applyModel)', () => {
     expect(applyModel(rulesOn(spam, config, 'spam'), spam, config, posterior('sales', 0.99), ask).route).toBe('spam');
   });
 
-  it('never overturns a route the operator's address rules give (mail to support@ stays support)', () => {
+  it("never overturns a route the operator's address rules give (mail to support@ stays support)", () => {
     const s = scores({ support: 7, sales: 4 });
     const v = applyModel(rulesOn(s, config, 'support'), s, config, posterior('sales', 1), { salesAsk: true, fault: false, owned: false, addressed: ['support'] });
     expect(v.route).toBe('support');
