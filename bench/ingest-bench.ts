@@ -234,8 +234,8 @@ export async function ingestBacklogBench(serverUrl: string, count = 5000): Promi
         figure: `${ingestRate.toFixed(0)} msg/s`,
         baseline: `${bareRate.toFixed(0)} msg/s bare imapflow fetch + mailparser`,
         ratio: ingestRate / bareRate,
-        goal: '≥ 0.50×',
-        ok: ingestRate / bareRate >= 0.5,
+        goal: '≥ 0.90× (issue 21)',
+        ok: ingestRate / bareRate >= 0.9,
       },
       {
         name: `filed end to end (ticket + ack in outbox)`,
