@@ -35,7 +35,7 @@ import {
   type RightRow,
 } from './case-store.ts';
 import { effectiveDueDate, erasureVars, fieldLabel, lang, sendToSubject } from './case-letters.ts';
-import type { PrivacyDeps } from './case-service.ts';
+import type { PrivacyDeps } from './privacy-deps.ts';
 
 /** Rights that disclose or change data: nothing happens before a person approves. */
 export const NEEDS_APPROVAL: CaseRight[] = ['access', 'erasure', 'rectification', 'completion'];

@@ -23,7 +23,7 @@ import { contactsWithEmail } from './subject-store.ts';
 import { audit, caseRefOfMessage, completeRight, insertCase, insertRight, nextCaseNumber, rightsOf, SYSTEM_ACTOR, type CaseRow } from './case-store.ts';
 import { lang, rightLabel, sendToSubject } from './case-letters.ts';
 import { closeIfDone, NEEDS_APPROVAL, proposeApprovals } from './case-approvals.ts';
-import type { PrivacyDeps } from './case-service.ts';
+import type { PrivacyDeps } from './privacy-deps.ts';
 
 const IMMEDIATE: ImmediateRight[] = ['objection', 'unsubscribe', 'do-not-track'];
 

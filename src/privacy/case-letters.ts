@@ -13,7 +13,7 @@ import { osloDate } from './due-date.ts';
 import type { CaseRight } from './recognise.ts';
 import type { ErasurePlan } from './erasure.ts';
 import { audit, caseLetterRow, SYSTEM_ACTOR, type CaseRow } from './case-store.ts';
-import type { PrivacyDeps } from './case-service.ts';
+import type { PrivacyDeps } from './privacy-deps.ts';
 
 export function lang(c: Pick<CaseRow, 'language'>): TemplateLanguage {
   return c.language === 'en' ? 'en' : c.language === 'nn' ? 'nn' : 'nb';
