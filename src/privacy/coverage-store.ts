@@ -14,7 +14,7 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sqlOf, pgArray } from '../db/sql.ts';
-import { timelineBodySql } from '../records/timeline.ts';
+import { timelineBodySql } from '../records/timeline-store.ts';
 import type { CoverageEntry } from './coverage.ts';
 import type { SubjectKeys } from './subject.ts';
 
